@@ -1,0 +1,73 @@
+# tiaodu — the two contract commands are `make run` and `make test` (see README).
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+BIN    := $(VENV)/bin
+VENDOR := tiaodu/static/vendor
+
+.PHONY: run test setup dev assets lint typecheck checks pytest bench openapi messages clean
+
+## Fresh clone → running platform on SQLite with demo data at http://127.0.0.1:8000
+run: setup
+	$(BIN)/tiaodu demo
+	$(BIN)/tiaodu serve 127.0.0.1:8000
+
+## The whole suite: lint, types, migrations, OpenAPI diff, pytest (SQLite; PostgreSQL when
+## TIAODU_TEST_DATABASE_URL is set; browser tests — which start their own server on SQLite —
+## run once, when Chromium is present or TIAODU_REQUIRE_BROWSER=1).
+test: dev
+	$(MAKE) checks
+	$(MAKE) pytest
+
+setup: $(VENV)/.installed assets
+dev: $(VENV)/.installed-dev assets
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.lock
+	touch $@
+
+## Front-end packages from npm (pinned in package-lock.json), copied into static files: no CDN.
+assets: $(VENDOR)/.stamp
+$(VENDOR)/.stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css $(VENDOR)/
+	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js $(VENDOR)/
+	touch $@
+
+checks:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy tiaodu
+	TIAODU_DATA_DIR=$$(mktemp -d) $(BIN)/tiaodu makemigrations --check --dry-run
+	TIAODU_DATA_DIR=$$(mktemp -d) $(BIN)/tiaodu openapi --check docs/openapi.json
+
+pytest:
+	$(BIN)/pytest -q
+	@if [ -n "$$TIAODU_TEST_DATABASE_URL" ]; then \
+		echo "== PostgreSQL: $$TIAODU_TEST_DATABASE_URL"; \
+		DATABASE_URL="$$TIAODU_TEST_DATABASE_URL" $(BIN)/pytest -q -p no:cacheprovider -m "not browser"; \
+	else echo "TIAODU_TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+## Benchmarks → bench/results.json
+bench: dev
+	$(PY) bench/run.py
+	@for script in bench/bench_*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(PY) "$$script" || exit 1; done
+
+## Regenerate the committed OpenAPI document after an intended API change.
+openapi: dev
+	TIAODU_DATA_DIR=$$(mktemp -d) $(BIN)/tiaodu openapi docs/openapi.json
+
+## Recompile translation catalogues after editing tiaodu/locale/*/LC_MESSAGES/django.po
+messages: dev
+	cd tiaodu && ../$(BIN)/tiaodu compilemessages
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) var .mypy_cache .pytest_cache .ruff_cache

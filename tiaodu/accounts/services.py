@@ -1,0 +1,282 @@
+"""Users, passwords and API tokens. Views, the API and the CLI all call these functions."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from tiaodu.accounts.choices import DISTRICT_ROLES, EXTERNAL_ROLES, Role
+from tiaodu.accounts.models import ApiToken, User, hash_token
+from tiaodu.audit.choices import EventKind
+from tiaodu.audit.services import record_event
+from tiaodu.core.errors import Conflict, FieldError, Forbidden, InvalidInput, ServiceError, invalid
+from tiaodu.core.permissions import can
+from tiaodu.orgs.choices import OrgKind
+from tiaodu.orgs.models import Organization
+from tiaodu.orgs.services import resolve_org
+from tiaodu.regions.choices import Level
+from tiaodu.regions.models import Region
+from tiaodu.regions.services import get_region, is_within
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{3,150}$")
+ROLE_ORG_KINDS = {
+    Role.ENTERPRISE: {OrgKind.ENTERPRISE},
+    Role.OWNER: {OrgKind.OWNER, OrgKind.ENTERPRISE},
+    Role.TOWN: {OrgKind.TOWN},
+}
+
+
+def home_region() -> Region:
+    return get_region(settings.HOME_REGION_CODE)
+
+
+def check_password(password: str, user: User | None = None) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise InvalidInput([FieldError("password", "password_invalid", m) for m in exc.messages]) from None
+
+
+def generate_password() -> str:
+    """A random password that satisfies the policy (shown once to whoever creates the user)."""
+    while True:
+        candidate = secrets.token_urlsafe(12) + "-7a"
+        try:
+            check_password(candidate)
+            return candidate
+        except InvalidInput:
+            continue
+
+
+def _resolve_placement(
+    role: str, region_code: str | None, org_ref: str | None
+) -> tuple[Region | None, Organization | None]:
+    """Where a user of ``role`` sits, with the rules each role implies."""
+    errors: list[FieldError] = []
+    org = resolve_org(org_ref) if org_ref else None
+    region = get_region(region_code) if region_code else None
+    if org is not None and region is None:
+        region = org.region if role not in DISTRICT_ROLES else None
+    if region is None and role in DISTRICT_ROLES:
+        region = home_region()
+    allowed_kinds = ROLE_ORG_KINDS.get(Role(role))
+    if role in EXTERNAL_ROLES and org is None:
+        errors.append(
+            FieldError("organization", "organization_required", "企业用户和项目业主用户必须指定所属单位")
+        )
+    if org is not None and allowed_kinds and org.kind not in allowed_kinds:
+        kinds = "、".join(str(OrgKind(k).label) for k in sorted(allowed_kinds))
+        errors.append(
+            FieldError("organization", "organization_kind_mismatch", f"该角色的所属单位应为{kinds}")
+        )
+    if role == Role.TOWN and (region is None or region.level != Level.TOWNSHIP):
+        errors.append(FieldError("region", "region_level_mismatch", "镇街人员的所属地区必须是镇或街道"))
+    if role in DISTRICT_ROLES and region is not None and region.level > Level.COUNTY:
+        errors.append(
+            FieldError("region", "region_level_mismatch", "区领导、部门和专班人员的所属地区应为区县")
+        )
+    if (
+        org is not None
+        and region is not None
+        and not (is_within(org.region, region) or is_within(region, org.region))
+    ):
+        errors.append(
+            FieldError("organization", "organization_region_mismatch", "所属单位不在所属地区范围内")
+        )
+    if errors:
+        raise InvalidInput(errors)
+    return region, org
+
+
+@dataclass
+class CreatedUser:
+    user: User
+    password: str | None  # set when the password was generated
+
+
+@transaction.atomic
+def create_user(
+    actor: User | None,
+    *,
+    username: str,
+    role: str,
+    region_code: str | None = None,
+    org: str | None = None,
+    full_name: str = "",
+    phone: str = "",
+    email: str = "",
+    password: str | None = None,
+) -> CreatedUser:
+    """Create a user; ``actor`` None means the command line (a server operator)."""
+    if actor is not None and not can(actor, "add", User):
+        raise Forbidden(audit="add accounts.user")
+    username = (username or "").strip()
+    if not USERNAME_RE.match(username):
+        raise invalid("username", "username_invalid", "用户名须为3至150位字母、数字或 _ . @ - 字符")
+    if role not in Role.values:
+        raise invalid("role", "role_invalid", f"角色“{role}”不存在,可选:{', '.join(Role.values)}")
+    if User.objects.filter(username__iexact=username).exists():
+        raise Conflict(
+            "username_taken",
+            f"用户名“{username}”已被使用",
+            [FieldError("username", "username_taken", "用户名已存在")],
+        )
+    region, organization = _resolve_placement(role, region_code, org)
+    user = User(
+        username=username,
+        role=role,
+        region=region,
+        organization=organization,
+        full_name=full_name.strip(),
+        phone=phone.strip(),
+        email=email.strip(),
+        is_superuser=False,
+        is_staff=role == Role.ADMIN,
+    )
+    generated = None
+    if password is None:
+        generated = password = generate_password()
+    check_password(password, user)
+    user.set_password(password)
+    user.password_changed_at = timezone.now()
+    user.save()
+    return CreatedUser(user, generated)
+
+
+@transaction.atomic
+def update_user(actor: User, user: User, **changes: Any) -> User:
+    """Change a user's placement or profile (administrators only)."""
+    if not can(actor, "change", User):
+        raise Forbidden(audit=f"change accounts.user pk={user.pk}")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    role = changes.get("role", user.role)
+    if role not in Role.values:
+        raise invalid("role", "role_invalid", f"角色“{role}”不存在")
+    if {"role", "region_code", "org"} & changes.keys():
+        region, organization = _resolve_placement(
+            role,
+            changes.get("region_code", user.region.code if user.region else None),
+            changes.get("org", str(user.organization_id) if user.organization_id else None),
+        )
+        user.role, user.region, user.organization = role, region, organization
+        user.is_staff = role == Role.ADMIN
+    for name in ("full_name", "phone", "email", "is_active"):
+        if name in changes:
+            setattr(user, name, changes[name])
+    if user.pk == actor.pk and (not user.is_active or user.role != Role.ADMIN):
+        raise invalid("role", "cannot_demote_self", "不能停用自己或取消自己的管理员角色")
+    user.save()
+    return user
+
+
+@transaction.atomic
+def change_password(user: User, old_password: str, new_password: str) -> None:
+    if not user.check_password(old_password):
+        raise invalid("old_password", "password_incorrect", "原密码不正确")
+    if old_password == new_password:
+        raise invalid("new_password", "password_unchanged", "新密码不能与原密码相同")
+    check_password(new_password, user)
+    user.set_password(new_password)
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["password", "password_changed_at"])
+    record_event(EventKind.PASSWORD_CHANGED, user=user)
+
+
+@transaction.atomic
+def reset_password(actor: User | None, user: User, new_password: str | None = None) -> str:
+    """An administrator sets a new password (generated when none is given) and returns it."""
+    if actor is not None and not can(actor, "change", User):
+        raise Forbidden(audit=f"change accounts.user pk={user.pk}")
+    password = new_password or generate_password()
+    check_password(password, user)
+    user.set_password(password)
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["password", "password_changed_at"])
+    record_event(
+        EventKind.PASSWORD_CHANGED, user=user, detail=f"reset by {actor.username if actor else 'cli'}"
+    )
+    return password
+
+
+def find_user(username: str) -> User:
+    try:
+        return User.objects.get(username__iexact=username.strip())
+    except User.DoesNotExist:
+        raise invalid("username", "user_unknown", f"用户“{username}”不存在") from None
+
+
+# --- API tokens ----------------------------------------------------------------------------------
+
+
+@dataclass
+class IssuedToken:
+    token: ApiToken
+    key: str  # shown once; only its hash is stored
+
+
+@transaction.atomic
+def create_token(actor: User | None, user: User, name: str = "", days: int | None = None) -> IssuedToken:
+    """Issue a token for ``user``: by the user, an administrator, or the command line (actor None)."""
+    if actor is not None and actor.pk != user.pk and not can(actor, "change", User):
+        raise Forbidden(audit=f"create token for accounts.user pk={user.pk}")
+    if not user.is_active:
+        raise invalid("username", "user_inactive", "该用户已停用,不能签发令牌")
+    days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
+    if days < 0 or days > 3650:
+        raise invalid("days", "days_invalid", "有效天数须在0至3650之间(0表示永不过期)")
+    key = ApiToken.new_key()
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip()[:64],
+        prefix=key[len(ApiToken.PREFIX) : len(ApiToken.PREFIX) + 8],
+        key_hash=hash_token(key),
+        expires_at=timezone.now() + timedelta(days=days) if days else None,
+    )
+    record_event(EventKind.TOKEN_CREATED, user=user, detail=f"prefix={token.prefix} name={token.name}")
+    return IssuedToken(token, key)
+
+
+@transaction.atomic
+def revoke_token(actor: User | None, token: ApiToken) -> ApiToken:
+    if actor is not None and actor.pk != token.user_id and not can(actor, "change", User):
+        raise Forbidden(audit=f"revoke token pk={token.pk}")
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        record_event(EventKind.TOKEN_REVOKED, user=token.user, detail=f"prefix={token.prefix}")
+    return token
+
+
+class TokenError(ServiceError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, message, [], 401)
+
+
+TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+def authenticate_token(key: str) -> User:
+    """The active user behind a bearer token, or a TokenError saying why not."""
+    token = ApiToken.objects.select_related("user", "user__region").filter(key_hash=hash_token(key)).first()
+    if token is None:
+        raise TokenError("token_invalid", "令牌无效")
+    if token.revoked_at is not None:
+        raise TokenError("token_revoked", "令牌已被吊销")
+    if token.is_expired:
+        raise TokenError("token_expired", "令牌已过期,请重新申请")
+    if not token.user.is_active:
+        raise TokenError("user_inactive", "该用户已停用")
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > TOUCH_INTERVAL:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,24 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EventKind(models.TextChoices):
+    LOGIN_SUCCEEDED = "login_succeeded", _("登录成功")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOCKED_OUT = "locked_out", _("账号锁定")
+    LOGOUT = "logout", _("退出登录")
+    SESSION_TIMEOUT = "session_timeout", _("会话超时")
+    PERMISSION_DENIED = "permission_denied", _("越权访问")
+    TOKEN_REJECTED = "token_rejected", _("令牌被拒")
+    TOKEN_CREATED = "token_created", _("签发令牌")
+    TOKEN_REVOKED = "token_revoked", _("吊销令牌")
+    PASSWORD_CHANGED = "password_changed", _("修改密码")
+
+
+# Events an administrator should look at first.
+ALERT_KINDS = {
+    EventKind.LOGIN_FAILED,
+    EventKind.LOCKED_OUT,
+    EventKind.PERMISSION_DENIED,
+    EventKind.TOKEN_REJECTED,
+}

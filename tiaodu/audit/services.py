@@ -1,0 +1,135 @@
+"""Writing and reading the two audit layers: object changes (auditlog) and security events."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from typing import Any
+
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import pgettext_lazy
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from tiaodu.audit.choices import EventKind
+from tiaodu.audit.models import SecurityEvent
+from tiaodu.core.middleware import current_request, current_request_id
+
+ACTION_LABELS = {
+    LogEntry.Action.CREATE: pgettext_lazy("audit action", "新增"),
+    LogEntry.Action.UPDATE: pgettext_lazy("audit action", "修改"),
+    LogEntry.Action.DELETE: pgettext_lazy("audit action", "删除"),
+    LogEntry.Action.ACCESS: pgettext_lazy("audit action", "访问"),
+}
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    return (forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")) or None
+
+
+def mask_value(value: Any) -> str:
+    """What the change log shows instead of a secret (password hash, token hash)."""
+    return "******"
+
+
+def record_event(
+    kind: EventKind,
+    *,
+    user: Any = None,
+    username: str = "",
+    detail: str = "",
+    request: HttpRequest | None = None,
+) -> SecurityEvent:
+    request = request or current_request()
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None
+    if user is None and request is not None and getattr(request, "user", None) is not None:
+        user = request.user if request.user.is_authenticated else None
+    return SecurityEvent.objects.create(
+        kind=kind,
+        user=user,
+        username=username or (user.username if user is not None else ""),
+        ip=client_ip(request),
+        user_agent=(request.headers.get("User-Agent", "")[:255] if request is not None else ""),
+        path=(request.get_full_path()[:255] if request is not None else ""),
+        request_id=current_request_id() or "",
+        detail=detail[:2000],
+    )
+
+
+def record_permission_denied(user: Any, detail: str) -> SecurityEvent:
+    return record_event(EventKind.PERMISSION_DENIED, user=user, detail=detail)
+
+
+def changes_for(instance: models.Model) -> QuerySet[LogEntry]:
+    """The change history (变更记录) of one object, newest first."""
+    return LogEntry.objects.get_for_object(instance).select_related("actor").order_by("-timestamp", "-pk")
+
+
+def changes_for_model(model: type[models.Model]) -> QuerySet[LogEntry]:
+    return LogEntry.objects.get_for_model(model).select_related("actor", "content_type")
+
+
+def all_changes() -> QuerySet[LogEntry]:
+    return LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp", "-pk")
+
+
+def describe_changes(entry: LogEntry) -> list[tuple[str, str, str]]:
+    """(field label, before, after) rows with the model's verbose field names."""
+    model = entry.content_type.model_class()
+    # auditlog's create/delete diffs also list reverse relations ("children: orgs.Organization.None").
+    reverse = (
+        {f.name for f in model._meta.get_fields() if f.auto_created and not f.concrete} if model else set()
+    )
+    rows = []
+    for field_label, values in entry.changes_display_dict.items():
+        if field_label in reverse or (
+            model is not None and field_label in (model._meta.pk.name, str(model._meta.pk.verbose_name))
+        ):
+            continue
+        before, after = values if isinstance(values, list | tuple) and len(values) == 2 else ("", values)
+        rows.append((str(field_label), _text(before), _text(after)))
+    return rows
+
+
+def _text(value: Any) -> str:
+    return "" if value in (None, "None") else str(value)
+
+
+def model_label(content_type: ContentType | None) -> str:
+    model = content_type.model_class() if content_type else None
+    return str(model._meta.verbose_name) if model else (content_type.model if content_type else "")
+
+
+def changes_workbook(entries: Iterable[LogEntry]) -> bytes:
+    """The change log as an xlsx workbook: one row per changed field."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "变更记录"
+    header = ["时间", "操作人", "操作", "对象类型", "对象", "字段", "修改前", "修改后", "请求编号", "IP地址"]
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for entry in entries:
+        base = [
+            entry.timestamp.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+            entry.actor.display_name if entry.actor else "系统",
+            str(ACTION_LABELS.get(entry.action, entry.action)),
+            model_label(entry.content_type),
+            entry.object_repr,
+        ]
+        rows = describe_changes(entry) or [("", "", "")]
+        for field_label, before, after in rows:
+            ws.append([*base, field_label, before, after, entry.cid or "", entry.remote_addr or ""])
+    for column, width in zip("ABCDEFGHIJ", (20, 16, 8, 12, 28, 16, 28, 28, 34, 16), strict=True):
+        ws.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CasesConfig(AppConfig):
+    name = "tiaodu.cases"
+    label = "cases"
+    verbose_name = "闭环办理"

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from tiaodu.core.demo import demo_password, load_demo
+from tiaodu.regions.models import Region
+from tiaodu.regions.services import load_regions
+
+
+class Command(BaseCommand):
+    help = "演示环境:迁移数据库、加载重庆区划与演示数据,并列出演示账号"
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("demo_refused: 生产环境(TIAODU_ENV=production)不能加载演示数据")
+        call_command("migrate", interactive=False, verbosity=0)
+        if not Region.objects.filter(code="500152").exists():
+            result = load_regions(["50"])
+            self.stdout.write(f"已加载重庆市区划:{result}")
+        accounts = load_demo()
+        self.stdout.write("演示账号(密码相同):")
+        for account in accounts:
+            self.stdout.write(f"  {account.username:<8} {account.role:<11} {account.where}")
+        self.stdout.write(f"演示密码:{demo_password()}")

@@ -1,0 +1,47 @@
+"""The side menu: each entry is shown to roles whose permissions reach its model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+GOVERNMENT = ("admin", "leader", "department", "town", "squad")
+CASE_WORKERS = ("admin", "leader", "department", "town")
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: Any
+    url_name: str
+    perm: str | None = None  # "app.action_model"; None = every signed-in user
+    roles: tuple[str, ...] = ()  # only these roles (empty = any role holding ``perm``)
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+    def shown_to(self, user: Any) -> bool:
+        if self.roles and getattr(user, "role", None) not in self.roles:
+            return False
+        return self.perm is None or bool(user.has_perm(self.perm))
+
+
+MENU: list[MenuItem] = [
+    MenuItem(_("工作台"), "dashboard:home"),
+    MenuItem(_("我的企业"), "enterprises:portal", "enterprises.view_enterprise", ("enterprise",)),
+    MenuItem(_("企业服务"), "enterprises:list", "enterprises.view_enterprise", GOVERNMENT),
+    MenuItem(_("诉求办理"), "cases:inbox", "cases.view_case", CASE_WORKERS),
+    MenuItem(_("红黄牌督办"), "cases:board", "cases.view_case", CASE_WORKERS),
+    MenuItem(_("组织机构"), "orgs:list", "orgs.view_organization"),
+    MenuItem(_("用户管理"), "accounts:user_list", "accounts.add_user"),
+    MenuItem(_("行政区划"), "regions:list", "regions.view_region"),
+    MenuItem(_("审计日志"), "audit:changes", "audit.view_securityevent"),
+    MenuItem(_("API令牌"), "accounts:tokens"),
+]
+
+
+def menu_for(user: Any) -> list[MenuItem]:
+    return [item for item in MENU if item.shown_to(user)]

@@ -1,0 +1,231 @@
+"""Generic list / detail / edit / history / export views every app builds its pages from.
+
+They are thin: the queryset comes from ``Model.objects.restrict(user, action)``, filters from the
+app's FilterSchema (the same one the API uses), writes from the app's service functions.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import connection, models
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from ninja import FilterSchema
+from openpyxl import Workbook
+from pydantic import ValidationError as PydanticValidationError
+
+from tiaodu.audit.services import changes_for, describe_changes
+from tiaodu.core.errors import ServiceError
+from tiaodu.core.permissions import Action, can, get_scoped
+
+PAGE_SIZE = 30
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    from tiaodu.audit.services import record_permission_denied
+
+    record_permission_denied(request.user, f"web {request.method} {request.path}")
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def handle_service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse | None:
+    """Render permission / not-found service errors as pages; others are the caller's to show."""
+    if exc.audit:
+        from tiaodu.audit.services import record_permission_denied
+
+        record_permission_denied(request.user, exc.audit)
+    # The pages carry their own (translated) explanation; the service's Chinese message is for the API.
+    if exc.status == 403:
+        return render(request, "403.html", status=403)
+    if exc.status == 404:
+        return render(request, "404.html", status=404)
+    return None
+
+
+def apply_service_error(form: Form, exc: ServiceError) -> None:
+    """Put a service's field errors onto the form (unknown fields become form-wide errors)."""
+    if not exc.errors:
+        form.add_error(None, exc.message)
+    for err in exc.errors:
+        name = err.field if err.field in form.fields else None
+        for suffix in ("_code", "_id"):
+            if name is None and f"{err.field}{suffix}" in form.fields:
+                name = f"{err.field}{suffix}"
+        form.add_error(name, err.message)
+
+
+class Column:
+    """One column of a list table and of its export."""
+
+    def __init__(self, label: Any, attr: str | Callable[[Any], Any], link: bool = False) -> None:
+        self.label, self.attr, self.link = label, attr, link
+
+    def value(self, obj: Any) -> Any:
+        if callable(self.attr):
+            return self.attr(obj)
+        value: Any = obj
+        for part in self.attr.split("."):
+            display = getattr(value, f"get_{part}_display", None)
+            value = display() if callable(display) else getattr(value, part, None)
+            if value is None:
+                return ""
+        if isinstance(value, bool):
+            return _("是") if value else _("否")
+        return value() if callable(value) else value
+
+
+class ScopedView(LoginRequiredMixin, View):
+    model: ClassVar[type[models.Model]]
+    action: ClassVar[Action] = "view"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.user.is_authenticated and not can(request.user, self.action, self.model):
+            raise PermissionDenied
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except ServiceError as exc:
+            response = handle_service_error(request, exc)
+            if response is None:
+                raise
+            return response
+
+
+class ObjectListView(ScopedView):
+    """A filtered, paginated table; ``?export=xlsx`` or ``?export=csv`` exports the filtered rows."""
+
+    filterset: ClassVar[type[FilterSchema]]
+    columns: ClassVar[list[Column]]
+    template_name: ClassVar[str] = "generic/object_list.html"
+    title: ClassVar[Any] = ""
+    add_url: ClassVar[str | None] = None
+    detail_url_name: ClassVar[str | None] = None
+    export_name: ClassVar[str] = "export"
+    filter_fields: ClassVar[list[tuple[str, Any, Any]]] = []  # (name, label, choices or None)
+
+    def get_queryset(self) -> models.QuerySet[Any]:
+        return self.model.objects.restrict(self.request.user)  # type: ignore[attr-defined,no-any-return]
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        params = {k: v for k, v in request.GET.items() if k in self.filterset.model_fields and v != ""}
+        filter_errors: list[str] = []
+        try:
+            filters = self.filterset(**params)
+            queryset = filters.filter(self.get_queryset())
+        except PydanticValidationError as exc:
+            filter_errors = [filter_error_text(self.filter_fields, e) for e in exc.errors()]
+            queryset = self.get_queryset().none()
+        except ServiceError as exc:
+            filter_errors = [exc.message]
+            queryset = self.get_queryset().none()
+        export = request.GET.get("export")
+        if export in ("xlsx", "csv"):
+            return self.export(queryset, export)
+        page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = [(obj, [c.value(obj) for c in self.columns]) for obj in page.object_list]
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = {
+            "title": self.title,
+            "columns": self.columns,
+            "rows": rows,
+            "page": page,
+            "query": query.urlencode(),
+            "filter_fields": self.filter_fields,
+            "filter_values": params,
+            "filter_errors": filter_errors,
+            "add_url": self.add_url if can(request.user, "add", self.model) else None,
+            "detail_url_name": self.detail_url_name,
+        }
+        # htmx filter submissions get only the table partial (django-template-partials).
+        template = "generic/object_list.html#table" if request.htmx else self.template_name  # type: ignore[attr-defined]
+        return render(request, template, context)
+
+    def export(self, queryset: models.QuerySet[Any], kind: str) -> HttpResponse:
+        header = [str(c.label) for c in self.columns]
+        rows = (
+            [str(v) if v is not None else "" for v in (c.value(o) for c in self.columns)]
+            for o in queryset.iterator(2000)
+        )
+        stamp = timezone.localtime().strftime("%Y%m%d%H%M")
+        filename = f"{self.export_name}-{stamp}.{kind}"
+        if kind == "csv":
+            buffer = io.StringIO()
+            buffer.write("\ufeff")  # BOM so that Excel opens UTF-8 Chinese correctly
+            writer = csv.writer(buffer)
+            writer.writerow(header)
+            writer.writerows(rows)
+            response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        else:
+            wb = Workbook(write_only=True)
+            ws = wb.create_sheet(str(self.title)[:31] or "Sheet1")
+            ws.append(header)
+            for row in rows:
+                ws.append(row)
+            out = io.BytesIO()
+            wb.save(out)
+            response = HttpResponse(
+                out.getvalue(),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+class ObjectHistoryView(ScopedView):
+    """变更记录 of one object; ``?export=xlsx`` downloads it."""
+
+    lookup: ClassVar[str] = "pk"
+
+    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        obj = get_scoped(self.model, request.user, **{self.lookup: kwargs[self.lookup]})
+        entries = changes_for(obj)
+        if request.GET.get("export") == "xlsx":
+            from tiaodu.audit.services import changes_workbook
+
+            response = HttpResponse(
+                changes_workbook(entries),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            response["Content-Disposition"] = (
+                f'attachment; filename="changes-{obj._meta.model_name}-{obj.pk}.xlsx"'
+            )
+            return response
+        page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+        items = [(e, describe_changes(e)) for e in page.object_list]
+        return render(request, "generic/object_history.html", {"object": obj, "items": items, "page": page})
+
+
+def filter_error_text(fields: list[tuple[str, Any, Any]], error: Any) -> str:
+    """A filter validation error in the user's language, naming the filter by its label."""
+    from tiaodu.core.api import PYDANTIC_MESSAGES
+
+    name = str(error["loc"][0]) if error.get("loc") else ""
+    label = next((str(lbl) for field, lbl, _choices in fields if field == name), name)
+    return f"{label}:{PYDANTIC_MESSAGES.get(error.get('type', ''), ('', _('格式不正确')))[1]}"
+
+
+def redirect_with_message(request: HttpRequest, url: str, message: str) -> HttpResponseRedirect:
+    messages.success(request, message)
+    return HttpResponseRedirect(url)

@@ -1,0 +1,88 @@
+"""``tiaodu report KIND --region CODE --from DATE --to DATE [--format text|json] [--user USERNAME]``.
+
+Figures in words from the records, one subcommand per report. Every report is about a region and
+a period, so those options are the same for all. A module adds its report by naming it in
+``CLI_REPORTS`` of its own ``report.py``::
+
+    # tiaodu/projects/report.py
+    CLI_REPORTS = {"projects": ("重点项目调度情况", project_report)}
+
+where the function is called as ``function(region, date_from, date_to, user=None)`` and returns
+an object with ``text()`` (the bulletin for a terminal) and ``as_dict()`` (for ``--format json``).
+The command finds the reports of every installed app, so it does not change when one is added.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from importlib import import_module
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from tiaodu.core.errors import ServiceError
+
+ReportFunction = Callable[..., Any]
+
+
+def available_reports() -> dict[str, tuple[str, ReportFunction]]:
+    """``CLI_REPORTS`` of every installed app's ``report`` module, by subcommand name."""
+    found: dict[str, tuple[str, ReportFunction]] = {}
+    for config in apps.get_app_configs():
+        try:
+            module = import_module(f"{config.name}.report")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.report":
+                raise
+            continue
+        found.update(getattr(module, "CLI_REPORTS", {}))
+    return dict(sorted(found.items()))
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"date_invalid: 日期“{text}”格式应为 YYYY-MM-DD") from None
+
+
+class Command(BaseCommand):
+    help = "统计报告:tiaodu report enterprise-service --region 500104 --from 2020-02-01 --to 2020-04-30"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="kind", required=True, metavar="KIND")
+        for name, (title, _function) in available_reports().items():
+            p = sub.add_parser(name, help=title)
+            p.add_argument(
+                "--region", default=settings.HOME_REGION_CODE, help="区划代码(默认本区 %(default)s)"
+            )
+            p.add_argument("--from", dest="date_from", help="开始日期 YYYY-MM-DD(默认今年1月1日)")
+            p.add_argument("--to", dest="date_to", help="结束日期 YYYY-MM-DD(默认今天)")
+            p.add_argument("--format", choices=("text", "json"), default="text", help="输出格式")
+            p.add_argument("--user", help="按该用户的权限范围统计(默认不限)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        _title, function = available_reports()[options["kind"]]
+        today = timezone.localdate()
+        date_from = _date(options["date_from"]) if options["date_from"] else today.replace(month=1, day=1)
+        date_to = _date(options["date_to"]) if options["date_to"] else today
+        user = None
+        if options["user"]:
+            from tiaodu.accounts.models import User
+
+            user = User.objects.select_related("region").filter(username=options["user"]).first()
+            if user is None:
+                raise CommandError(f"user_unknown: 用户“{options['user']}”不存在")
+        try:
+            result = function(options["region"], date_from, date_to, user=user)
+        except ServiceError as exc:
+            raise CommandError(f"{exc.code}: {exc}") from exc
+        if options["format"] == "json":
+            self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        else:
+            self.stdout.write(result.text(), ending="")

@@ -1,0 +1,287 @@
+"""Enterprise registry, visits, needs, services delivered, and appeals (through the case engine)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+from stdnum.cn import uscc
+from stdnum.exceptions import ValidationError as StdnumError
+
+from tiaodu.cases import services as cases
+from tiaodu.cases.models import Case
+from tiaodu.core.errors import Conflict, FieldError, Forbidden, InvalidInput, invalid
+from tiaodu.core.permissions import can, ensure_permitted, get_scoped
+from tiaodu.enterprises.appeals import WORKFLOW
+from tiaodu.enterprises.models import Enterprise, Need, ServiceRecord, Visit
+from tiaodu.orgs.choices import OrgKind
+from tiaodu.orgs.models import Organization
+from tiaodu.regions.choices import Level
+from tiaodu.regions.models import Region
+
+if TYPE_CHECKING:
+    from tiaodu.accounts.models import User
+
+
+def check_credit_code(code: str) -> str:
+    """A unified social credit code (GB 32100-2015), upper-cased, with its check digit verified."""
+    code = (code or "").strip().upper()
+    try:
+        return str(uscc.validate(code))
+    except StdnumError:
+        if len(code) != 18:
+            raise invalid("credit_code", "credit_code_length", "统一社会信用代码应为18位") from None
+        raise invalid("credit_code", "credit_code_invalid", f"统一社会信用代码“{code}”校验位不正确") from None
+
+
+def township(ref: str | Region, within: Region | None = None) -> Region:
+    """A township by code or name (names are matched inside ``within``, e.g. the home district)."""
+    if isinstance(ref, Region):
+        region = ref
+    else:
+        ref = ref.strip()
+        qs = Region.objects.filter(level=Level.TOWNSHIP)
+        if within is not None:
+            qs = qs.filter(path__startswith=within.path)
+        matches = list(qs.filter(code=ref)[:1]) or list(qs.filter(name=ref)[:2])
+        if len(matches) != 1:
+            raise invalid("township", "township_unknown", f"镇街“{ref}”不存在或不唯一")
+        region = matches[0]
+    if region.level != Level.TOWNSHIP:
+        raise invalid("township", "township_unknown", "所属镇街必须是镇或街道")
+    return region
+
+
+FIELDS = {
+    "name",
+    "industry_code",
+    "is_above_scale",
+    "is_key",
+    "output_tier",
+    "is_leading",
+    "is_shuangbai",
+    "is_specialized",
+    "contact_name",
+    "contact_phone",
+    "address",
+    "liaison_leader",
+    "liaison_department",
+    "squad",
+    "resident_officer",
+    "notes",
+}
+
+
+def _validate_industry(code: str) -> None:
+    if (code and not ((code[0].isalpha() and code[1:].isdigit()) or code.isdigit())) or len(code) > 5:
+        raise invalid(
+            "industry_code", "industry_code_invalid", "行业代码应为 GB/T 4754-2017 的门类字母或2至4位数字"
+        )
+
+
+@transaction.atomic
+def save_enterprise(
+    actor: User | None, credit_code: str, township_ref: str | Region, **fields: Any
+) -> tuple[Enterprise, bool]:
+    """Create or update (upsert by credit code) an enterprise and its organisation record."""
+    code = check_credit_code(credit_code)
+    unknown = set(fields) - FIELDS
+    if unknown:
+        raise invalid(sorted(unknown)[0], "field_unknown", "不能设置该字段")
+    town = township(township_ref)
+    name = (fields.get("name") or "").strip()
+    existing = Enterprise.objects.select_for_update().filter(credit_code=code).first()
+    if existing is None and not name:
+        raise invalid("name", "required", "企业名称不能为空")
+    _validate_industry(fields.get("industry_code", "") or "")
+    if existing is None:
+        if actor is not None and not can(actor, "add", Enterprise):
+            raise Forbidden(audit="add enterprises.enterprise")
+        enterprise = Enterprise(credit_code=code, organization=_organization(code, name, town), township=town)
+    else:
+        if actor is not None:
+            get_scoped(Enterprise, actor, "change", pk=existing.pk)
+        enterprise = existing
+        enterprise.township = town
+    for key, value in fields.items():
+        setattr(enterprise, key, value.strip() if isinstance(value, str) else value)
+    enterprise.save()
+    org = enterprise.organization
+    if (org.name, org.region_id) != (enterprise.name, town.pk):
+        _check_name_free(enterprise.name, town, exclude=org.pk)
+        org.name, org.region = enterprise.name, town
+        org.save(update_fields=["name", "region", "updated_at"])
+    if actor is not None:
+        ensure_permitted(actor, "change" if existing else "add", enterprise)
+    return enterprise, existing is None
+
+
+def _organization(code: str, name: str, town: Region) -> Organization:
+    """The organisation record for a newly registered enterprise.
+
+    An enterprise organisation of the same name in the township that is not registered yet (entered
+    as an organisation before, without a valid credit code) is taken over rather than duplicated.
+    """
+    org = Organization.objects.filter(code=code).first()
+    if org is not None:
+        if org.kind != OrgKind.ENTERPRISE or Enterprise.objects.filter(organization=org).exists():
+            raise Conflict("credit_code_taken", f"统一社会信用代码“{code}”已被其他机构使用")
+        return org
+    same = Organization.objects.filter(kind=OrgKind.ENTERPRISE, region=town, name=name).first()
+    if same is None:
+        return Organization.objects.create(name=name, kind=OrgKind.ENTERPRISE, code=code, region=town)
+    if Enterprise.objects.filter(organization=same).exists() or uscc.is_valid(same.code):
+        _check_name_free(name, town)
+    same.code = code
+    same.save(update_fields=["code", "updated_at"])
+    return same
+
+
+def _check_name_free(name: str, town: Region, exclude: int | None = None) -> None:
+    clash = Organization.objects.filter(kind=OrgKind.ENTERPRISE, region=town, name=name)
+    if exclude is not None:
+        clash = clash.exclude(pk=exclude)
+    if clash.exists():
+        raise Conflict(
+            "enterprise_name_taken",
+            f"{town.name}已有名为“{name}”的企业",
+            [FieldError("name", "enterprise_name_taken", "同一镇街已有同名企业")],
+        )
+
+
+def by_credit_code(code: str) -> Enterprise:
+    normalized = (code or "").strip().upper()
+    found = Enterprise.objects.filter(credit_code=normalized).first()
+    if found is None:
+        raise invalid("credit_code", "enterprise_unknown", f"统一社会信用代码“{normalized}”对应的企业不存在")
+    return found
+
+
+@transaction.atomic
+def record_visit(
+    actor: User | None,
+    enterprise: Enterprise,
+    visited_on: date,
+    visitors: str,
+    record: str = "",
+    visiting_org: Organization | None = None,
+) -> Visit:
+    errors = []
+    if visited_on > timezone.localdate():
+        errors.append(FieldError("visited_on", "date_in_future", "走访日期不能晚于今天"))
+    if not visitors.strip():
+        errors.append(FieldError("visitors", "required", "请填写走访人"))
+    if errors:
+        raise InvalidInput(errors)
+    if actor is not None:
+        get_scoped(Enterprise, actor, "view", pk=enterprise.pk)
+    visit = Visit.objects.create(
+        enterprise=enterprise,
+        visited_on=visited_on,
+        visitors=visitors.strip(),
+        record=record.strip(),
+        visiting_org=visiting_org or (actor.organization if actor else None),
+        created_by=actor,
+    )
+    if actor is not None:
+        ensure_permitted(actor, "add", visit)
+    return visit
+
+
+@transaction.atomic
+def raise_appeal(
+    actor: User | None,
+    enterprise: Enterprise,
+    category: str,
+    content: str,
+    raised_on: date,
+    source: str = "",
+    visit: Visit | None = None,
+    title: str = "",
+) -> Case:
+    """An enterprise's difficulty or appeal becomes a closed-loop case (受理)."""
+    if actor is not None:
+        get_scoped(Enterprise, actor, "view", pk=enterprise.pk)
+    case = cases.open_case(
+        actor,
+        workflow=WORKFLOW,
+        category_ref=category,
+        title=title or (content.strip().splitlines()[0][:60] if content.strip() else ""),
+        description=content,
+        region=enterprise.township,
+        raised_on=raised_on,
+        submitter_org=enterprise.organization,
+        source=source or ("走访" if visit else ""),
+    )
+    if visit is not None:
+        visit.cases.add(case)
+    return case
+
+
+def enterprise_of(case: Case) -> Enterprise | None:
+    if case.submitter_org_id is None:
+        return None
+    return Enterprise.objects.filter(organization_id=case.submitter_org_id).first()
+
+
+@dataclass
+class NeedInput:
+    kind: str
+    raised_on: date
+    people: int | None = None
+    job_types: str = ""
+    amount_wan: Decimal | None = None
+    description: str = ""
+
+
+@transaction.atomic
+def record_need(
+    actor: User | None, enterprise: Enterprise, need: NeedInput, case: Case | None = None
+) -> Need:
+    from tiaodu.enterprises.choices import NeedKind
+
+    if need.kind not in NeedKind.values:
+        raise invalid("kind", "need_kind_invalid", f"需求类型“{need.kind}”不存在")
+    if need.raised_on > timezone.localdate():
+        raise invalid("raised_on", "date_in_future", "提出日期不能晚于今天")
+    if need.amount_wan is not None and need.amount_wan < 0:
+        raise invalid("amount_wan", "amount_negative", "金额不能为负数")
+    if actor is not None:
+        # The row names its creator, so the scope re-check alone would let anyone add to any enterprise.
+        get_scoped(Enterprise, actor, "view", pk=enterprise.pk)
+    row = Need.objects.create(
+        enterprise=enterprise,
+        kind=need.kind,
+        raised_on=need.raised_on,
+        people=need.people,
+        job_types=need.job_types,
+        amount_wan=need.amount_wan,
+        description=need.description,
+        case=case,
+        created_by=actor,
+    )
+    if actor is not None:
+        ensure_permitted(actor, "add", row)
+    return row
+
+
+@transaction.atomic
+def record_service(actor: User | None, enterprise: Enterprise, **data: Any) -> ServiceRecord:
+    from tiaodu.enterprises.choices import ServiceKind
+
+    if data.get("kind") not in ServiceKind.values:
+        raise invalid("kind", "service_kind_invalid", f"服务类型“{data.get('kind')}”不存在")
+    if data.get("served_on") is None or data["served_on"] > timezone.localdate():
+        raise invalid("served_on", "date_in_future", "服务日期不能为空或晚于今天")
+    if data.get("amount_wan") is not None and data["amount_wan"] < 0:
+        raise invalid("amount_wan", "amount_negative", "金额不能为负数")
+    if actor is not None:
+        get_scoped(Enterprise, actor, "view", pk=enterprise.pk)
+    row = ServiceRecord.objects.create(enterprise=enterprise, created_by=actor, **data)
+    if actor is not None:
+        ensure_permitted(actor, "add", row)
+    return row

@@ -1,0 +1,193 @@
+"""企业服务情况 on the web: the bulletin of a region and period, its tables, and xlsx / docx exports.
+
+The figures come from :func:`tiaodu.enterprises.report.enterprise_service_report` computed within
+the signed-in user's scope, so the page, the exports and ``tiaodu report enterprise-service
+--user`` agree.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tiaodu.core.errors import ServiceError
+from tiaodu.core.forms import StyledForm
+from tiaodu.core.http import current_user
+from tiaodu.core.views import ScopedView, apply_service_error
+from tiaodu.enterprises.models import Enterprise
+from tiaodu.enterprises.report import EnterpriseServiceReport, enterprise_service_report, table
+from tiaodu.regions.choices import Level
+from tiaodu.regions.models import Region
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def region_choices(user: Any) -> list[tuple[str, Any]]:
+    """Districts (each with its townships) the user may report on, grouped for a <select>.
+
+    Administrators get every district that has enterprises (and the home district); everyone
+    else gets their own region and what lies below it.
+    """
+    if user.is_superuser or user.role == "admin" or user.region is None:
+        with_enterprises = Q(pk__in=Enterprise.objects.values("township__parent"))
+        tops = list(
+            Region.objects.filter(with_enterprises | Q(code=settings.HOME_REGION_CODE)).order_by("code")
+        )
+    else:
+        tops = [user.region]
+    groups: list[tuple[str, Any]] = []
+    for top in tops:
+        options = [(top.code, f"{top.name}(全部)" if top.level < Level.TOWNSHIP else top.name)]
+        if top.level < Level.TOWNSHIP:
+            options += [(r.code, r.name) for r in Region.objects.filter(parent=top, level=Level.TOWNSHIP)]
+        groups.append((top.name, options))
+    return groups
+
+
+class ReportForm(StyledForm):
+    region = forms.ChoiceField(label=_("地区"))
+    date_from = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = region_choices(user)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error("date_to", _("结束日期不能早于开始日期"))
+        return data
+
+
+def default_params(user: Any) -> dict[str, str]:
+    today = timezone.localdate()
+    region = user.region.code if user.region is not None else settings.HOME_REGION_CODE
+    return {"region": region, "date_from": f"{today:%Y}-01-01", "date_to": today.isoformat()}
+
+
+class EnterpriseServiceReportView(ScopedView):
+    """GET ?region=&date_from=&date_to= [&export=xlsx|docx]."""
+
+    model = Enterprise
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = current_user(request)
+        params = {**default_params(user), **{k: v for k, v in request.GET.items() if v}}
+        form = ReportForm(params, user=user)
+        report: EnterpriseServiceReport | None = None
+        if form.is_valid():
+            try:
+                report = enterprise_service_report(
+                    form.cleaned_data["region"],
+                    form.cleaned_data["date_from"],
+                    form.cleaned_data["date_to"],
+                    user,
+                )
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+        export = request.GET.get("export")
+        if report is not None and export in ("xlsx", "docx"):
+            return xlsx_response(report) if export == "xlsx" else docx_response(report)
+        query = urlencode({k: params[k] for k in ("region", "date_from", "date_to") if k in params})
+        context = {"title": _("企业服务情况"), "form": form, "report": report, "query": query}
+        if report is not None:
+            context["departments"] = table(report.by_department, "责任部门")
+            context["townships"] = table(report.by_township, "镇街")
+        return render(request, "enterprises/report.html", context)
+
+
+def _filename(report: EnterpriseServiceReport, ext: str) -> str:
+    return f"enterprise-service-{report.region_code}-{report.date_from:%Y%m%d}-{report.date_to:%Y%m%d}.{ext}"
+
+
+def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def xlsx_response(report: EnterpriseServiceReport) -> HttpResponse:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("企业服务情况")
+    ws.append([report.title])
+    ws.append([report.paragraph])
+    ws.append([])
+    ws.append(["指标", "数值"])
+    for label, value in report.key_figures():
+        ws.append([label, value])
+    for name, rows, first in (
+        ("按责任部门", report.by_department, "责任部门"),
+        ("按镇街", report.by_township, "镇街"),
+    ):
+        sheet = wb.create_sheet(name)
+        header, body = table(rows, first)
+        sheet.append(header)
+        for row in body:
+            sheet.append([_number(v) for v in row])
+    out = io.BytesIO()
+    wb.save(out)
+    return _attachment(out.getvalue(), XLSX, _filename(report, "xlsx"))
+
+
+def _number(text: str) -> Any:
+    """Table cells as numbers where they are (Excel can then sum them)."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def docx_response(report: EnterpriseServiceReport) -> HttpResponse:
+    """The bulletin as a Word document: title, paragraph, key figures and both tables."""
+    from docx import Document
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    doc = Document()
+    normal = doc.styles["Normal"]
+    normal.font.name = "仿宋"  # type: ignore[attr-defined]
+    normal.font.size = Pt(12)  # type: ignore[attr-defined]
+    normal.element.rPr.rFonts.set(qn("w:eastAsia"), "仿宋")  # type: ignore[attr-defined, union-attr]
+    doc.add_heading(report.title, level=1)
+    body = doc.add_paragraph(report.paragraph)
+    body.paragraph_format.first_line_indent = Pt(24)
+    doc.add_heading("主要指标", level=2)
+    _docx_table(doc, ["指标", "数值"], [list(row) for row in report.key_figures()])
+    for heading, rows, first in (
+        ("按责任部门", report.by_department, "责任部门"),
+        ("按镇街", report.by_township, "镇街"),
+    ):
+        if rows:
+            doc.add_heading(heading, level=2)
+            header, cells = table(rows, first)
+            _docx_table(doc, header, cells)
+    out = io.BytesIO()
+    doc.save(out)
+    return _attachment(out.getvalue(), DOCX, _filename(report, "docx"))
+
+
+def _docx_table(doc: Any, header: list[str], rows: list[list[str]]) -> None:
+    grid = doc.add_table(rows=1, cols=len(header))
+    grid.style = "Table Grid"
+    for cell, text in zip(grid.rows[0].cells, header, strict=True):
+        cell.text = text
+    for row in rows:
+        for cell, text in zip(grid.add_row().cells, row, strict=True):
+            cell.text = text

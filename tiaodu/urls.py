@@ -1,0 +1,24 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from tiaodu.core.api import api
+from tiaodu.core.views import healthz
+
+urlpatterns = [
+    path("", include("tiaodu.dashboard.urls")),
+    path("accounts/", include("tiaodu.accounts.urls")),
+    path("regions/", include("tiaodu.regions.urls")),
+    path("orgs/", include("tiaodu.orgs.urls")),
+    path("audit/", include("tiaodu.audit.urls")),
+    path("enterprises/import/", include("tiaodu.enterprises.urls_import")),
+    path("enterprises/report/", include("tiaodu.enterprises.urls_report")),
+    path("enterprises/", include("tiaodu.enterprises.urls")),
+    path("cases/", include("tiaodu.cases.urls")),
+    path("open311/v2/", include("tiaodu.open311.urls")),
+    path("api/v1/", api.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("healthz", healthz, name="healthz"),
+]
+
+handler403 = "tiaodu.core.views.permission_denied"
+handler404 = "tiaodu.core.views.page_not_found"
