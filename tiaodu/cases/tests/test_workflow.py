@@ -182,6 +182,19 @@ def test_squad_may_view_but_not_move(case: Case, users: dict[str, User]) -> None
     expect_error("not_found", step, case, users["yuxi"], "assign")
 
 
+def test_squad_sees_the_cases_of_the_enterprises_it_serves(case: Case, users: dict[str, User]) -> None:
+    member = users["squad1"]
+    assert not Case.objects.restrict(member).filter(pk=case.pk).exists()
+    squad = Organization.objects.squads_of(member).get()
+    enterprise = qiye_enterprise()
+    enterprise.squad = squad
+    enterprise.save(update_fields=["squad"])
+    assert Case.objects.restrict(member).filter(pk=case.pk).exists()
+    # Seeing is not handling: the table gives a squad member no transition.
+    expect_error("permission_denied", step, case, member, "assign")
+    assert not Case.objects.restrict(member, "change").filter(pk=case.pk).exists()
+
+
 def test_notes_are_required_where_the_table_says(case: Case, users: dict[str, User]) -> None:
     step(case, users["leader"], "assign")
     step(case, users["jxw"], "start")
