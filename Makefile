@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 VENDOR := tiaodu/static/vendor
 
-.PHONY: run test setup dev assets lint typecheck checks pytest bench openapi messages clean
+.PHONY: run test setup dev assets lint typecheck checks messages-check messages-update pytest bench openapi messages clean
 
 ## Fresh clone → running platform on SQLite with demo data at http://127.0.0.1:8000
 run: setup
@@ -48,6 +48,21 @@ checks:
 	$(BIN)/mypy tiaodu
 	TIAODU_DATA_DIR=$$(mktemp -d) $(BIN)/tiaodu makemigrations --check --dry-run
 	TIAODU_DATA_DIR=$$(mktemp -d) $(BIN)/tiaodu openapi --check docs/openapi.json
+	$(MAKE) --no-print-directory messages-check
+
+## Every translatable string in the code must be in the English catalogue (test_i18n then checks
+## that each entry is translated). Extracts into the working tree, compares, puts the file back.
+PO := tiaodu/locale/en/LC_MESSAGES/django.po
+messages-check:
+	@tmp=$$(mktemp -d); cp $(PO) $$tmp/committed.po; \
+	(cd tiaodu && TIAODU_DATA_DIR=$$tmp ../$(BIN)/tiaodu makemessages -l en --ignore 'static/*' --no-obsolete -v 0); \
+	cp $(PO) $$tmp/extracted.po; cp $$tmp/committed.po $(PO); \
+	msgcmp --use-untranslated --use-fuzzy $$tmp/committed.po $$tmp/extracted.po \
+	  || { echo "strings missing from $(PO): run 'make messages-update', translate, 'make messages'"; exit 1; }
+
+## Add new strings to the catalogue (then translate them and run `make messages`).
+messages-update: dev
+	cd tiaodu && ../$(BIN)/tiaodu makemessages -l en --ignore 'static/*' --no-obsolete
 
 pytest:
 	$(BIN)/pytest -q

@@ -30,19 +30,14 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-BENCH_DIR = Path(__file__).resolve().parent
-REPO_DIR = BENCH_DIR.parent
-RESULTS = BENCH_DIR / "results.json"
+import benchlib
+
 KEY = "import_enterprises"
 PG_DB = "tiaodu_imp_bench"
 TARGET_RATIO = 3.0
@@ -235,68 +230,15 @@ def worker(out: Path, rows: int, reps: int) -> None:
 # --- the driver ------------------------------------------------------------------------------------
 
 
-def machine() -> dict[str, Any]:
-    info: dict[str, Any] = {
-        "hostname": platform.node(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "cpu_count": os.cpu_count(),
-    }
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                info["cpu"] = line.split(":", 1)[1].strip()
-                break
-        mem = next(li for li in Path("/proc/meminfo").read_text().splitlines() if li.startswith("MemTotal"))
-        info["memory_gb"] = round(int(mem.split()[1]) / 1024 / 1024, 1)
-    except (OSError, StopIteration):
-        pass
-    return info
-
-
-def run_worker(database_url: str, data_dir: Path, rows: int, reps: int) -> dict[str, Any]:
-    out = data_dir / "result.json"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TIAODU_") and k != "DATABASE_URL"}
-    env.update(
-        DATABASE_URL=database_url,
-        TIAODU_DATA_DIR=str(data_dir),
-        DJANGO_SETTINGS_MODULE="tiaodu.settings",
-        PYTHONPATH=str(REPO_DIR),
-    )
-    cmd = [sys.executable, __file__, "--worker", str(out), "--rows", str(rows), "--reps", str(reps)]
-    subprocess.run(cmd, env=env, check=True, cwd=REPO_DIR)
-    return json.loads(out.read_text())
-
-
-def pg_admin(url: str, sql: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
-
-
-def merge_results(figures: dict[str, Any]) -> None:
-    """Read-modify-write: other benchmarks keep their keys."""
-    data: dict[str, Any] = {}
-    if RESULTS.exists():
-        try:
-            data = json.loads(RESULTS.read_text())
-        except json.JSONDecodeError:
-            data = {}
-    data[KEY] = figures
-    tmp = RESULTS.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-    os.replace(tmp, RESULTS)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--reps", type=int, default=3, help="reader timings (at least 3, interleaved)")
     parser.add_argument("--postgres", default=os.environ.get("TIAODU_BENCH_DATABASE_URL", ""))
-    parser.add_argument("--no-save", action="store_true", help="print, do not write bench/results.json")
+    parser.add_argument(
+        "--output", type=Path, default=benchlib.RESULTS, help="the results file to merge into"
+    )
+    parser.add_argument("--no-save", action="store_true", help="print, do not write the results file")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -304,37 +246,33 @@ def main() -> None:
         return
 
     started = time.perf_counter()
+    worker_args = ["--rows", str(args.rows), "--reps", str(args.reps)]
     runs = []
     with tempfile.TemporaryDirectory(prefix="tiaodu-bench-import-") as tmp:
         sqlite_dir = Path(tmp) / "sqlite"
         sqlite_dir.mkdir()
         print(f"SQLite: {args.rows} enterprises …", flush=True)
-        runs.append(run_worker(f"sqlite:///{sqlite_dir / 'bench.sqlite3'}", sqlite_dir, args.rows, args.reps))
+        sqlite_url = f"sqlite:///{sqlite_dir / 'bench.sqlite3'}"
+        runs.append(benchlib.run_worker(__file__, sqlite_url, sqlite_dir, worker_args))
         if args.postgres:
-            url = urlunsplit(urlsplit(args.postgres)._replace(path=f"/{PG_DB}"))
-            pg_admin(args.postgres, f"DROP DATABASE IF EXISTS {PG_DB}")
-            pg_admin(args.postgres, f"CREATE DATABASE {PG_DB}")
+            benchlib.pg_recreate(args.postgres, PG_DB)
             try:
                 pg_dir = Path(tmp) / "postgres"
                 pg_dir.mkdir()
                 print(f"PostgreSQL: {args.rows} enterprises …", flush=True)
-                runs.append(run_worker(url, pg_dir, args.rows, args.reps))
+                runs.append(
+                    benchlib.run_worker(__file__, benchlib.pg_url(args.postgres, PG_DB), pg_dir, worker_args)
+                )
             finally:
-                pg_admin(args.postgres, f"DROP DATABASE IF EXISTS {PG_DB}")
+                benchlib.pg_recreate(args.postgres, PG_DB, drop_only=True)
 
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO_DIR, check=False
-        ).stdout.strip()
-    except OSError:
-        commit = ""
     import django
 
     figures = {
         "benchmark": "tiaodu import enterprises: 100,000-row xlsx, full import vs. the openpyxl read-only reader alone",
         "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "git_commit": commit,
-        "machine": machine(),
+        "git_commit": benchlib.git_commit(),
+        "machine": benchlib.machine_info(),
         "django": django.get_version(),
         "target": f"import seconds / reader seconds <= {TARGET_RATIO} (the 'create' run)",
         "method": {
@@ -360,8 +298,8 @@ def main() -> None:
             f"changed upsert {done['upsert_changed']['seconds']} s (ratio {done['upsert_changed']['ratio_to_reader']})"
         )
     if not args.no_save:
-        merge_results(figures)
-        print(f"written to {RESULTS} under '{KEY}'")
+        benchlib.merge_results(KEY, figures, args.output)
+        print(f"written to {args.output} under '{KEY}'")
 
 
 if __name__ == "__main__":

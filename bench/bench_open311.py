@@ -28,25 +28,20 @@ a lock: other benchmarks write other keys).
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
 import json
 import os
-import platform
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
-BENCH_DIR = Path(__file__).resolve().parent
-REPO_DIR = BENCH_DIR.parent
-DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/"
+import benchlib
+
 PG_DB = "tiaodu_bench_o311"
 RESULT_KEY = "open311_requests"
 TARGET_MS = 50.0
@@ -310,7 +305,7 @@ class Worker:
             "example": f"GET /open311/v2/requests.{fmt}?{urlencode(shown)}"
             + ("&api_key=…" if "api_key" in params else ""),
             "repetitions": len(samples),
-            **summary(samples),
+            **benchlib.summary(samples, digits=2),
             "rows_per_page_mean": round(statistics.fmean(rows), 1),
             "response_bytes_mean": round(statistics.fmean(sizes)),
             "queries": len(captured.captured_queries),
@@ -378,89 +373,7 @@ class Worker:
         }
 
 
-def summary(samples_ns: list[int]) -> dict[str, float]:
-    ms = [s / 1e6 for s in samples_ns]
-    return {
-        "median_ms": round(statistics.median(ms), 2),
-        "p95_ms": round(statistics.quantiles(ms, n=100, method="inclusive")[94], 2),
-        "mean_ms": round(statistics.fmean(ms), 2),
-        "min_ms": round(min(ms), 2),
-    }
-
-
-def machine_info() -> dict[str, Any]:
-    cpu = platform.processor() or ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return {
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "cpu": cpu,
-        "cpu_count": os.cpu_count(),
-        # Other work on the machine inflates the figures: the 1-minute load average, before and after.
-        "load_average_1m": round(os.getloadavg()[0], 2),
-    }
-
-
 # --- Orchestration -----------------------------------------------------------------------------------
-
-
-def _pg_url(base: str, dbname: str) -> str:
-    parts = urlsplit(base)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, ""))
-
-
-def _pg_admin(base: str) -> Any:
-    import psycopg
-
-    return psycopg.connect(_pg_url(base, "postgres"), autocommit=True, connect_timeout=3)
-
-
-def pg_reachable(base: str) -> bool:
-    try:
-        _pg_admin(base).close()
-    except Exception:
-        return False
-    return True
-
-
-def pg_recreate(base: str, dbname: str, drop_only: bool = False) -> None:
-    from psycopg import sql
-
-    with _pg_admin(base) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
-        if not drop_only:
-            conn.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8'").format(sql.Identifier(dbname)))
-
-
-def run_worker(database_url: str, data_dir: str, args: argparse.Namespace) -> dict[str, Any]:
-    out = Path(data_dir) / "open311_result.json"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tiaodu.settings",
-        "DATABASE_URL": database_url,
-        "TIAODU_DATA_DIR": data_dir,
-        "TIAODU_DEBUG": "0",
-        "TIAODU_LOG_LEVEL": "ERROR",
-    }
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", str(out)]
-    cmd += ["--records", str(args.records), "--reps", str(args.reps), "--warmup", str(args.warmup)]
-    subprocess.run(cmd, env=env, check=True, cwd=REPO_DIR)
-    return json.loads(out.read_text())  # type: ignore[no-any-return]
-
-
-def merge_results(path: Path, value: dict[str, Any]) -> None:
-    """Read-modify-write ``path`` under an exclusive lock, replacing only our key."""
-    with open(path.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        data = json.loads(path.read_text()) if path.exists() and path.stat().st_size else {}
-        data[RESULT_KEY] = value
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-        tmp.replace(path)
 
 
 def print_table(run: dict[str, Any]) -> None:
@@ -486,39 +399,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=int, default=1_000_000, help="cases to insert")
     parser.add_argument("--reps", type=int, default=100, help="timed requests per scenario")
     parser.add_argument("--warmup", type=int, default=10, help="untimed requests per scenario")
-    parser.add_argument("--output", type=Path, default=BENCH_DIR / "results.json")
+    parser.add_argument("--output", type=Path, default=benchlib.RESULTS)
     parser.add_argument("--worker", metavar="OUT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.worker:
-        sys.path.insert(0, str(REPO_DIR))
         result = Worker(args).run()
         Path(args.worker).write_text(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
 
     started = time.perf_counter()
-    machine = machine_info()
-    pg_base = args.postgres or os.environ.get("TIAODU_BENCH_DATABASE_URL") or DEFAULT_PG_URL
-    use_pg = not args.sqlite and pg_reachable(pg_base)
+    machine = benchlib.machine_info()
+    pg_base = args.postgres or os.environ.get("TIAODU_BENCH_DATABASE_URL") or benchlib.DEFAULT_PG_URL
+    use_pg = not args.sqlite and benchlib.pg_reachable(pg_base)
+    worker_args = ["--records", str(args.records), "--reps", str(args.reps), "--warmup", str(args.warmup)]
     with tempfile.TemporaryDirectory(prefix="tiaodu-bench-o311-") as tmp:
         if use_pg:
             print(f"== PostgreSQL ({PG_DB}): {args.records:,} cases ...", flush=True)
-            pg_recreate(pg_base, PG_DB)
+            benchlib.pg_recreate(pg_base, PG_DB)
             try:
-                run = run_worker(_pg_url(pg_base, PG_DB), tmp, args)
+                run = benchlib.run_worker(__file__, benchlib.pg_url(pg_base, PG_DB), tmp, worker_args)
             finally:
-                pg_recreate(pg_base, PG_DB, drop_only=True)
+                benchlib.pg_recreate(pg_base, PG_DB, drop_only=True)
         else:
             print(f"== SQLite: {args.records:,} cases ...", flush=True)
-            run = run_worker(f"sqlite:///{tmp}/bench.sqlite3", tmp, args)
+            run = benchlib.run_worker(__file__, f"sqlite:///{tmp}/bench.sqlite3", tmp, worker_args)
     load_after = round(os.getloadavg()[0], 2)
-    git = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO_DIR
-    )
     result = {
         "benchmark": "GET /open311/v2/requests.json with filters over 1,000,000 cases",
         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "git_commit": git.stdout.strip(),
+        "git_commit": benchlib.git_commit(),
         "machine": {**machine, "load_average_1m_after": load_after},
         "method": (
             "Django test client through the full middleware stack; 100 timed requests per scenario, "
@@ -527,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
         **run,
         "elapsed_total_s": round(time.perf_counter() - started, 1),
     }
-    merge_results(args.output, result)
+    benchlib.merge_results(RESULT_KEY, result, args.output)
     print_table(run)
     print(f"written to {args.output} under {RESULT_KEY!r}")
     return 0

@@ -25,58 +25,23 @@ lock: other benchmarks write other keys).
 from __future__ import annotations
 
 import argparse
-import fcntl
 import json
 import os
-import platform
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-BENCH_DIR = Path(__file__).resolve().parent
-REPO_DIR = BENCH_DIR.parent
-DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/"
+import benchlib
+
 PG_DB = "tiaodu_bench_sweep"
 RESULT_KEY = "sweep"
 TARGET_S = 30.0
 DISTRICT = "500152"  # 潼南区
 OPEN_STATES = ["accepted", "assigned", "in_progress", "returned"]
-
-
-# --- PostgreSQL housekeeping (no Django yet) -------------------------------------------------------
-
-
-def _pg_url(base: str, dbname: str) -> str:
-    parts = urlsplit(base)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, ""))
-
-
-def _pg_admin(base: str) -> Any:
-    import psycopg
-
-    return psycopg.connect(_pg_url(base, "postgres"), autocommit=True, connect_timeout=3)
-
-
-def pg_reachable(base: str) -> bool:
-    try:
-        _pg_admin(base).close()
-    except Exception:
-        return False
-    return True
-
-
-def pg_recreate(base: str, dbname: str, drop_only: bool = False) -> None:
-    from psycopg import sql
-
-    with _pg_admin(base) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
-        if not drop_only:
-            conn.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8'").format(sql.Identifier(dbname)))
 
 
 # --- The measurement (inside Django) -------------------------------------------------------------
@@ -255,8 +220,8 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "benchmark": "红黄牌 sweep (tiaodu.cases.sweep.sweep) over open cases on PostgreSQL",
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
-        "git_commit": _git_commit(),
-        "machine": machine_info(),
+        "git_commit": benchlib.git_commit(),
+        "machine": benchlib.machine_info(),
         "django": django.get_version(),
         "database": {"vendor": connection.vendor, "version": version, "name": PG_DB},
         "today": today.isoformat(),
@@ -274,56 +239,7 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-# --- Reporting -----------------------------------------------------------------------------------
-
-
-def machine_info() -> dict[str, Any]:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = None
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                memory = round(int(line.split()[1]) / 1024 / 1024, 1)
-    except OSError:
-        pass
-    return {
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "cpu": cpu,
-        "cpu_count": os.cpu_count(),
-        "memory_gb": memory,
-    }
-
-
-def _git_commit() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_DIR, capture_output=True, text=True, check=True
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return out.stdout.strip()
-
-
-def merge_results(path: Path, value: dict[str, Any]) -> None:
-    """Read-modify-write ``path`` under an exclusive lock, replacing only our key."""
-    with open(path.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            data = json.loads(path.read_text()) if path.exists() and path.stat().st_size else {}
-        except json.JSONDecodeError:
-            data = {}
-        data[RESULT_KEY] = value
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-        tmp.replace(path)
+# --- Orchestration -------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -335,47 +251,35 @@ def main(argv: list[str] | None = None) -> int:
         default=[10_000, 1_000_000],
         help="numbers of open cases, comma-separated (default 10000,1000000)",
     )
-    parser.add_argument("--output", type=Path, default=BENCH_DIR / "results.json")
+    parser.add_argument("--output", type=Path, default=benchlib.RESULTS)
     parser.add_argument("--worker", metavar="OUT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.worker:
-        sys.path.insert(0, str(REPO_DIR))
         Path(args.worker).write_text(json.dumps(worker(args), ensure_ascii=False, indent=2))
         return 0
 
     base = args.postgres or os.environ.get("TIAODU_BENCH_DATABASE_URL")
     explicit = bool(base)
-    base = base or DEFAULT_PG_URL
-    if not pg_reachable(base):
+    base = base or benchlib.DEFAULT_PG_URL
+    if not benchlib.pg_reachable(base):
         if explicit:
             print(f"PostgreSQL at {base} is not reachable", file=sys.stderr)
             return 2
-        print(f"sweep benchmark: skipped (no PostgreSQL answers at {DEFAULT_PG_URL})")
+        print(f"sweep benchmark: skipped (no PostgreSQL answers at {benchlib.DEFAULT_PG_URL})")
         return 0
 
     print(f"== PostgreSQL: database {PG_DB} on {urlsplit(base).hostname}", flush=True)
     started = time.perf_counter()
-    pg_recreate(base, PG_DB)
+    benchlib.pg_recreate(base, PG_DB)
     try:
         with tempfile.TemporaryDirectory(prefix="tiaodu-bench-sweep-") as tmp:
-            out = Path(tmp) / "result.json"
-            env = {
-                **os.environ,
-                "DJANGO_SETTINGS_MODULE": "tiaodu.settings",
-                "DATABASE_URL": _pg_url(base, PG_DB),
-                "TIAODU_DATA_DIR": tmp,
-                "TIAODU_DEBUG": "0",
-                "TIAODU_LOG_LEVEL": "ERROR",
-            }
-            cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", str(out)]
-            cmd += ["--sizes", ",".join(str(n) for n in args.sizes)]
-            subprocess.run(cmd, env=env, check=True, cwd=REPO_DIR)
-            report = json.loads(out.read_text())
+            sizes = ",".join(str(n) for n in args.sizes)
+            report = benchlib.run_worker(__file__, benchlib.pg_url(base, PG_DB), tmp, ["--sizes", sizes])
     finally:
-        pg_recreate(base, PG_DB, drop_only=True)
+        benchlib.pg_recreate(base, PG_DB, drop_only=True)
     report["elapsed_s"] = round(time.perf_counter() - started, 1)
-    merge_results(args.output, report)
+    benchlib.merge_results(RESULT_KEY, report, args.output)
 
     print()
     print(f"{'open cases':>12}{'1st run s':>11}{'2nd run s':>11}{'next day s':>12}{'statements':>12}")

@@ -27,20 +27,16 @@ import datetime as dt
 import gc
 import json
 import os
-import platform
 import random
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-BENCH_DIR = Path(__file__).resolve().parent
-REPO_DIR = BENCH_DIR.parent
-DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/"
+import benchlib
+
 PG_BENCH_DB = "tiaodu_bench"
 TARGET_RATIO = 2.0
 MIN_REPS = 50
@@ -216,45 +212,6 @@ def insert_enterprises(rows: list[dict[str, Any]]) -> None:
                     copy.write_row(row)
         else:
             cursor.executemany(sql, values)
-
-
-# --- Statistics -------------------------------------------------------------------------------
-
-
-def summary(samples_ns: list[int]) -> dict[str, float]:
-    ms = [s / 1e6 for s in samples_ns]
-    return {
-        "median_ms": round(statistics.median(ms), 3),
-        "p95_ms": round(statistics.quantiles(ms, n=100, method="inclusive")[94], 3),
-        "mean_ms": round(statistics.fmean(ms), 3),
-        "min_ms": round(min(ms), 3),
-    }
-
-
-def machine_info() -> dict[str, Any]:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = None
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                mem = round(int(line.split()[1]) / 1024 / 1024, 1)
-    except OSError:
-        pass
-    return {
-        "hostname": platform.node(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "cpu": cpu,
-        "cpu_count": os.cpu_count(),
-        "memory_gb": mem,
-    }
 
 
 # --- Worker: one database, run in its own process ----------------------------------------------
@@ -454,7 +411,7 @@ class Worker:
             assert status == 200
             api_ns.append(t1 - t0)
             sql_ns.append(t2 - t1)
-        api, sql = summary(api_ns), summary(sql_ns)
+        api, sql = benchlib.summary(api_ns), benchlib.summary(sql_ns)
         counts = self.query_counts(user, query, data["count"])
         ratio = round(api["median_ms"] / sql["median_ms"], 2)
         constant = len(set(counts.values())) == 1
@@ -526,51 +483,6 @@ def _psycopg_version() -> str:
 # --- Orchestration ------------------------------------------------------------------------------
 
 
-def _pg_url(base: str, dbname: str) -> str:
-    parts = urlsplit(base)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, ""))
-
-
-def _pg_admin(base: str) -> Any:
-    import psycopg
-
-    return psycopg.connect(_pg_url(base, "postgres"), autocommit=True, connect_timeout=3)
-
-
-def pg_reachable(base: str) -> bool:
-    try:
-        _pg_admin(base).close()
-    except Exception:
-        return False
-    return True
-
-
-def pg_recreate(base: str, dbname: str, drop_only: bool = False) -> None:
-    from psycopg import sql
-
-    with _pg_admin(base) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
-        if not drop_only:
-            conn.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8'").format(sql.Identifier(dbname)))
-
-
-def run_worker(database_url: str, data_dir: str, args: argparse.Namespace) -> dict[str, Any]:
-    out = Path(data_dir) / "result.json"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tiaodu.settings",
-        "DATABASE_URL": database_url,
-        "TIAODU_DATA_DIR": data_dir,
-        "TIAODU_DEBUG": "0",
-        "TIAODU_LOG_LEVEL": "ERROR",
-    }
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", str(out)]
-    cmd += ["--records", str(args.records), "--reps", str(args.reps), "--warmup", str(args.warmup)]
-    cmd += ["--budget", str(args.budget)]
-    subprocess.run(cmd, env=env, check=True, cwd=REPO_DIR)
-    return json.loads(out.read_text())  # type: ignore[no-any-return]
-
-
 def print_table(runs: list[dict[str, Any]]) -> None:
     head = f"{'database':<18}{'scenario':<22}{'rows':>7}{'q':>3}{'API med':>9}{'p95':>8}{'SQL med':>9}{'p95':>8}{'ratio':>7}  ok"
     print(head)
@@ -598,49 +510,52 @@ def main(argv: list[str] | None = None) -> int:
         "--budget", type=float, default=20.0, help="seconds per scenario after which timing stops early"
     )
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests per scenario")
-    parser.add_argument("--output", type=Path, default=BENCH_DIR / "results.json")
+    parser.add_argument("--output", type=Path, default=benchlib.RESULTS)
     parser.add_argument("--worker", metavar="OUT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.worker:
-        sys.path.insert(0, str(REPO_DIR))
         result = Worker(args).run()
         Path(args.worker).write_text(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
 
     started = time.perf_counter()
+    worker_args = ["--records", str(args.records), "--reps", str(args.reps), "--warmup", str(args.warmup)]
+    worker_args += ["--budget", str(args.budget)]
     runs = []
     if not args.no_sqlite:
         with tempfile.TemporaryDirectory(prefix="tiaodu-bench-") as tmp:
             print("== SQLite: building the database and measuring ...", flush=True)
-            runs.append(run_worker(f"sqlite:///{tmp}/bench.sqlite3", tmp, args))
+            runs.append(benchlib.run_worker(__file__, f"sqlite:///{tmp}/bench.sqlite3", tmp, worker_args))
 
     pg_base = args.postgres or os.environ.get("TIAODU_BENCH_DATABASE_URL")
     explicit = bool(pg_base)
-    pg_base = pg_base or DEFAULT_PG_URL
+    pg_base = pg_base or benchlib.DEFAULT_PG_URL
     if args.no_postgres:
         print("PostgreSQL: skipped (--no-postgres)")
-    elif not pg_reachable(pg_base):
+    elif not benchlib.pg_reachable(pg_base):
         if explicit:
             print(f"PostgreSQL at {pg_base} is not reachable", file=sys.stderr)
             return 2
-        print(f"PostgreSQL: skipped (nothing answers at {DEFAULT_PG_URL})")
+        print(f"PostgreSQL: skipped (nothing answers at {benchlib.DEFAULT_PG_URL})")
     else:
         print(f"== PostgreSQL: database {PG_BENCH_DB} on {urlsplit(pg_base).hostname} ...", flush=True)
-        pg_recreate(pg_base, PG_BENCH_DB)
+        benchlib.pg_recreate(pg_base, PG_BENCH_DB)
         try:
             with tempfile.TemporaryDirectory(prefix="tiaodu-bench-") as tmp:
-                runs.append(run_worker(_pg_url(pg_base, PG_BENCH_DB), tmp, args))
+                runs.append(
+                    benchlib.run_worker(__file__, benchlib.pg_url(pg_base, PG_BENCH_DB), tmp, worker_args)
+                )
         finally:
-            pg_recreate(pg_base, PG_BENCH_DB, drop_only=True)
+            benchlib.pg_recreate(pg_base, PG_BENCH_DB, drop_only=True)
 
     import django
 
     report = {
         "benchmark": "paginated, filtered list API (GET /api/v1/organizations) vs. the same SQL via the driver",
         "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "git_commit": _git_commit(),
-        "machine": machine_info(),
+        "git_commit": benchlib.git_commit(),
+        "machine": benchlib.machine_info(),
         "django": django.get_version(),
         "targets": {
             "api_median_over_direct_sql_median_max": TARGET_RATIO,
@@ -664,34 +579,13 @@ def main(argv: list[str] | None = None) -> int:
         "elapsed_s": round(time.perf_counter() - started, 1),
     }
     # results.json holds one key per benchmark (list_api here; bench_*.py write theirs).
-    try:
-        results = json.loads(args.output.read_text()) if args.output.exists() else {}
-    except json.JSONDecodeError:
-        results = {}
-    if "benchmark" in results:  # the old single-benchmark layout
-        results = {"list_api": results}
-    results["list_api"] = report
-    args.output.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    benchlib.merge_results("list_api", report, args.output)
     print()
     machine = report["machine"]
     print(f"{args.records} enterprises; {machine['cpu']} x{machine['cpu_count']}; Python {machine['python']}")
     print_table(runs)
     print(f"\nall targets met: {report['target_met']}; written {args.output} in {report['elapsed_s']} s")
     return 0
-
-
-def _git_commit() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=REPO_DIR,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return out.stdout.strip()
 
 
 if __name__ == "__main__":

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "tiaodu.dashboard",
     "tiaodu.cases",
     "tiaodu.enterprises",
+    "tiaodu.projects",
     "tiaodu.open311",
 ]
 

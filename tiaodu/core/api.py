@@ -228,6 +228,7 @@ def register_routers() -> None:
     from tiaodu.cases.api import router as cases_router
     from tiaodu.enterprises.api import router as enterprises_router
     from tiaodu.orgs.api import router as orgs_router
+    from tiaodu.projects.api import router as projects_router
     from tiaodu.regions.api import router as regions_router
 
     api.add_router("/regions", regions_router)
@@ -237,6 +238,7 @@ def register_routers() -> None:
     api.add_router("/audit", audit_router)
     api.add_router("/enterprises", enterprises_router)
     api.add_router("/cases", cases_router)
+    api.add_router("/projects", projects_router)
 
 
 register_routers()

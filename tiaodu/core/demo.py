@@ -144,6 +144,9 @@ def load_demo() -> list[DemoAccount]:
     from tiaodu.enterprises.demo import load_enterprise_demo
 
     load_enterprise_demo()
+    from tiaodu.projects.demo import load_project_demo
+
+    load_project_demo()
     return accounts_made
 
 

@@ -1,0 +1,248 @@
+"""/api/v1/projects: the key-project library, stage transitions and milestones.
+
+Lists and details start from ``Project.objects.restrict(user)``; writes go through
+``tiaodu.projects.services`` (the stage table, money and coordinate rules, the scope re-check).
+"""
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import paginate
+from ninja.responses import Status
+from pydantic import Field
+
+from tiaodu.accounts.models import User
+from tiaodu.cases.api import related
+from tiaodu.core.api import ERRORS, READ_ERRORS, PageNumber
+from tiaodu.core.errors import invalid
+from tiaodu.core.http import current_user
+from tiaodu.core.permissions import get_scoped
+from tiaodu.orgs.models import Organization
+from tiaodu.projects import services
+from tiaodu.projects.choices import (
+    BondField,
+    Funding,
+    MilestoneKind,
+    ProjectCategory,
+    ProjectKind,
+    ProjectLevel,
+    Stage,
+)
+from tiaodu.projects.filters import ProjectFilter
+from tiaodu.projects.models import Milestone, Project, StageChange
+
+router = Router(tags=["重点项目"])
+
+Id = Annotated[int, Field(ge=1, le=2**62)]
+Amount = Annotated[float, Field(ge=0, le=999_999_999_999, description="金额(万元)")]
+STAGES = dict(Stage.choices)
+
+
+class MilestoneOut(Schema):
+    id: int
+    kind: str
+    name: str
+    order: int
+    duration_days: int
+    planned_on: date
+    actual_on: date | None
+    slippage_days: int = Field(..., description="延误天数:实际(未完成时为今天)减计划,未到期为0")
+    is_critical: bool
+
+    @staticmethod
+    def resolve_slippage_days(obj: Milestone) -> int:
+        return obj.slippage()
+
+
+class StageChangeOut(Schema):
+    from_stage: str
+    to_stage: str
+    on: date
+    actor: str | None
+    note: str
+
+    @staticmethod
+    def resolve_actor(obj: StageChange) -> str | None:
+        return obj.actor.display_name if obj.actor else None
+
+
+class ProjectOut(Schema):
+    id: int
+    name: str
+    code: str
+    level: str
+    kind: str
+    category: str
+    industry_code: str
+    township_code: str
+    township_name: str
+    longitude: float | None
+    latitude: float | None
+    owner_id: int | None
+    responsible_unit_id: int | None
+    leader_id: int | None
+    squad_id: int | None
+    total_investment: float = Field(..., description="总投资(万元)")
+    annual_plan: float = Field(..., description="年度计划投资(万元)")
+    investment_completed: float = Field(..., description="累计完成投资(万元)")
+    funding: str
+    bond_field: str
+    is_intelligent_upgrade: bool
+    stage: str
+    stage_label: str
+    suspended_from: str
+    planned_start: date | None
+    planned_completion: date | None
+    signed_on: date | None
+    landed_on: date | None
+    started_on: date | None
+    completed_on: date | None
+    operating_on: date | None
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_township_code(obj: Project) -> str:
+        return obj.township.code
+
+    @staticmethod
+    def resolve_township_name(obj: Project) -> str:
+        return obj.township.name
+
+    @staticmethod
+    def resolve_stage_label(obj: Project) -> str:
+        return str(STAGES.get(obj.stage, obj.stage))
+
+
+class ProjectDetailOut(ProjectOut):
+    outline: str
+    notes: str
+    allowed_stages: list[str] = Field(..., description="下一步可变更的阶段")
+    stage_changes: list[StageChangeOut]
+    milestones: list[MilestoneOut]
+
+    @staticmethod
+    def resolve_allowed_stages(obj: Project) -> list[str]:
+        return services.allowed_targets(obj)
+
+    @staticmethod
+    def resolve_stage_changes(obj: Project) -> list[StageChange]:
+        return list(obj.stage_changes.select_related("actor").order_by("on", "pk"))
+
+    @staticmethod
+    def resolve_milestones(obj: Project) -> list[Milestone]:
+        return list(obj.milestones.order_by("order", "planned_on", "pk"))
+
+
+class ProjectIn(Schema):
+    name: str = Field(..., min_length=1, max_length=128)
+    code: str = Field("", max_length=64, description="项目代码")
+    level: ProjectLevel = ProjectLevel.DISTRICT
+    kind: ProjectKind = ProjectKind.NEW
+    category: ProjectCategory = ProjectCategory.INDUSTRY
+    industry_code: str = Field("", max_length=8)
+    township: str = Field(..., min_length=1, max_length=64, description="所属镇街:区划代码或名称")
+    longitude: float | None = Field(None, ge=-180, le=180)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    outline: str = Field("", max_length=200_000, description="项目范围(GeoJSON Polygon/MultiPolygon)")
+    owner_id: Id | None = Field(None, description="业主单位(机构编号)")
+    responsible_unit_id: Id | None = Field(None, description="责任单位(机构编号)")
+    leader_id: Id | None = Field(None, description="包保领导(用户编号)")
+    squad_id: Id | None = Field(None, description="服务专班(机构编号)")
+    total_investment: Amount = 0
+    annual_plan: Amount = 0
+    investment_completed: Amount = 0
+    funding: Funding = Funding.SOCIAL
+    bond_field: BondField = BondField.NONE
+    is_intelligent_upgrade: bool = False
+    stage: Stage = Stage.RESERVE
+    planned_start: date | None = None
+    planned_completion: date | None = None
+    notes: str = Field("", max_length=5000)
+
+
+class StageIn(Schema):
+    to: Stage = Field(..., description="新阶段")
+    on: date | None = Field(None, description="日期,默认今天;不能晚于今天")
+    note: str = Field("", max_length=255)
+
+
+class ScheduleIn(Schema):
+    target_kind: MilestoneKind = Field(..., description="目标节点,如 start(开工)")
+    target_date: date
+
+
+class MilestoneIn(Schema):
+    actual_on: date | None = Field(None, description="实际完成日期;空为未完成")
+
+
+LINKS = (
+    ("owner_id", "owner", Organization, "业主单位不存在"),
+    ("responsible_unit_id", "responsible_unit", Organization, "责任单位不存在"),
+    ("leader_id", "leader", User, "包保领导不存在"),
+    ("squad_id", "squad", Organization, "服务专班不存在"),
+)
+
+
+def _projects(request: HttpRequest) -> Any:
+    return Project.objects.restrict(request.user).select_related("township")
+
+
+def _detail(request: HttpRequest, pk: int) -> Project:
+    project = _projects(request).filter(pk=pk).first()
+    return project or get_scoped(Project, request.user, pk=pk)
+
+
+@router.get("", response={200: list[ProjectOut], **READ_ERRORS}, summary="重点项目列表")
+@paginate(PageNumber)
+def list_projects(request: HttpRequest, filters: Query[ProjectFilter]) -> Any:
+    return filters.filter(_projects(request)).order_by("name", "pk")
+
+
+@router.post("", response={201: ProjectDetailOut, **ERRORS}, summary="新增重点项目")
+def create_project(request: HttpRequest, payload: ProjectIn) -> Any:
+    user = current_user(request)
+    data = payload.dict()
+    for key in ("level", "kind", "category", "funding", "bond_field", "stage"):
+        data[key] = str(getattr(data[key], "value", data[key]))
+    for api_name, field, model, message in LINKS:
+        data[field] = related(model, data.pop(api_name), api_name, message, user)
+    project, _created = services.save_project(user, **data)
+    return Status(201, _detail(request, project.pk))
+
+
+@router.get("/{project_id}", response={200: ProjectDetailOut, **READ_ERRORS}, summary="重点项目详情")
+def get_project(request: HttpRequest, project_id: int) -> Any:
+    return _detail(request, project_id)
+
+
+@router.post("/{project_id}/stage", response={200: ProjectDetailOut, **ERRORS}, summary="变更项目阶段")
+def change_stage(request: HttpRequest, project_id: int, payload: StageIn) -> Any:
+    user = current_user(request)
+    project = get_scoped(Project, user, "view", pk=project_id)
+    services.change_stage(user, project, payload.to.value, payload.on, payload.note)
+    return _detail(request, project_id)
+
+
+@router.post("/{project_id}/schedule", response={200: list[MilestoneOut], **ERRORS}, summary="倒排工期")
+def schedule(request: HttpRequest, project_id: int, payload: ScheduleIn) -> Any:
+    user = current_user(request)
+    project = get_scoped(Project, user, "view", pk=project_id)
+    return services.backward_schedule(user, project, payload.target_kind.value, payload.target_date)
+
+
+@router.patch(
+    "/{project_id}/milestones/{milestone_id}",
+    response={200: MilestoneOut, **ERRORS},
+    summary="登记节点完成日期",
+)
+def update_milestone(request: HttpRequest, project_id: int, milestone_id: int, payload: MilestoneIn) -> Any:
+    user = current_user(request)
+    milestone = get_scoped(Milestone, user, "view", pk=milestone_id, project_id=project_id)
+    if "actual_on" not in payload.model_fields_set:
+        raise invalid("actual_on", "required", "请填写实际完成日期")
+    milestone = services.record_milestone(user, milestone, payload.actual_on)
+    milestone.refresh_from_db()
+    return milestone

@@ -1,0 +1,278 @@
+"""``tiaodu import projects FILE``: the key-project library from xlsx/CSV with Chinese headers.
+
+Upserts by 项目代码 (when given), else by 项目名称 within the township. Each row is saved through
+:func:`tiaodu.projects.services.save_project` (money, special-bond, coordinate and scope rules);
+a changed 阶段 on an existing project goes through the stage table. All-or-nothing by default.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+
+from tiaodu.core.errors import ServiceError, invalid
+from tiaodu.core.imports import (
+    CellError,
+    Column,
+    ImportContext,
+    Importer,
+    Row,
+    any_date,
+    boolean,
+    choice,
+    register,
+    text_of,
+)
+from tiaodu.orgs.choices import OrgKind
+from tiaodu.orgs.models import Organization
+from tiaodu.projects import services
+from tiaodu.projects.choices import BondField, Funding, ProjectCategory, ProjectKind, ProjectLevel, Stage
+from tiaodu.projects.models import Project
+from tiaodu.regions.choices import Level
+from tiaodu.regions.models import Region
+
+PROJECT_KINDS = ("projects",)
+
+
+def _labels(choices: Any) -> dict[str, str]:
+    return {str(label): value for value, label in choices.choices if value}
+
+
+def amount(raw: Any) -> Decimal | None:
+    """万元: a number, not negative (thousands separators allowed)."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    value = str(raw).strip().replace(",", "").replace(",", "")
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise CellError("number_invalid", f"“{value}”不是数字(单位:万元)") from None
+    if not number.is_finite():
+        raise CellError("number_invalid", f"“{value}”不是数字(单位:万元)")
+    if number < 0:
+        raise CellError("negative_amount", "金额不能为负数")
+    return number.quantize(Decimal("0.01"))
+
+
+def coordinate(raw: Any) -> Decimal | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    value = str(raw).strip()
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise CellError("number_invalid", f"“{value}”不是数字(十进制度,如 105.8512)") from None
+    if not number.is_finite():
+        raise CellError("number_invalid", f"“{value}”不是数字")
+    return number.quantize(Decimal("0.000001"))
+
+
+@register
+class ProjectImporter(Importer):
+    name = "projects"
+    title = "重点项目"
+    model = Project
+    key_field = "name"
+    denied_message = "项目不在您的管辖范围内"
+    field_headers = {"stage_on": "阶段", "on": "阶段", "outline": "项目名称"}
+    columns = [
+        Column("项目名称", "name", True, text_of(128), example="志特新材料年产120万平方米建筑铝模板项目"),
+        Column(
+            "项目代码",
+            "code",
+            parse=text_of(64),
+            example="2201-500152-04-01-000003",
+            note="审批监管平台项目代码;填写时按代码更新已有项目",
+        ),
+        Column(
+            "项目级别",
+            "level",
+            parse=choice(_labels(ProjectLevel)),
+            example="区级重点",
+            options=tuple(_labels(ProjectLevel)),
+        ),
+        Column(
+            "项目类型",
+            "kind",
+            parse=choice(_labels(ProjectKind)),
+            example="新建",
+            options=tuple(_labels(ProjectKind)),
+        ),
+        Column(
+            "项目类别",
+            "category",
+            parse=choice(_labels(ProjectCategory)),
+            example="产业",
+            options=tuple(_labels(ProjectCategory)),
+        ),
+        Column("所属镇街", "township", True, text_of(64), example="桂林街道", note="镇街名称或区划代码"),
+        Column("业主单位", "owner", parse=text_of(128), example="", note="已登记的项目业主单位全称"),
+        Column(
+            "责任单位", "responsible_unit", parse=text_of(128), example="区经济信息委", note="部门全称或简称"
+        ),
+        Column("包保领导", "leader", parse=text_of(64), example="leader", note="用户名或姓名"),
+        Column("服务专班", "squad", parse=text_of(128), example="重点项目服务一专班"),
+        Column("总投资(万元)", "total_investment", parse=amount, example=50000, aliases=("总投资",)),
+        Column(
+            "年度计划投资(万元)",
+            "annual_plan",
+            parse=amount,
+            example=30000,
+            aliases=("年度计划投资", "年度计划"),
+        ),
+        Column(
+            "累计完成投资(万元)", "investment_completed", parse=amount, example=0, aliases=("累计完成投资",)
+        ),
+        Column(
+            "阶段",
+            "stage",
+            parse=choice(_labels(Stage)),
+            example="签约",
+            note="新项目按此阶段登记;已有项目的阶段变更须符合阶段流转规则",
+            options=tuple(_labels(Stage)),
+        ),
+        Column(
+            "资金来源",
+            "funding",
+            parse=choice(_labels(Funding)),
+            example="社会投资",
+            options=tuple(_labels(Funding)),
+        ),
+        Column(
+            "专项债领域",
+            "bond_field",
+            parse=choice(_labels(BondField)),
+            example="",
+            note="仅资金来源为专项债时填写",
+            options=tuple(_labels(BondField)),
+        ),
+        Column("智能化改造", "is_intelligent_upgrade", parse=boolean, example="否"),
+        Column("计划开工日期", "planned_start", parse=any_date, example="2022-03-01"),
+        Column("计划竣工日期", "planned_completion", parse=any_date, example="2023-12-31"),
+        Column("经度", "longitude", parse=coordinate, example=105.8704, note="十进制度(东经)"),
+        Column("纬度", "latitude", parse=coordinate, example=30.1788, note="十进制度(北纬)"),
+    ]
+    notes = [
+        "金额单位为万元。经度、纬度须同时填写或同时留空,且应在我国境内。",
+        "阶段可选:储备、签约、落地、开工、在建、竣工、投产、达产、停建、取消。",
+    ]
+
+    def prepare(self, ctx: ImportContext) -> None:
+        region = getattr(ctx.actor, "region", None)
+        district = None
+        if region is not None:
+            codes = [c for c in region.path.split("/") if c]
+            district = Region.objects.filter(code__in=codes, level=Level.COUNTY).first()
+        ctx.cache["district"] = district or Region.objects.filter(code=settings.HOME_REGION_CODE).first()
+
+    def _township(self, ctx: ImportContext, ref: str) -> Region:
+        memo = ctx.cache.setdefault("townships", {})
+        if ref not in memo:
+            district: Region | None = ctx.cache["district"]
+            qs = Region.objects.filter(level=Level.TOWNSHIP)
+            found = list(qs.filter(code=ref)[:1])
+            if not found and district is not None:
+                found = list(qs.filter(name=ref, path__startswith=district.path)[:2])
+            if not found:
+                found = list(qs.filter(name=ref)[:2])
+            memo[ref] = found[0] if len(found) == 1 else None
+        if memo[ref] is None:
+            raise invalid("township", "township_unknown", f"镇街“{ref}”不存在或不唯一")
+        return memo[ref]  # type: ignore[no-any-return]
+
+    def _org(
+        self, ctx: ImportContext, ref: str, field: str, label: str, kinds: tuple[str, ...]
+    ) -> Organization:
+        qs = Organization.objects.filter(kind__in=kinds, is_active=True)
+        found = list(qs.filter(name=ref)[:2]) or list(qs.filter(short_name=ref)[:5])
+        district: Region | None = ctx.cache["district"]
+        if len(found) > 1 and district is not None:
+            found = [o for o in found if o.region.path.startswith(district.path)] or found
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise invalid(field, "organization_ambiguous", f"{label}“{ref}”不唯一,请填写全称")
+        raise invalid(field, "organization_unknown", f"{label}“{ref}”不存在")
+
+    def _user(self, ref: str) -> Any:
+        from tiaodu.accounts.models import User
+
+        found = list(User.objects.filter(is_active=True, username=ref)[:1]) or list(
+            User.objects.filter(is_active=True, full_name=ref)[:2]
+        )
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise invalid("leader", "user_ambiguous", f"有多个名为“{ref}”的用户,请填写用户名")
+        raise invalid("leader", "user_unknown", f"包保领导“{ref}”不是系统中的有效用户(请填写用户名或姓名)")
+
+    def clean(self, ctx: ImportContext, row: Row) -> None:
+        values = dict(row.values)
+        lookups = (
+            ("township", lambda v: self._township(ctx, v)),
+            ("owner", lambda v: self._org(ctx, v, "owner", "业主单位", (OrgKind.OWNER,))),
+            (
+                "responsible_unit",
+                lambda v: self._org(
+                    ctx,
+                    v,
+                    "responsible_unit",
+                    "责任单位",
+                    (OrgKind.DEPARTMENT, OrgKind.GOVERNMENT, OrgKind.TOWN),
+                ),
+            ),
+            ("squad", lambda v: self._org(ctx, v, "squad", "服务专班", (OrgKind.SQUAD,))),
+            ("leader", self._user),
+        )
+        ok = True
+        for field, resolve in lookups:
+            if field not in values:
+                continue
+            if not values[field]:
+                values[field] = None
+                continue
+            try:
+                values[field] = resolve(values[field])
+            except ServiceError as exc:
+                ctx.service_error(row.number, exc)
+                ok = False
+        for field in ("total_investment", "annual_plan", "investment_completed"):
+            if field in values and values[field] is None:
+                values[field] = Decimal(0)
+        if not ok or not values.get("name") or values.get("township") is None:
+            return
+        # The service's cross-field rules, checked here too so that every bad row is listed
+        # even when other rows fail to parse (then nothing is written and save never runs).
+        existing = self._existing(values)
+        base = existing or Project()
+        merged = {f: getattr(base, f, None) for f in services.FIELDS if f not in ("stage", "township")}
+        merged.update({k: v for k, v in values.items() if k != "stage"})
+        errors = services.validate_project(merged)
+        for err in errors:
+            ctx.error(row.number, err.field, err.code, err.message)
+        if not errors:
+            row.data = values
+
+    @staticmethod
+    def _existing(values: dict[str, Any]) -> Project | None:
+        code = values.get("code") or ""
+        existing = Project.objects.filter(code=code).first() if code else None
+        if existing is None:
+            existing = Project.objects.filter(name=values["name"], township=values["township"]).first()
+            if existing is not None and existing.code and code and existing.code != code:
+                existing = None
+        return existing
+
+    def save(self, ctx: ImportContext, row: Row) -> str:
+        values: dict[str, Any] = dict(row.data)
+        existing = self._existing(values)
+        if existing is None:
+            services.save_project(ctx.actor, **values)
+            return "created"
+        before = {f: getattr(existing, f) for f in values}
+        services.save_project(ctx.actor, existing.pk, **values)
+        existing.refresh_from_db()
+        after = {f: getattr(existing, f) for f in values}
+        return "unchanged" if before == after else "updated"
