@@ -27,6 +27,9 @@ class ServiceKind(models.TextChoices):
     POLICY = "policy", _("政策兑现")
     LETTER = "letter", _("出具协调函")
     RECRUITMENT = "recruitment", _("招聘用工")
+    RESUMPTION = "resumption", _("协调复工复产")
+    GUARANTEE = "guarantee", _("申报保供企业")
+    GUARANTEE_OK = "guarantee_ok", _("获批市级保供企业")
     OTHER = "other", _("其他")
 
 

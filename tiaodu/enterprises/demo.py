@@ -1,16 +1,27 @@
-"""Demo records for the enterprise-service module: 大渡口区 in spring 2020 and 潼南区 this year.
+"""Demo records for the enterprise-service module: 大渡口区 in spring 2020 and 潼南区 in 2022 and
+this year.
 
 大渡口区, 2020-02-01 … 2020-04-30, is built so that
 
     tiaodu report enterprise-service --region 500104 --from 2020-02-01 --to 2020-04-30
 
-tells the seed reports' figures: 走访企业147家,现场收集困难254件次,解决236件次; 帮助区内200余家企业
-采购酒精2批次共10余吨、口罩15批次共35万余只、额温枪5批次共500余把; 帮助10余家企业及时出具各类协调
-函件,并办理“市内临时通行证”100余张; 收集企业用工需求2000余人、助融资需求4.6亿元; 协调银行解决企业
-融资7笔共计34051万元; 为企业协调配套生产企业89家次. Every figure comes from the rows below; nothing
-is stored as a total.
+tells the 大渡口 seed report's figures (2月至今, 区经济信息委): 帮助区内200余家企业采购酒精2批次共10余吨、
+口罩15批次共35万余只、额温枪5批次共500余把; 帮助10余家企业及时出具各类协调函件,并办理“市内临时通行证”
+100余张; 收集企业用工需求2000余人、助融资需求4.6亿元; 协调银行解决企业融资7笔共计34051万元; 为企业协调
+配套生产企业89家次; 协调全市其他区县工业企业在区内配套企业复工复产134家; 帮助企业申报保供企业4批次共
+30余家,成功获得市级审批保供企业6家. The seed gives no visit figures for 大渡口: its own visits are a
+smaller, made-up set (经信委: 42 enterprises, 63 difficulties, 58 resolved in the period).
 
-潼南区 gets a smaller set dated relative to today, across its 镇街 (古溪镇 and 玉溪镇 included), with
+潼南区, 2022-01-01 … 2022-03-31, carries the 潼南 seed report's visits of 潼南高新区 (潼南高新技术产业
+开发区管委会, made here as a government organisation of the district): 一季度,走访企业147家,现场收集
+困难254件次,解决236件次, to enterprises in the townships around the zone (桂林街道, 梓潼街道, 大佛街道,
+上和镇, and three industrial ones nearby), so that
+
+    tiaodu report enterprise-service --region 500152 --from 2022-01-01 --to 2022-03-31 [--org 潼南高新区]
+
+tells them. Every figure comes from the rows below; nothing is stored as a total.
+
+潼南区 also gets a smaller set dated relative to today, across its 镇街 (古溪镇 and 玉溪镇 included), with
 appeals in every state and some of them overdue, so that the 红黄牌 sweep (run at the end) shows
 red and yellow cards. The demo enterprise user ``qiye`` belongs to 重庆潼南古溪食品有限公司 and
 sees its own appeals, one of them waiting for its rating.
@@ -18,7 +29,8 @@ sees its own appeals, one of them waiting for its rating.
 Rows are written with ``bulk_create`` (fast enough for every test session) but exactly as the
 services would write them: appeals are cases of the "appeal" workflow with their category,
 numbers (AP + year + id), due dates in working days, state timestamps, cards and timeline. The
-loader is idempotent: each district is loaded once.
+loader is idempotent: each block (大渡口 2020, 潼南 2022 Q1, 潼南 this year) is loaded once, guarded
+by the first credit code of its enterprises (series MA61, MA63, MA62).
 """
 
 # ruff: noqa: S311  (seeded pseudo-random numbers make the demo reproducible; nothing secret here)
@@ -63,8 +75,13 @@ def load_enterprise_demo() -> None:
     with transaction.atomic():
         if not Enterprise.objects.filter(credit_code=credit_code(DADUKOU, "MA61", 1)).exists():
             _dadukou()
-        if not Enterprise.objects.filter(credit_code=credit_code(TONGNAN, "MA62", 1)).exists():
+        swept = not Enterprise.objects.filter(credit_code=credit_code(TONGNAN, "MA62", 1)).exists()
+        if swept:
             _tongnan()
+        # After _tongnan: 潼南高新区 also visited some of the enterprises made there.
+        if not Enterprise.objects.filter(credit_code=credit_code(TONGNAN, "MA63", 1)).exists():
+            _tongnan_gaoxin()
+        if swept:
             from tiaodu.cases.sweep import sweep
 
             sweep()
@@ -114,6 +131,12 @@ def split(total: int, parts: int, low: int, high: int, rng: random.Random) -> li
         if low <= values[i] + step <= high:
             values[i] += step
     return values
+
+
+def _government(district: Region) -> Organization | None:
+    """The district's 人民政府 (not another government organisation such as 潼南高新区管委会)."""
+    govs = Organization.objects.filter(region=district, kind=OrgKind.GOVERNMENT)
+    return govs.filter(short_name="区政府").first() or govs.first()
 
 
 def _departments(district: Region) -> dict[str, Organization]:
@@ -440,18 +463,121 @@ BANKS = [
     ("交通银行重庆大渡口支行", Decimal(2000)),
     ("重庆三峡银行大渡口支行", Decimal(1500)),
 ]  # 7笔, 34051万元
-APPEAL_MIX = {  # 254 appeals collected on visits
-    "labour": 60,
-    "financing": 38,
-    "supply": 36,
-    "logistics": 44,
-    "epidemic": 42,
-    "approval": 10,
-    "policy": 8,
-    "matching": 12,
-    "land": 2,
-    "other": 2,
+APPEAL_MIX = {  # 63 difficulties collected on 大渡口's own visits (经信委, spring 2020)
+    "labour": 14,
+    "financing": 9,
+    "supply": 9,
+    "logistics": 11,
+    "epidemic": 11,
+    "approval": 3,
+    "policy": 2,
+    "matching": 3,
+    "other": 1,
 }
+# 协调全市其他区县工业企业在区内配套企业复工复产: whom the district's suppliers deliver to.
+CUSTOMERS = [
+    "重庆长安汽车股份有限公司",
+    "重庆长安铃木汽车有限公司",
+    "上汽通用五菱汽车股份有限公司重庆分公司",
+    "重庆小康工业集团股份有限公司",
+    "重庆力帆乘用车有限公司",
+    "重庆京东方光电科技有限公司",
+    "重庆惠科金渝光电科技有限公司",
+    "重庆钢铁股份有限公司",
+    "重庆宗申动力机械股份有限公司",
+    "重庆建设工业(集团)有限责任公司",
+]
+RESUMED_SUPPLIERS = "全市其他区县工业企业在区内配套企业"
+GUARANTEE_BATCHES = [  # 申报保供企业: date of each batch, enterprises in it (33 = 30余家)
+    (date(2020, 2, 7), 11),
+    (date(2020, 2, 19), 9),
+    (date(2020, 3, 4), 7),
+    (date(2020, 3, 18), 6),
+]
+GUARANTEE_APPROVED = 6  # 成功获得市级审批保供企业6家
+
+
+@dataclass
+class VisitPlan:
+    """Visits made by one organisation and the difficulties collected on them.
+
+    ``visited`` enterprises are each visited once and ``repeats`` of them a second time; ``twice``
+    visits collect two difficulties and the rest one (``mix``: category → count). ``late``: index of
+    a difficulty → working days it was resolved past its due date (cards). The last ``after``
+    difficulties are resolved after ``last``, the end of the period the figures are told for.
+    """
+
+    org: Organization
+    visited: list[Enterprise]
+    repeats: int
+    days: list[date]
+    twice: int
+    mix: dict[str, int]
+    late: dict[int, int]
+    after: int
+    last: date
+    record: str
+    content: Callable[[str, random.Random], tuple[str, str]]
+    first_days: dict[int, date] | None = None  # enterprise pk → date of its first visit
+
+
+def _plan_visits(
+    plan: VisitPlan, cal: Calendar, rng: random.Random, handler: Callable[[str], Organization | None]
+) -> tuple[list[Visit], list[Appeal]]:
+    """Write the visits of ``plan``; return them with the appeals to write (``write_appeals``)."""
+    targets = plan.visited + rng.sample(plan.visited, plan.repeats)
+    seen: set[int] = set()
+    rows = []
+    for e in targets:
+        first = e.pk not in seen
+        seen.add(e.pk)
+        day = (plan.first_days or {}).get(e.pk) if first else None
+        rows.append(
+            Visit(
+                enterprise=e,
+                visited_on=day or rng.choice(plan.days),
+                visiting_org=plan.org,
+                visitors=rng.choice(VISITORS),
+                record=plan.record.format(name=e.name),
+            )
+        )
+    visits = Visit.objects.bulk_create(rows)
+    per_visit = [2] * plan.twice + [1] * (len(visits) - plan.twice)
+    rng.shuffle(per_visit)
+    mix = [code for code, n in plan.mix.items() for _ in range(n)]
+    rng.shuffle(mix)
+    slots = [(i, v) for i, v in enumerate(visits) for _ in range(per_visit[i])]
+    slots.sort(key=lambda s: (s[1].visited_on, s[0]))
+    categories = {c.code: c for c in CaseCategory.objects.filter(workflow=WORKFLOW)}
+    appeals: list[Appeal] = []
+    for n, ((index, visit), code) in enumerate(zip(slots, mix, strict=True)):
+        limit = categories[code].time_limit_days
+        raised = visit.visited_on
+        if n >= len(slots) - plan.after:  # resolved after the period
+            resolved = cal.add(plan.last, rng.randint(1, 6))
+        elif n in plan.late:
+            resolved = cal.add(raised, limit + plan.late[n])
+        else:
+            resolved = min(cal.add(raised, rng.randint(0, min(limit, 6))), plan.last)
+        content, answer = plan.content(code, rng)
+        rated = rng.random() < 0.85
+        rating = _rating(rng) if rated else None
+        appeals.append(
+            Appeal(
+                enterprise=visit.enterprise,
+                category=code,
+                content=content,
+                raised_on=raised,
+                handling_org=handler(code),
+                visit=index,
+                state=AppealState.RATED if rated else AppealState.RESOLVED,
+                resolved_on=resolved,
+                rating=rating,
+                resolution=answer,
+                rating_note=RATING_NOTES[rating] if rating else "",
+            )
+        )
+    return visits, appeals
 
 
 def _dadukou_specs() -> list[tuple[str, str, str]]:
@@ -470,8 +596,8 @@ def _dadukou() -> None:
     district = Region.objects.get(code=DADUKOU)
     depts = _departments(district)
     jxw, czj = depts.get("经信委"), depts.get("财政局")
-    gov = Organization.objects.filter(region=district, kind=OrgKind.GOVERNMENT).first() or jxw
-    assert gov is not None
+    gov = _government(district) or jxw
+    assert gov is not None and jxw is not None
 
     def flags(i: int, e: Enterprise) -> None:
         e.is_above_scale = i % 5 < 2
@@ -481,64 +607,33 @@ def _dadukou() -> None:
 
     firms = _enterprise_rows(DADUKOU, "MA61", _dadukou_specs(), flags=flags)
     akita, others = firms[0], firms[1:]
-
-    # 走访: 147 enterprises, 160 visits (13 of them visited twice), on working days.
-    visited = [akita, *rng.sample(others, 146)]
     days = cal.between(date(2020, 2, 10), date(2020, 4, 28))
-    targets = visited + rng.sample(visited[1:], 13)
-    visits = Visit.objects.bulk_create(
-        [
-            Visit(
-                enterprise=e,
-                visited_on=date(2020, 2, 21) if e is akita and i == 0 else rng.choice(days),
-                visiting_org=jxw,
-                visitors=rng.choice(VISITORS),
-                record=f"了解{e.name}复工复产情况,收集企业困难和需求",
-            )
-            for i, e in enumerate(targets)
-        ]
-    )
 
-    # 254 difficulties collected on those visits: 94 visits raised two, 66 raised one.
-    per_visit = [2] * 94 + [1] * 66
-    rng.shuffle(per_visit)
-    mix = [code for code, n in APPEAL_MIX.items() for _ in range(n)]
-    rng.shuffle(mix)
-    slots = [(i, v) for i, v in enumerate(visits) for _ in range(per_visit[i])]
-    slots.sort(key=lambda s: (s[1].visited_on, s[0]))
-    categories = {c.code: c for c in CaseCategory.objects.filter(workflow=WORKFLOW)}
-    appeals: list[Appeal] = []
-    late = {20: 2, 40: 2, 60: 2, 80: 7}  # slot → working days past the due date (cards)
-    for n, ((index, visit), code) in enumerate(zip(slots, mix, strict=True)):
-        limit = categories[code].time_limit_days
-        raised = visit.visited_on
-        if n >= len(slots) - 18:  # the last 18 were resolved after the period
-            resolved = cal.add(last, rng.randint(1, 6))
-        elif n in late:
-            resolved = cal.add(raised, limit + late[n])
-        else:
-            resolved = min(cal.add(raised, rng.randint(0, min(limit, 6))), last)
-        content, answer = _appeal_text(code, rng)
-        rated = rng.random() < 0.85
-        rating = _rating(rng) if rated else None
-        appeals.append(
-            Appeal(
-                enterprise=visit.enterprise,
-                category=code,
-                content=content,
-                raised_on=raised,
-                handling_org=depts.get(DEPARTMENT_OF[code]),
-                visit=index,
-                state=AppealState.RATED if rated else AppealState.RESOLVED,
-                resolved_on=resolved,
-                rating=rating,
-                resolution=answer,
-                rating_note=RATING_NOTES[rating] if rating else "",
-            )
-        )
+    # 经信委's own visits: 42 enterprises, 48 visits; 63 difficulties collected (15 visits raised
+    # two), 58 of them resolved by the end of April. 秋田齿轮 was visited the day it resumed work.
+    visits, appeals = _plan_visits(
+        VisitPlan(
+            org=jxw,
+            visited=[akita, *rng.sample(others, 41)],
+            repeats=6,
+            days=days,
+            twice=15,
+            mix=APPEAL_MIX,
+            late={8: 2, 20: 2, 30: 7},
+            after=5,
+            last=last,
+            record="了解{name}复工复产情况,收集企业困难和需求",
+            content=_appeal_text,
+            first_days={akita.pk: date(2020, 2, 21)},
+        ),
+        cal,
+        rng,
+        lambda code: depts.get(DEPARTMENT_OF[code]),
+    )
     write_appeals(appeals, visits, cal, gov)
 
-    # 企业困难收集表: labour 2037 people (2000余人), financing 46000万元 (4.6亿元).
+    # 企业困难收集表 (sent to every enterprise): labour 2037 people (2000余人), financing 46000万元
+    # (4.6亿元).
     needs = [
         Need(
             enterprise=e,
@@ -548,7 +643,7 @@ def _dadukou() -> None:
             job_types=rng.choice(["普工", "普工、焊工", "装配工、质检员", "叉车司机、普工", "数控操作工"]),
             description="春节后返岗不足,急需招工",
         )
-        for e, people in zip(rng.sample(visited, 46), split(2037, 46, 15, 80, rng), strict=True)
+        for e, people in zip(rng.sample(firms, 46), split(2037, 46, 15, 80, rng), strict=True)
     ]
     needs += [
         Need(
@@ -558,14 +653,14 @@ def _dadukou() -> None:
             amount_wan=Decimal(hundreds * 100),
             description="复工复产流动资金需求",
         )
-        for e, hundreds in zip(rng.sample(visited, 23), split(460, 23, 5, 50, rng), strict=True)
+        for e, hundreds in zip(rng.sample(firms, 23), split(460, 23, 5, 50, rng), strict=True)
     ]
     Need.objects.bulk_create(needs)
 
     services: list[ServiceRecord] = []
     # 协调银行解决企业融资7笔共计34051万元.
     for e, (bank, amount), day in zip(
-        rng.sample(visited[1:], 7), BANKS, cal.between(date(2020, 3, 2), date(2020, 4, 24))[::5], strict=False
+        rng.sample(others, 7), BANKS, cal.between(date(2020, 3, 2), date(2020, 4, 24))[::5], strict=False
     ):
         services.append(
             ServiceRecord(
@@ -581,7 +676,7 @@ def _dadukou() -> None:
             )
         )
     # 为企业协调全国、全市、全区配套生产企业89家次.
-    for e, n in zip(rng.sample(visited, 26), split(89, 26, 1, 8, rng), strict=True):
+    for e, n in zip(rng.sample(firms, 26), split(89, 26, 1, 8, rng), strict=True):
         services.append(
             ServiceRecord(
                 enterprise=e,
@@ -594,6 +689,25 @@ def _dadukou() -> None:
                 description="协调配套生产企业复工供货",
             )
         )
+    # 协调全市其他区县工业企业在区内配套企业复工复产134家 (秋田齿轮, 长安's supplier, first).
+    services.append(
+        _resumption(akita, date(2020, 2, 21), "中国长安汽车集团股份有限公司青山变速器分公司", jxw)
+    )
+    services += [
+        _resumption(e, rng.choice(days), rng.choice(CUSTOMERS), jxw) for e in rng.sample(others, 133)
+    ]
+    # 帮助企业申报保供企业4批次共33家 (30余家), 成功获得市级审批保供企业6家 (each approved two
+    # weeks after its application).
+    applicants = rng.sample(others, sum(n for _day, n in GUARANTEE_BATCHES))
+    applied = [day for day, n in GUARANTEE_BATCHES for _ in range(n)]
+    services += [
+        _guarantee(e, ServiceKind.GUARANTEE, day, "申报疫情防控重点保障企业", jxw)
+        for e, day in zip(applicants, applied, strict=True)
+    ]
+    services += [
+        _guarantee(e, ServiceKind.GUARANTEE_OK, cal.add(day, 10), "列入市级疫情防控重点保障企业名单", jxw)
+        for e, day in rng.sample(list(zip(applicants, applied, strict=True)), GUARANTEE_APPROVED)
+    ]
     # 办理“市内临时通行证”108张 (秋田齿轮 4张, on the day it resumed work).
     pass_firms = rng.sample(others, 29)
     services.append(_pass(akita, date(2020, 2, 21), 4, jxw))
@@ -629,6 +743,28 @@ def _dadukou() -> None:
     ServiceRecord.objects.bulk_create(services)
 
 
+def _resumption(e: Enterprise, day: date, customer: str, org: Organization | None) -> ServiceRecord:
+    return ServiceRecord(
+        enterprise=e,
+        kind=ServiceKind.RESUMPTION,
+        served_on=day,
+        org=org,
+        counterpart=customer,
+        description=RESUMED_SUPPLIERS,
+    )
+
+
+def _guarantee(e: Enterprise, kind: str, day: date, text: str, org: Organization | None) -> ServiceRecord:
+    return ServiceRecord(
+        enterprise=e,
+        kind=kind,
+        served_on=day,
+        org=org,
+        counterpart="重庆市经济和信息化委员会",
+        description=text,
+    )
+
+
 def _pass(e: Enterprise, day: date, n: int, org: Organization | None) -> ServiceRecord:
     return ServiceRecord(
         enterprise=e,
@@ -661,8 +797,9 @@ def _supply(
 
 # name, township, industry. The four organisations of tiaodu.core.demo (two in 古溪镇, one in 玉溪镇,
 # one in 桂林街道) become enterprises too; these eighteen lie in other townships, so that the town
-# users' slices (guxi, yuxi) stay as the foundation's tests know them.
-TONGNAN_FIRMS = [
+# users' slices (guxi, yuxi) stay as the foundation's tests know them. TONGNAN_FIRMS (at the end)
+# is every enterprise the demo makes in 潼南区 besides those four.
+TOWN_FIRMS = [
     ("重庆群力农产品加工有限公司", "500152109", "C1371"),
     ("重庆花岩建材有限公司", "500152112", "C3021"),
     ("重庆新胜纺织服装有限公司", "500152116", "C1810"),
@@ -735,7 +872,7 @@ def _tongnan() -> None:
     district = Region.objects.get(code=TONGNAN)
     depts = _departments(district)
     jxw = depts.get("经信委")
-    gov = Organization.objects.filter(region=district, kind=OrgKind.GOVERNMENT).first() or jxw
+    gov = _government(district) or jxw
     assert gov is not None
     users = {u.username: u for u in User.objects.filter(username__in=["leader", "jxw", "squad1"])}
     squad = Organization.objects.filter(kind=OrgKind.SQUAD, region=district).order_by("name").first()
@@ -757,7 +894,7 @@ def _tongnan() -> None:
             industry_code=CORE_INDUSTRY.get(org.name, ""),
         )
         firms.append(firm)
-    firms += _enterprise_rows(TONGNAN, "MA62", TONGNAN_FIRMS)
+    firms += _enterprise_rows(TONGNAN, "MA62", TOWN_FIRMS)
     for i, e in enumerate(firms):
         e.is_above_scale = i < 16
         e.is_key = i in (0, 1, 2, 3, 5, 6, 9)
@@ -959,3 +1096,153 @@ def _recent(cal: Calendar, today: date, step: int, span: int) -> Iterator[date]:
     """Working days going back from yesterday, every ``step`` working days, at most ``span`` back."""
     for ago in range(1, span, step):
         yield cal.back(today, ago)
+
+
+# ---------------------------------------------------------------------------------------------
+# 潼南区, first quarter of 2022: the visits of 潼南高新区
+
+
+GAOXIN = ("重庆潼南高新技术产业开发区管理委员会", "潼南高新区")  # the visiting unit: name, 简称
+Q1_2022 = (date(2022, 1, 1), date(2022, 3, 31))
+GAOXIN_TOWNS = [  # the townships around the zone: code, number of new demo enterprises
+    ("500152001", 42),  # 桂林街道
+    ("500152002", 42),  # 梓潼街道
+    ("500152003", 30),  # 大佛街道
+    ("500152101", 22),  # 上和镇
+]
+# Enterprises made by _tongnan (and tiaodu.core.demo) that 潼南高新区 visited too: those in the
+# townships above and three industrial ones nearby. None lies in 古溪镇 or 玉溪镇, whose users'
+# slices the foundation's tests know. (Reusing them also keeps 潼南区 under 200 organisations,
+# one page of the organisation API.)
+GAOXIN_KNOWN = [
+    "重庆潼南高新电子科技有限公司",
+    "重庆潼南高新精密机械有限公司",
+    "重庆潼南智能装备制造有限公司",
+    "重庆潼南新能源科技有限公司",
+    "重庆梓潼医药有限公司",
+    "重庆梓潼包装材料有限公司",
+    "重庆大佛食品有限公司",
+    "重庆上和玩具有限公司",
+    "重庆双江建材有限公司",
+    "重庆米心电子有限公司",
+    "重庆花岩建材有限公司",
+]
+GAOXIN_NAMED = [  # enterprises of the seed report (industry codes GB/T 4754-2017)
+    ("重庆海汇新材料股份有限公司", "C2929"),
+    ("重庆志特新材料科技有限公司", "C3311"),
+    ("重庆景裕电子科技有限公司", "C3989"),
+    ("重庆双喆玩具有限公司", "C2452"),
+    ("重庆泰盛纸业有限公司", "C2221"),
+    ("重庆庆龙新材料科技有限公司", "C3252"),
+]
+# Name heads of the zone's other demo enterprises. Each sorts after "玉溪": the organisation list
+# (30 a page, by name) then still shows 重庆玉溪新材料有限公司 on its first page, as the foundation's
+# tests expect.
+GAOXIN_HEADS = [
+    *("琼江", "瑞祥", "盛达", "益民", "福瑞", "聚源", "蜀潼", "远航"),
+    *("通达", "金佛", "鑫源", "锦华", "青山", "顺达", "鸿运", "鹏程"),
+]
+GAOXIN_MIX = {  # 254 difficulties collected on the zone's visits in the quarter
+    "labour": 70,
+    "financing": 40,
+    "policy": 45,
+    "approval": 25,
+    "supply": 20,
+    "logistics": 15,
+    "land": 12,
+    "matching": 10,
+    "epidemic": 5,
+    "other": 12,
+}
+# What enterprises in the zone asked for in early 2022 and what was done, per appeal category.
+CONTENT_2022 = {
+    "labour": ("春节后用工缺口大,急需普工{n}名", "联合区人社局开展“春风行动”专场招聘,求职专车送人到厂"),
+    "financing": ("扩产流动资金不足,需融资{n}00万元", "对接合作银行发放专项贷款,落实贴息政策"),
+    "policy": ("减税降费、留抵退税政策如何享受不清楚", "上门宣讲减税降费政策,指导企业办理留抵退税"),
+    "approval": ("技改项目备案和环评手续办理进度慢", "现场办公协调审批部门并联审批,已取得批复"),
+    "supply": ("原材料价格上涨,供应不稳定", "协调本地上游企业保障供货"),
+    "logistics": ("园区货运车辆通行和停放不便", "协调交通部门优化园区货运线路和停车安排"),
+    "land": ("扩建厂房用地指标未落实", "协调规划和自然资源部门调整用地计划,加快供地"),
+    "matching": ("本地缺少配套企业,零部件需外地采购", "组织园区企业开展产业链供需对接"),
+    "epidemic": ("疫情防控物资储备不足", "协调防疫物资并指导企业完善防控方案"),
+    "other": ("申报“专精特新”企业需要指导", "安排专人辅导企业准备申报材料,已按时提交"),
+}
+
+
+def _appeal_text_2022(category: str, rng: random.Random) -> tuple[str, str]:
+    ask, answer = CONTENT_2022[category]
+    return ask.format(n=rng.randint(5, 80)), answer
+
+
+def gaoxin_org() -> Organization:
+    """潼南高新区管委会 (a government organisation of 潼南区), made once."""
+    from tiaodu.orgs import services as orgs
+
+    district = Region.objects.get(code=TONGNAN)
+    name, short = GAOXIN
+    existing = Organization.objects.filter(name=name, kind=OrgKind.GOVERNMENT, region=district).first()
+    return existing or orgs.create_organization(
+        None, name=name, kind=OrgKind.GOVERNMENT, region=district, short_name=short
+    )
+
+
+def _gaoxin_specs() -> list[tuple[str, str, str]]:
+    taken = {n for n, _t, _i in TOWN_FIRMS} | set(CORE_INDUSTRY)
+    named = {n for n, _i in GAOXIN_NAMED}
+    names = [
+        (f"重庆{h}{ind}有限公司", code)
+        for ind, code in INDUSTRIES
+        for h in GAOXIN_HEADS
+        if f"重庆{h}{ind}有限公司" not in taken | named
+    ]
+    random.Random(152).shuffle(names)
+    towns = [t for t, n in GAOXIN_TOWNS for _ in range(n)]
+    pool = [*GAOXIN_NAMED, *names]
+    return [(name, town, code) for (name, code), town in zip(pool, towns, strict=False)]
+
+
+def _tongnan_gaoxin() -> None:
+    """潼南高新区, 2022年一季度: 走访企业147家,现场收集困难254件次,解决236件次 (潼南 seed)."""
+    rng = random.Random(20220101)
+    cal = Calendar(date(2021, 12, 1), date(2022, 6, 30))
+    district = Region.objects.get(code=TONGNAN)
+    depts = _departments(district)
+    categories = {c.code: c for c in CaseCategory.objects.filter(workflow=WORKFLOW)}
+    gov = _government(district)
+    zone = gaoxin_org()
+
+    def flags(i: int, e: Enterprise) -> None:
+        e.is_above_scale = i % 3 == 0
+        e.output_tier = OutputTier.OVER_50M if e.is_above_scale else OutputTier.UNDER_50M
+
+    firms = _enterprise_rows(TONGNAN, "MA63", GAOXIN_FIRMS, flags=flags)
+    known = list(Enterprise.objects.filter(name__in=GAOXIN_KNOWN, township__parent=district).order_by("name"))
+    # 147 enterprises (all 136 new ones and 11 known), 171 visits (24 visited twice); 254
+    # difficulties (83 visits raised two), 236 of them resolved within the quarter, the last 18 in
+    # April.
+    visited = [*firms, *known]
+    assert len(visited) == 147
+    visits, appeals = _plan_visits(
+        VisitPlan(
+            org=zone,
+            visited=visited,
+            repeats=24,
+            days=cal.between(date(2022, 1, 4), date(2022, 3, 30)),
+            twice=83,
+            mix=GAOXIN_MIX,
+            late={30: 2, 90: 3, 150: 8},
+            after=18,
+            last=Q1_2022[1],
+            record="现场办公,了解{name}生产经营、创新研发和市场开拓情况,面对面收集困难诉求",
+            content=_appeal_text_2022,
+        ),
+        cal,
+        rng,
+        lambda code: categories[code].department or depts.get(DEPARTMENT_OF[code]),
+    )
+    write_appeals(appeals, visits, cal, gov or zone)
+
+
+GAOXIN_FIRMS = _gaoxin_specs()
+# Every enterprise the demo makes in 潼南区 besides tiaodu.core.demo's four: name, township, industry.
+TONGNAN_FIRMS = [*TOWN_FIRMS, *GAOXIN_FIRMS]

@@ -1,19 +1,25 @@
 """企业服务情况: the enterprise-service figures of a region and period, in numbers and in words.
 
-``enterprise_service_report(region, date_from, date_to, user=None)`` computes everything from the
-records with a fixed number of set-based queries (no per-row loop in Python) and writes the
-sentences in the seed reports' form, e.g. "走访企业147家,现场收集困难254件次,解决236件次".
+``enterprise_service_report(region, date_from, date_to, user=None, org=None)`` computes everything
+from the records with a fixed number of set-based queries (no per-row loop in Python) and writes
+the sentences in the seed reports' form, e.g. "走访企业147家,现场收集困难254件次,解决236件次"
+(潼南区, 2022年一季度, the visits of 潼南高新区). With ``org`` only the visits made by that
+organisation (走访单位) are counted, and the sentence names it: "潼南高新区走访企业147家,…".
 
 What each figure counts (the date range is inclusive, days in Asia/Shanghai):
 
 ==================== ===============================================================================
-走访企业N家          distinct enterprises with a visit (走访) dated in the range
+走访企业N家          distinct enterprises with a visit (走访) dated in the range (by ``org``, if given)
 现场收集困难N件次    appeals linked to those visits
 解决N件次            of those, the ones resolved (已办结 / 已评价) within the range
 用工需求N人          labour needs raised in the range: sum of people
 助融资需求X亿元      financing needs raised in the range: sum of amounts
 融资N笔共计X万元     financing services (协调融资) in the range: records and sum of amounts
 配套生产企业N家次    supplier-matching services: sum of quantity (a record without one counts once)
+复工复产N家          resumption services (协调复工复产) by whom they were for (the service's 说明,
+                     e.g. 全市其他区县工业企业在区内配套企业): distinct enterprises
+申报保供企业         applications (申报保供企业): 批次 = distinct dates, 共N家 = distinct enterprises;
+                     获得市级审批N家 = distinct enterprises with an approval (获批市级保供企业)
 采购防疫物资         supplies services grouped by item (the service's 说明, e.g. 口罩) and unit;
                      批次 = distinct dates, 共N = sum of quantity; 帮助N家企业 = distinct enterprises
 出具协调函件         letters: distinct enterprises helped
@@ -64,6 +70,7 @@ from tiaodu.core.errors import invalid
 from tiaodu.enterprises.appeals import WORKFLOW
 from tiaodu.enterprises.choices import NeedKind, ServiceKind
 from tiaodu.enterprises.models import Need, ServiceRecord, Visit
+from tiaodu.orgs.models import Organization
 from tiaodu.regions.choices import Level
 from tiaodu.regions.models import Region
 
@@ -158,6 +165,13 @@ class EnterpriseServiceReport:
     policy_count: int = 0
     policy_wan: Decimal = ZERO
     recruitment_people: int = 0
+    resumption: list[ItemLine] = field(default_factory=list)  # quantity = enterprises (家)
+    guarantee_batches: int = 0
+    guarantee_enterprises: int = 0
+    guarantee_approved: int = 0
+    # Only the visits of this organisation (走访单位), when the report was asked for one.
+    org_id: int | None = None
+    org_name: str = ""
     # Breakdowns
     by_department: list[Row] = field(default_factory=list)
     by_township: list[Row] = field(default_factory=list)
@@ -192,13 +206,16 @@ class EnterpriseServiceReport:
             or self.passes
             or self.policy_count
             or self.recruitment_people
+            or self.resumption
+            or self.guarantee_enterprises
+            or self.guarantee_approved
         )
 
     def key_figures(self) -> list[tuple[str, str]]:
         """Exact figures with their units, for the table beside the bulletin."""
         t = self.totals
         rows = [
-            ("走访企业", fig.count(self.visited_enterprises, "家")),
+            (f"{self.org_name}走访企业", fig.count(self.visited_enterprises, "家")),
             ("走访次数", fig.count(self.visits, "次")),
             ("现场收集困难", fig.count(self.collected, "件次")),
             ("期内解决", fig.count(self.collected_resolved, "件次")),
@@ -223,6 +240,15 @@ class EnterpriseServiceReport:
         ]
         rows += [(f"办理{x.item or '通行证'}", fig.count(x.quantity, x.unit)) for x in self.passes]
         rows += [("出具协调函件帮助企业", fig.count(self.letter_enterprises, "家"))]
+        rows += [(f"协调{x.item or '企业'}复工复产", fig.count(x.quantity, x.unit)) for x in self.resumption]
+        if self.guarantee_enterprises or self.guarantee_approved:
+            rows += [
+                (
+                    "申报保供企业",
+                    f"{self.guarantee_batches}批次、{fig.count(self.guarantee_enterprises, '家')}",
+                ),
+                ("获批市级保供企业", fig.count(self.guarantee_approved, "家")),
+            ]
         if self.recruitment_people:
             rows.append(("招聘用工", fig.count(self.recruitment_people, "人")))
         if self.policy_count:
@@ -284,7 +310,7 @@ def _sentences(r: EnterpriseServiceReport) -> dict[str, str]:
     where = f"{r.region_name[-1]}内" if r.region_level == Level.COUNTY else ""
     if r.visits:
         s["visits"] = (
-            f"走访企业{fig.count(r.visited_enterprises, '家')},"
+            f"{r.org_name}走访企业{fig.count(r.visited_enterprises, '家')},"
             f"现场收集困难{fig.count(r.collected, '件次')},解决{fig.count(r.collected_resolved, '件次')}"
         )
     if r.supplies:
@@ -312,6 +338,17 @@ def _sentences(r: EnterpriseServiceReport) -> dict[str, str]:
         )
     if r.matching:
         s["matching"] = f"为企业协调配套生产企业{fig.count(r.matching, '家次')}"
+    if r.resumption:
+        resumed = fig.join(f"{x.item or '企业'}复工复产{fig.count(x.quantity, x.unit)}" for x in r.resumption)
+        s["resumption"] = f"协调{resumed}"
+    if r.guarantee_enterprises:
+        s["guarantee"] = (
+            f"帮助企业申报保供企业{r.guarantee_batches}批次共{fig.about(r.guarantee_enterprises, '家')}"
+        )
+        if r.guarantee_approved:
+            s["guarantee"] += f",成功获得市级审批保供企业{fig.count(r.guarantee_approved, '家')}"
+    elif r.guarantee_approved:
+        s["guarantee"] = f"获得市级审批保供企业{fig.count(r.guarantee_approved, '家')}"
     if r.recruitment_people:
         s["recruitment"] = f"帮助企业招聘用工{fig.about(r.recruitment_people, '人')}"
     if r.policy_count:
@@ -348,7 +385,7 @@ PARAGRAPH = (
     ("visits",),
     ("supplies", "letters", "passes"),
     ("needs",),
-    ("financing", "matching", "recruitment", "policy"),
+    ("financing", "matching", "resumption", "guarantee", "recruitment", "policy"),
     ("appeals",),
     ("cards",),
     ("satisfaction",),
@@ -361,7 +398,7 @@ def _paragraph(r: EnterpriseServiceReport) -> str:
     if not sentences:
         return f"{r.period},{r.region_name}暂无企业服务记录。"
     if "visits" not in r.sentences:
-        sentences.insert(0, "期间无企业走访记录")
+        sentences.insert(0, f"期间无{r.org_name}走访企业记录" if r.org_name else "期间无企业走访记录")
     return f"{r.period},{r.region_name}" + "。".join(sentences) + "。"
 
 
@@ -503,10 +540,43 @@ def _restricted(model: Any, user: User | None) -> QuerySet[Any]:
     return model.objects.all() if user is None else model.objects.restrict(user)
 
 
+def visiting_org(org: Organization | int | str, region: Region | None = None) -> Organization:
+    """The organisation named by ``org``: itself, an id, or a name / short name (简称).
+
+    A name several organisations share (each district has its 经信委) is settled by ``region``:
+    the one inside it.
+    """
+    if isinstance(org, Organization):
+        return org
+    text = str(org).strip()
+    if text.isdigit():
+        found = Organization.objects.filter(pk=int(text)).first()
+        if found is None:
+            raise invalid("org", "org_unknown", f"机构“{text}”不存在")
+        return found
+    named = list(Organization.objects.filter(Q(name=text) | Q(short_name=text)).select_related("region")[:20])
+    if len(named) > 1 and region is not None:
+        inside = [o for o in named if o.region.path.startswith(region.path)]
+        named = inside or named
+    if not named:
+        raise invalid("org", "org_unknown", f"机构“{text}”不存在")
+    if len(named) > 1:
+        raise invalid("org", "org_ambiguous", f"有多个机构名为“{text}”,请改用机构ID")
+    return named[0]
+
+
 def enterprise_service_report(
-    region: Region | str, date_from: date, date_to: date, user: User | None = None
+    region: Region | str,
+    date_from: date,
+    date_to: date,
+    user: User | None = None,
+    org: Organization | int | str | None = None,
 ) -> EnterpriseServiceReport:
-    """The enterprise-service figures of ``region`` (and everything below it) for the period."""
+    """The enterprise-service figures of ``region`` (and everything below it) for the period.
+
+    With ``org`` the visits (and the difficulties collected on them) are only those made by that
+    organisation; everything else is the region's.
+    """
     if isinstance(region, str):
         from tiaodu.regions.services import get_region
 
@@ -522,6 +592,10 @@ def enterprise_service_report(
     visits = _restricted(Visit, user).filter(
         enterprise__township__path__startswith=prefix, visited_on__gte=date_from, visited_on__lte=date_to
     )
+    if org is not None and org != "":
+        unit = visiting_org(org, region)
+        visits = visits.filter(visiting_org=unit)
+        report.org_id, report.org_name = unit.pk, unit.short_name or unit.name
     totals = visits.aggregate(n=Count("pk"), e=Count("enterprise", distinct=True))
     report.visits, report.visited_enterprises = totals["n"], totals["e"]
     appeals = _restricted(Case, user).filter(workflow=WORKFLOW)
@@ -614,6 +688,7 @@ def _services(
             qty=Sum(once),
             people=Sum("quantity"),
             firms=Count("enterprise", distinct=True),
+            batches=Count("served_on", distinct=True),
         )
         .order_by("kind")
     ):
@@ -630,6 +705,10 @@ def _services(
             report.recruitment_people = int(values["people"] or 0)
         elif kind == ServiceKind.SUPPLIES:
             report.supplies_enterprises = values["firms"]
+        elif kind == ServiceKind.GUARANTEE:
+            report.guarantee_enterprises, report.guarantee_batches = values["firms"], values["batches"]
+        elif kind == ServiceKind.GUARANTEE_OK:
+            report.guarantee_approved = values["firms"]
     # Supplies and passes by item (the service's 说明) and unit, in the order they first happened.
     grouped = (
         qs.filter(kind__in=[ServiceKind.SUPPLIES, ServiceKind.PASS])
@@ -645,6 +724,19 @@ def _services(
         else:
             line.unit = line.unit or "张"
             report.passes.append(line)
+    # Resumption coordinated, by whom it was for (the service's 说明): enterprises (家).
+    for v in (
+        qs.filter(kind=ServiceKind.RESUMPTION)
+        .values("description")
+        .annotate(
+            batches=Count("served_on", distinct=True),
+            firms=Count("enterprise", distinct=True),
+            first=Min("served_on"),
+        )
+        .order_by("first", "description")
+    ):
+        report.resumption.append(ItemLine(v["description"].strip(), "家", v["batches"], Decimal(v["firms"])))
+    report.resumption.sort(key=lambda line: line.item == "")  # the unspecified ones last
 
 
 # ``tiaodu report enterprise-service`` (see tiaodu/enterprises/management/commands/report.py).

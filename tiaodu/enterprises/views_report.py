@@ -1,5 +1,8 @@
 """企业服务情况 on the web: the bulletin of a region and period, its tables, and xlsx / docx exports.
 
+``org`` (走访单位) narrows the visits to those made by one organisation; the organisations offered
+are the visiting units of the visits the user may see.
+
 The figures come from :func:`tiaodu.enterprises.report.enterprise_service_report` computed within
 the signed-in user's scope, so the page, the exports and ``tiaodu report enterprise-service
 --user`` agree.
@@ -23,8 +26,9 @@ from tiaodu.core.errors import ServiceError
 from tiaodu.core.forms import StyledForm
 from tiaodu.core.http import current_user
 from tiaodu.core.views import ScopedView, apply_service_error
-from tiaodu.enterprises.models import Enterprise
+from tiaodu.enterprises.models import Enterprise, Visit
 from tiaodu.enterprises.report import EnterpriseServiceReport, enterprise_service_report, table
+from tiaodu.orgs.models import Organization
 from tiaodu.regions.choices import Level
 from tiaodu.regions.models import Region
 
@@ -54,14 +58,31 @@ def region_choices(user: Any) -> list[tuple[str, Any]]:
     return groups
 
 
+def org_choices(user: Any) -> list[tuple[str, Any]]:
+    """The visiting units (走访单位) of the visits within the user's scope, "" for all of them."""
+    units = list(
+        Organization.objects.filter(pk__in=Visit.objects.restrict(user).values("visiting_org"))
+        .select_related("region")
+        .order_by("region__code", "kind", "name")
+    )
+    names = [o.name for o in units]
+    return [("", _("全部")), *[(str(o.pk), _unit_label(o, names.count(o.name) > 1)) for o in units]]
+
+
+def _unit_label(org: Organization, shared: bool) -> str:
+    return f"{org.name}({org.region.name})" if shared else org.name
+
+
 class ReportForm(StyledForm):
     region = forms.ChoiceField(label=_("地区"))
     date_from = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    org = forms.ChoiceField(label=_("走访单位"), required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = region_choices(user)  # type: ignore[attr-defined]
+        self.fields["org"].choices = org_choices(user)  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -77,7 +98,7 @@ def default_params(user: Any) -> dict[str, str]:
 
 
 class EnterpriseServiceReportView(ScopedView):
-    """GET ?region=&date_from=&date_to= [&export=xlsx|docx]."""
+    """GET ?region=&date_from=&date_to= [&org=] [&export=xlsx|docx]."""
 
     model = Enterprise
 
@@ -93,13 +114,14 @@ class EnterpriseServiceReportView(ScopedView):
                     form.cleaned_data["date_from"],
                     form.cleaned_data["date_to"],
                     user,
+                    org=form.cleaned_data.get("org") or None,
                 )
             except ServiceError as exc:
                 apply_service_error(form, exc)
         export = request.GET.get("export")
         if report is not None and export in ("xlsx", "docx"):
             return xlsx_response(report) if export == "xlsx" else docx_response(report)
-        query = urlencode({k: params[k] for k in ("region", "date_from", "date_to") if k in params})
+        query = urlencode({k: params[k] for k in ("region", "date_from", "date_to", "org") if k in params})
         context = {"title": _("企业服务情况"), "form": form, "report": report, "query": query}
         if report is not None:
             context["departments"] = table(report.by_department, "责任部门")

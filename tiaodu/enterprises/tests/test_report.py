@@ -25,44 +25,113 @@ from tiaodu.enterprises.choices import AppealState, NeedKind, ServiceKind
 from tiaodu.enterprises.demo import load_enterprise_demo
 from tiaodu.enterprises.models import Enterprise, Need, ServiceRecord, Visit
 from tiaodu.enterprises.report import enterprise_service_report
+from tiaodu.orgs.choices import OrgKind
+from tiaodu.orgs.models import Organization
 from tiaodu.regions.choices import Level
 from tiaodu.regions.models import Region
 
 pytestmark = pytest.mark.django_db
 
-SPRING = ("500104", date(2020, 2, 1), date(2020, 4, 30))
+SPRING = ("500104", date(2020, 2, 1), date(2020, 4, 30))  # 大渡口区, 2月至今 (the 大渡口 seed)
+Q1_2022 = ("500152", date(2022, 1, 1), date(2022, 3, 31))  # 潼南区, 一季度 (the 潼南 seed)
+# 潼南 seed: "潼南高新区……一季度,走访企业147家,现场收集困难254件次,解决236件次"
+GAOXIN_SENTENCE = "走访企业147家,现场收集困难254件次,解决236件次"
+# 大渡口 seed (经济信息委, 2月至今)
 SEED_SENTENCES = [
-    # 潼南 seed, as quoted in the issue
-    "走访企业147家,现场收集困难254件次,解决236件次",
-    # 大渡口 seed
     "帮助区内200余家企业采购酒精2批次共10余吨、口罩15批次共35万余只、额温枪5批次共500余把",
     "帮助10余家企业及时出具各类协调函件,并办理“市内临时通行证”100余张",
     "收集企业用工需求2000余人、助融资需求4.6亿元",
     "协调银行解决企业融资7笔共计34051万元",
     "为企业协调配套生产企业89家次",
+    "协调全市其他区县工业企业在区内配套企业复工复产134家",
+    "帮助企业申报保供企业4批次共30余家,成功获得市级审批保供企业6家",
 ]
 
 SPRING_BULLETIN = (
-    "2020年2月1日至4月30日,大渡口区走访企业147家,现场收集困难254件次,解决236件次。"
+    "2020年2月1日至4月30日,大渡口区走访企业42家,现场收集困难63件次,解决58件次。"
     "帮助区内200余家企业采购酒精2批次共10余吨、口罩15批次共35万余只、额温枪5批次共500余把,帮助10余家企业及时出具各类协调函件,并办理“市内临时通行证”100余张。"
     "收集企业用工需求2000余人、助融资需求4.6亿元。"
-    "协调银行解决企业融资7笔共计34051万元,为企业协调配套生产企业89家次。"
-    "受理企业诉求254件,办结236件,办结率92.9%,平均办理2.9个工作日。"
-    "逾期挂牌督办红牌1件、黄牌5件。"
-    "企业评价196件,满意率97.4%,平均4.6分。"
+    "协调银行解决企业融资7笔共计34051万元,为企业协调配套生产企业89家次,"
+    "协调全市其他区县工业企业在区内配套企业复工复产134家,"
+    "帮助企业申报保供企业4批次共30余家,成功获得市级审批保供企业6家。"
+    "受理企业诉求63件,办结58件,办结率92.1%,平均办理2.8个工作日。"
+    "逾期挂牌督办红牌1件、黄牌2件。"
+    "企业评价47件,满意率100%,平均4.7分。"
 )
+Q1_BULLETIN = (
+    "2022年1月1日至3月31日,潼南区潼南高新区走访企业147家,现场收集困难254件次,解决236件次。"
+    "受理企业诉求254件,办结236件,办结率92.9%,平均办理3.2个工作日。"
+    "逾期挂牌督办红牌1件、黄牌2件。"
+    "企业评价200件,满意率97.5%,平均4.6分。"
+)
+GAOXIN_TOWNS = {"桂林街道", "梓潼街道", "大佛街道", "上和镇", "双江镇", "米心镇", "花岩镇"}
+
+# --- the demo: 潼南区, first quarter of 2022 (潼南高新区's visits) -----------------------------------
+
+
+def test_demo_tongnan_q1_2022_tells_the_gaoxin_visits() -> None:
+    r = enterprise_service_report(*Q1_2022)
+    assert (r.visited_enterprises, r.collected, r.collected_resolved) == (147, 254, 236)
+    assert r.visits == 171
+    assert r.sentences["visits"] == GAOXIN_SENTENCE
+    assert r.paragraph.startswith(f"2022年1月1日至3月31日,潼南区{GAOXIN_SENTENCE}。")
+    # Every difficulty was raised on a visit in the quarter; 236 resolved by its end, 18 in April.
+    t = r.totals
+    assert (t.appeals, t.resolved, t.unresolved) == (254, 236, 18)
+    assert "受理企业诉求254件,办结236件,办结率92.9%" in r.paragraph
+    assert t.red >= 1 and t.yellow >= 1 and (t.current_red, t.current_yellow) == (0, 0)
+    # The visits were made by 潼南高新区管委会, a government organisation of 潼南区, to
+    # enterprises in the townships around the zone.
+    visits = Visit.objects.filter(visited_on__range=Q1_2022[1:], enterprise__township__parent__code="500152")
+    units = set(visits.values_list("visiting_org__name", "visiting_org__short_name", "visiting_org__kind"))
+    assert units == {("重庆潼南高新技术产业开发区管理委员会", "潼南高新区", OrgKind.GOVERNMENT)}
+    assert (
+        visits.values("visiting_org__region__code").distinct().get()["visiting_org__region__code"] == "500152"
+    )
+    assert {row.name for row in r.by_township} == GAOXIN_TOWNS
+    assert sum(row.visited_enterprises for row in r.by_township) == 147
+    assert sum(row.collected for row in r.by_township) == 254
+    assert sum(row.collected_resolved for row in r.by_township) == 236
+    # No needs or services are told for the quarter: the seed gives none for the zone.
+    assert not (r.labour_needs or r.financing_count or r.matching or r.supplies or r.resumption)
+
+
+def test_report_names_the_visiting_unit() -> None:
+    gaoxin = Organization.objects.get(short_name="潼南高新区")
+    for org in ("潼南高新区", "重庆潼南高新技术产业开发区管理委员会", str(gaoxin.pk), gaoxin.pk, gaoxin):
+        r = enterprise_service_report(*Q1_2022, org=org)
+        assert (r.org_id, r.org_name) == (gaoxin.pk, "潼南高新区")
+        assert r.sentences["visits"] == f"潼南高新区{GAOXIN_SENTENCE}"
+        assert r.paragraph == Q1_BULLETIN
+    # Another unit made no visits in the quarter: the rest of the report stays the district's.
+    jxw = enterprise_service_report(*Q1_2022, org="经信委")  # 潼南's, settled by the region
+    assert jxw.visits == 0 and jxw.totals.appeals == 254
+    assert jxw.paragraph.startswith("2022年1月1日至3月31日,潼南区期间无经信委走访企业记录。受理企业诉求254件")
+    with pytest.raises(InvalidInput) as exc:
+        enterprise_service_report("500000", *Q1_2022[1:], org="经信委")  # 潼南's and 大渡口's
+    assert exc.value.errors[0].code == "org_ambiguous"
+    with pytest.raises(InvalidInput) as exc:
+        enterprise_service_report(*Q1_2022, org="不存在的单位")
+    assert exc.value.errors[0].code == "org_unknown"
+    with pytest.raises(InvalidInput) as exc:
+        enterprise_service_report(*Q1_2022, org="99999999")
+    assert exc.value.errors[0].code == "org_unknown"
+
 
 # --- the demo: 大渡口区, spring 2020 ----------------------------------------------------------------
 
 
-def test_demo_reproduces_the_seed_figures() -> None:
+def test_demo_dadukou_reproduces_its_seed_figures() -> None:
     r = enterprise_service_report(*SPRING)
-    assert (r.visited_enterprises, r.collected, r.collected_resolved) == (147, 254, 236)
-    assert r.visits == 160
     assert 2000 <= r.labour_people <= 2099
     assert r.financing_need_wan == Decimal(46000)
     assert (r.financing_count, r.financing_wan) == (7, Decimal(34051))
     assert r.matching == 89
+    assert [(x.item, x.quantity, x.unit) for x in r.resumption] == [
+        ("全市其他区县工业企业在区内配套企业", Decimal(134), "家")
+    ]
+    assert (r.guarantee_batches, r.guarantee_approved) == (4, 6)
+    assert 30 <= r.guarantee_enterprises < 40
     assert 200 <= r.supplies_enterprises < 300
     assert [(x.item, x.batches, x.unit) for x in r.supplies] == [
         ("酒精", 2, "吨"),
@@ -76,16 +145,26 @@ def test_demo_reproduces_the_seed_figures() -> None:
     ].quantity < 200
     for sentence in SEED_SENTENCES:
         assert sentence in r.paragraph, sentence
-    assert r.paragraph.startswith("2020年2月1日至4月30日,大渡口区走访企业147家")
-    # All 254 appeals were raised in the period; 236 resolved by its end.
+    # 大渡口's own visits are a smaller set: not the 潼南 seed's 147/254/236.
+    assert (r.visited_enterprises, r.collected, r.collected_resolved) == (42, 63, 58)
+    assert r.visits == 48
+    assert "147" not in r.paragraph and "254" not in r.paragraph and "236" not in r.paragraph
+    assert r.paragraph.startswith("2020年2月1日至4月30日,大渡口区走访企业42家,现场收集困难63件次,解决58件次")
+    # The sentences agree with each other: every appeal was collected on a visit.
     t = r.totals
-    assert (t.appeals, t.resolved, t.unresolved) == (254, 236, 18)
-    assert t.resolution_rate == Decimal("92.9")
-    assert "受理企业诉求254件,办结236件,办结率92.9%" in r.paragraph
+    assert (t.appeals, t.resolved, t.unresolved) == (63, 58, 5)
+    assert "受理企业诉求63件,办结58件,办结率92.1%" in r.paragraph
     assert t.avg_days is not None and Decimal(0) < t.avg_days < Decimal(10)
     assert t.red >= 1 and t.yellow >= 1 and (t.current_red, t.current_yellow) == (0, 0)
     assert f"逾期挂牌督办红牌{t.red}件、黄牌{t.yellow}件" in r.paragraph
     assert 0 < t.satisfied <= t.rated < t.resolved
+    # The approved 保供企业 are among the applicants, approved after they applied.
+    applied = dict(
+        ServiceRecord.objects.filter(kind=ServiceKind.GUARANTEE).values_list("enterprise", "served_on")
+    )
+    approved = ServiceRecord.objects.filter(kind=ServiceKind.GUARANTEE_OK)
+    assert approved.count() == 6
+    assert all(row.served_on > applied[row.enterprise_id] for row in approved)
 
 
 def test_breakdowns_add_up() -> None:
@@ -94,10 +173,11 @@ def test_breakdowns_add_up() -> None:
     assert sum(row.resolved for row in r.by_department) == r.totals.resolved
     assert {row.name for row in r.by_department} >= {"区人力社保局", "区财政局", "区经济信息委", "区交通局"}
     towns = {row.name: row for row in r.by_township}
-    assert len(towns) == 8 and "跳磴镇" in towns
-    assert sum(row.visited_enterprises for row in r.by_township) == 147
-    assert sum(row.collected for row in r.by_township) == 254
-    assert sum(row.collected_resolved for row in r.by_township) == 236
+    assert "跳磴镇" in towns and len(towns) >= 6
+    assert set(towns) <= set(Region.objects.filter(parent__code="500104").values_list("name", flat=True))
+    assert sum(row.visited_enterprises for row in r.by_township) == 42
+    assert sum(row.collected for row in r.by_township) == 63
+    assert sum(row.collected_resolved for row in r.by_township) == 58
     assert sum(row.red + row.yellow for row in r.by_township) == r.totals.red + r.totals.yellow
     # A township's own report agrees with its row in the district's.
     tiaodeng = Region.objects.get(name="跳磴镇", parent__code="500104")
@@ -111,9 +191,25 @@ def test_breakdowns_add_up() -> None:
     assert "帮助区内" not in own.paragraph  # "区内" only for a district
 
 
-def test_demo_appeals_are_real_cases() -> None:
-    appeals = Case.objects.filter(region__parent__code="500104")
-    assert appeals.count() == 254
+def _asks(district: str, period: tuple[date, date]) -> set[str]:
+    cases = Case.objects.filter(region__parent__code=district, raised_on__range=period)
+    return {re.sub(r"\d+", "N", text) for text in cases.values_list("description", flat=True)}
+
+
+def test_demo_blocks_tell_their_own_difficulties() -> None:
+    """大渡口's appeals are spring 2020's (复工复产), 潼南高新区's early 2022's: none read alike."""
+    dadukou, gaoxin = _asks("500104", SPRING[1:]), _asks("500152", Q1_2022[1:])
+    assert len(dadukou) >= 8 and len(gaoxin) == 10
+    assert not dadukou & gaoxin
+    assert any("复工" in text for text in dadukou) and any("减税降费" in text for text in gaoxin)
+
+
+@pytest.mark.parametrize(
+    ("district", "period", "count"), [("500104", SPRING[1:], 63), ("500152", Q1_2022[1:], 254)]
+)
+def test_demo_appeals_are_real_cases(district: str, period: tuple[date, date], count: int) -> None:
+    appeals = Case.objects.filter(region__parent__code=district, raised_on__range=period)
+    assert appeals.count() == count
     orgs = dict(Enterprise.objects.values_list("organization", "township"))
     for case in appeals.select_related("category")[:40]:
         assert case.workflow == "appeal"
@@ -128,7 +224,7 @@ def test_demo_appeals_are_real_cases() -> None:
         assert case.events.filter(action="resolve", to_state=AppealState.RESOLVED).exists()
     # Every case was collected on a visit of its own enterprise.
     linked = Visit.cases.through.objects.filter(case__in=appeals)
-    assert linked.count() == 254
+    assert linked.count() == count
     assert not linked.exclude(visit__enterprise__organization=F("case__submitter_org")).exists()
     # Late cases carry their card history, lifted on resolution.
     for record in CardRecord.objects.filter(case__in=appeals):
@@ -156,19 +252,16 @@ def test_demo_tongnan_has_overdue_cards_and_loads_idempotently() -> None:
     assert "目前仍挂红牌2件、黄牌3件" in r.paragraph
     towns = {row.name for row in r.by_township}
     assert {"古溪镇", "玉溪镇", "桂林街道"} <= towns
-    counts = (
-        Enterprise.objects.count(),
-        Case.objects.count(),
-        CaseEvent.objects.count(),
-        Need.objects.count(),
-    )
+
+    def counts() -> tuple[int, ...]:
+        return tuple(
+            model.objects.count()
+            for model in (Enterprise, Organization, Visit, Case, CaseEvent, CardRecord, Need, ServiceRecord)
+        )
+
+    before = counts()
     load_enterprise_demo()
-    assert (
-        Enterprise.objects.count(),
-        Case.objects.count(),
-        CaseEvent.objects.count(),
-        Need.objects.count(),
-    ) == counts
+    assert counts() == before
 
 
 # --- records made through the services ------------------------------------------------------------
@@ -221,7 +314,25 @@ def test_report_from_records_made_through_services(users: Any, wanzhou: Region) 
     services.record_service(None, e3, kind=ServiceKind.MATCHING, served_on=day)  # no quantity: once
     services.record_service(None, e3, kind=ServiceKind.PASS, served_on=day, quantity=12, unit="张")
 
+    for e, customer in ((e1, "重庆长安汽车股份有限公司"), (e2, "重庆长安汽车股份有限公司"), (e3, "")):
+        services.record_service(
+            None,
+            e,
+            kind=ServiceKind.RESUMPTION,
+            served_on=day,
+            counterpart=customer,
+            description="外区企业配套企业",
+        )
+    services.record_service(None, e1, kind=ServiceKind.RESUMPTION, served_on=day)  # no 说明: 企业
+    for e, when in ((e1, day), (e2, day), (e3, day + timedelta(days=1))):
+        services.record_service(
+            None, e, kind=ServiceKind.GUARANTEE, served_on=when, description="申报保供企业"
+        )
+    services.record_service(None, e2, kind=ServiceKind.GUARANTEE_OK, served_on=day + timedelta(days=2))
+
     r = enterprise_service_report(wanzhou, day, today)
+    assert r.sentences["resumption"] == "协调外区企业配套企业复工复产3家、企业复工复产1家"
+    assert r.sentences["guarantee"] == "帮助企业申报保供企业2批次共3家,成功获得市级审批保供企业1家"
     assert (r.visits, r.visited_enterprises, r.collected, r.collected_resolved) == (3, 2, 3, 2)
     assert (r.totals.appeals, r.totals.resolved) == (4, 2)
     assert r.totals.avg_days == Decimal(0)  # accepted and resolved today
@@ -340,6 +451,31 @@ def test_cli_text_prints_the_seed_sentences() -> None:
     assert any(line.startswith("跳磴镇") for line in lines)
 
 
+def test_cli_tongnan_q1_2022_and_org() -> None:
+    text = _cli("enterprise-service", "--region", "500152", "--from", "2022-01-01", "--to", "2022-03-31")
+    lines = text.splitlines()
+    assert lines[0] == "潼南区企业服务情况(2022年1月1日至3月31日)"
+    assert GAOXIN_SENTENCE in lines[2]
+    assert lines[2] == Q1_BULLETIN.replace("潼南区潼南高新区", "潼南区")
+    assert any(line.startswith("桂林街道") for line in lines)
+    by_org = _cli(
+        "enterprise-service",
+        "--region",
+        "500152",
+        "--from",
+        "2022-01-01",
+        "--to",
+        "2022-03-31",
+        "--org",
+        "潼南高新区",
+    )
+    assert by_org.splitlines()[2] == Q1_BULLETIN
+    with pytest.raises(CommandError, match="org_ambiguous"):
+        _cli("enterprise-service", "--region", "500000", "--org", "经信委")
+    with pytest.raises(CommandError, match="org_unknown"):
+        _cli("enterprise-service", "--org", "不存在的单位")
+
+
 def test_cli_json_and_scope() -> None:
     data = json.loads(
         _cli(
@@ -354,10 +490,21 @@ def test_cli_json_and_scope() -> None:
             "json",
         )
     )
-    assert (data["visited_enterprises"], data["collected"], data["collected_resolved"]) == (147, 254, 236)
+    assert (data["visited_enterprises"], data["collected"], data["collected_resolved"]) == (42, 63, 58)
     assert data["financing_wan"] == 34051 and data["financing_need_wan"] == 46000
     assert data["sentences"]["financing"] == "协调银行解决企业融资7笔共计34051万元"
-    assert data["totals"]["resolution_rate"] == 92.9
+    assert data["sentences"]["resumption"] == "协调全市其他区县工业企业在区内配套企业复工复产134家"
+    assert data["sentences"]["guarantee"] == "帮助企业申报保供企业4批次共30余家,成功获得市级审批保供企业6家"
+    assert data["resumption"] == [
+        {
+            "item": "全市其他区县工业企业在区内配套企业",
+            "unit": "家",
+            "batches": data["resumption"][0]["batches"],
+            "quantity": 134,
+        }
+    ]
+    assert (data["guarantee_batches"], data["guarantee_approved"]) == (4, 6)
+    assert data["totals"]["resolution_rate"] == 92.1
     scoped = json.loads(
         _cli("enterprise-service", "--region", "500104", "--user", "guxi", "--format", "json")
     )
@@ -401,6 +548,35 @@ def test_page_defaults_to_the_users_region(users: Any, client_for: Any) -> None:
     assert client_for(users["qiye"]).get(URL).status_code == 200
 
 
+def test_page_names_the_visiting_unit(users: Any, client_for: Any) -> None:
+    gaoxin = Organization.objects.get(short_name="潼南高新区")
+    query = f"?region=500152&date_from=2022-01-01&date_to=2022-03-31&org={gaoxin.pk}"
+    admin = client_for(users["admin"])
+    html = admin.get(URL + query).content.decode()
+    assert f"潼南区潼南高新区{GAOXIN_SENTENCE}" in html
+    assert f'<option value="{gaoxin.pk}" selected>重庆潼南高新技术产业开发区管理委员会</option>' in html
+    # Departments of two districts share a name: the district tells them apart.
+    assert "区经济信息委(潼南区)" in html and "区经济信息委(大渡口区)" in html
+    # The exports keep the unit.
+    xlsx = admin.get(URL + query + "&export=xlsx")
+    from openpyxl import load_workbook
+
+    assert load_workbook(io.BytesIO(xlsx.content))["企业服务情况"]["A2"].value == Q1_BULLETIN
+    # A town user is offered only the units that visited within its township, and an outside
+    # unit counts nothing for it.
+    guxi = client_for(users["guxi"])
+    page = guxi.get(URL).content.decode()
+    assert "潼南高新区" not in page and "大渡口区" not in page
+    assert "古溪镇人民政府" in page
+    response = guxi.get(
+        URL + "?region=500152103&date_from=2022-01-01&date_to=2022-03-31&org=" + str(gaoxin.pk)
+    )
+    assert response.status_code == 200
+    assert 'id="report-paragraph"' not in response.content.decode()  # not a choice: refused by the form
+    mine = enterprise_service_report("500152", *Q1_2022[1:], users["guxi"], org=gaoxin)
+    assert mine.visits == 0 and mine.region_name == "古溪镇"
+
+
 def test_page_needs_login(client: Any) -> None:
     response = client.get(URL)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
@@ -419,10 +595,13 @@ def test_exports(users: Any, client_for: Any) -> None:
     )
     wb = load_workbook(io.BytesIO(xlsx.content))
     assert wb.sheetnames == ["企业服务情况", "按责任部门", "按镇街"]
-    assert "走访企业147家,现场收集困难254件次,解决236件次" in wb["企业服务情况"]["A2"].value
+    assert wb["企业服务情况"]["A2"].value == SPRING_BULLETIN
+    figures = dict(wb["企业服务情况"].iter_rows(min_row=5, values_only=True))
+    assert figures["协调全市其他区县工业企业在区内配套企业复工复产"] == "134家"
+    assert (figures["申报保供企业"], figures["获批市级保供企业"]) == ("4批次、33家", "6家")
     towns = list(wb["按镇街"].iter_rows(values_only=True))
     assert towns[0][:4] == ("镇街", "走访企业(家)", "收集困难(件次)", "解决(件次)")
-    assert sum(row[1] for row in towns[1:]) == 147
+    assert sum(row[1] for row in towns[1:]) == 42
 
     docx = c.get(URL + SPRING_QUERY + "&export=docx")
     assert docx.status_code == 200

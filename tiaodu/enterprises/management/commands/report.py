@@ -1,4 +1,4 @@
-"""``tiaodu report KIND --region CODE --from DATE --to DATE [--format text|json] [--user USERNAME]``.
+"""``tiaodu report KIND --region CODE --from DATE --to DATE [--format text|json] [--user USERNAME] [--org ORG]``.
 
 Figures in words from the records, one subcommand per report. Every report is about a region and
 a period, so those options are the same for all. A module adds its report by naming it in
@@ -10,10 +10,13 @@ a period, so those options are the same for all. A module adds its report by nam
 where the function is called as ``function(region, date_from, date_to, user=None)`` and returns
 an object with ``text()`` (the bulletin for a terminal) and ``as_dict()`` (for ``--format json``).
 The command finds the reports of every installed app, so it does not change when one is added.
+A report whose function takes an ``org`` keyword (the enterprise-service report: only the visits
+made by that organisation) gets ``--org NAME_OR_ID``.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable
 from datetime import date
@@ -44,6 +47,10 @@ def available_reports() -> dict[str, tuple[str, ReportFunction]]:
     return dict(sorted(found.items()))
 
 
+def takes_org(function: ReportFunction) -> bool:
+    return "org" in inspect.signature(function).parameters
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -56,7 +63,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="kind", required=True, metavar="KIND")
-        for name, (title, _function) in available_reports().items():
+        for name, (title, function) in available_reports().items():
             p = sub.add_parser(name, help=title)
             p.add_argument(
                 "--region", default=settings.HOME_REGION_CODE, help="区划代码(默认本区 %(default)s)"
@@ -65,6 +72,8 @@ class Command(BaseCommand):
             p.add_argument("--to", dest="date_to", help="结束日期 YYYY-MM-DD(默认今天)")
             p.add_argument("--format", choices=("text", "json"), default="text", help="输出格式")
             p.add_argument("--user", help="按该用户的权限范围统计(默认不限)")
+            if takes_org(function):
+                p.add_argument("--org", help="只统计该单位的走访(机构名称、简称或ID)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         _title, function = available_reports()[options["kind"]]
@@ -78,8 +87,9 @@ class Command(BaseCommand):
             user = User.objects.select_related("region").filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(f"user_unknown: 用户“{options['user']}”不存在")
+        extra = {"org": options["org"]} if options.get("org") else {}
         try:
-            result = function(options["region"], date_from, date_to, user=user)
+            result = function(options["region"], date_from, date_to, user=user, **extra)
         except ServiceError as exc:
             raise CommandError(f"{exc.code}: {exc}") from exc
         if options["format"] == "json":
