@@ -697,6 +697,9 @@ def _rating(raw: Any) -> int | None:
     raise CellError("rating_invalid", "满意度应为1至5分,或 满意/基本满意/不满意")
 
 
+VISIT_SOURCE = "走访"
+
+
 @dataclass
 class _AppealRow:
     enterprise: Enterprise
@@ -728,7 +731,11 @@ class AppealImporter(Importer):
         Column("诉求内容", "content", True, example="春节后缺普工50人"),
         Column("提出日期", "raised_on", True, past_date, example="2022-02-10", note="不能晚于今天"),
         Column(
-            "来源", "source", parse=text_of(_max(Case, "source")), example="走访", note="如 走访、电话、平台"
+            "来源",
+            "source",
+            parse=text_of(_max(Case, "source")),
+            example="走访",
+            note="如 走访、电话、平台;来源为“走访”且该企业当天有走访记录的,计入该次走访现场收集的困难",
         ),
         Column(
             "状态",
@@ -859,4 +866,13 @@ class AppealImporter(Importer):
             actor=actor,
             actor_org_id=getattr(actor, "organization_id", None),
         )
+        if data.source == VISIT_SOURCE:
+            # A difficulty collected on a visit (现场收集困难) belongs to that day's visit.
+            visit = (
+                Visit.objects.filter(enterprise=data.enterprise, visited_on=data.raised_on)
+                .order_by("pk")
+                .first()
+            )
+            if visit is not None:
+                visit.cases.add(case)
         return "created"

@@ -895,3 +895,46 @@ def test_anonymous_users_are_sent_to_login(client: Any, db: Any) -> None:
     response = client.get("/enterprises/import/enterprises/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+# --- the seed's figures from imported files ------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_seed_sentence_from_three_imported_files(users: Any, tmp_path: Path) -> None:
+    """147 enterprises, their visits and 254 difficulties collected on them (236 resolved), each
+    imported from its own file, give the seed's sentence in the report (潼南区, 2021 Q1: a quarter
+    without demo records)."""
+    from tiaodu.enterprises.report import enterprise_service_report
+    from tiaodu.regions.models import Region
+
+    serials = range(600, 747)
+    enterprises = [ENTERPRISE_HEADERS] + [enterprise_row(n) for n in serials]
+    visits, appeals = [VISIT_HEADERS], [APPEAL_HEADERS]
+    resolved = 0
+    for i, n in enumerate(serials):
+        day = date(2021, 1, 4) + timedelta(days=i % 70)
+        visits.append([day.isoformat(), code(n), "经信委", "张三、李四", "一季度走访"])
+        for k in range(2 if i < 107 else 1):  # 147 + 107 = 254 difficulties
+            done = resolved < 236
+            resolved += done
+            appeals.append(
+                [
+                    code(n),
+                    "用工" if k == 0 else "融资",
+                    f"困难{i}-{k}",
+                    day.isoformat(),
+                    "走访",
+                    "已办结" if done else "办理中",
+                    (day + timedelta(days=3)).isoformat() if done else "",
+                    "已协调解决" if done else "",
+                ]
+            )
+    for kind, rows in (("enterprises", enterprises), ("visits", visits), ("appeals", appeals)):
+        result = run_import(kind, xlsx(tmp_path / f"{kind}.xlsx", rows), actor=users["admin"])
+        assert result.ok, result.error_lines()
+
+    report = enterprise_service_report(Region.objects.get(code="500152"), date(2021, 1, 1), date(2021, 3, 31))
+    assert "潼南区走访企业147家,现场收集困难254件次,解决236件次" in report.text()
+    # An appeal from another source is not a difficulty collected on the visit.
+    assert Visit.objects.filter(enterprise__credit_code=code(600)).get().cases.count() == 2
