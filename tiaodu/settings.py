@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "tiaodu.cases",
     "tiaodu.enterprises",
     "tiaodu.projects",
+    "tiaodu.dispatch",
     "tiaodu.open311",
 ]
 

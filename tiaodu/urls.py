@@ -16,6 +16,7 @@ urlpatterns = [
     path("cases/", include("tiaodu.cases.urls")),
     path("projects/import/", include("tiaodu.projects.urls_import")),
     path("projects/", include("tiaodu.projects.urls")),
+    path("dispatch/", include("tiaodu.dispatch.urls")),
     path("open311/v2/", include("tiaodu.open311.urls")),
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -139,7 +139,7 @@ class Case(TimeStampedModel, ScopedModel):
         orgs=("submitter_org", "handling_org", "co_orgs"),
         # A service squad follows the cases of the enterprises it serves (每个专班联系一批企业).
         # Workflows whose subject is not an enterprise add their own path here.
-        squads=("submitter_org__enterprise__squad",),
+        squads=("submitter_org__enterprise__squad", "dispatch_reports__project__squad"),
         users=("created_by",),
         actions={
             "leader": "view change",

@@ -147,6 +147,9 @@ def load_demo() -> list[DemoAccount]:
     from tiaodu.projects.demo import load_project_demo
 
     load_project_demo()
+    from tiaodu.dispatch.demo import load_dispatch_demo
+
+    load_dispatch_demo()
     return accounts_made
 
 

@@ -34,6 +34,7 @@ MENU: list[MenuItem] = [
     MenuItem(_("我的企业"), "enterprises:portal", "enterprises.view_enterprise", ("enterprise",)),
     MenuItem(_("企业服务"), "enterprises:list", "enterprises.view_enterprise", GOVERNMENT),
     MenuItem(_("重点项目"), "projects:list", "projects.view_project"),
+    MenuItem(_("调度任务"), "dispatch:list", "dispatch.view_dispatchround", (*GOVERNMENT, "owner")),
     MenuItem(_("诉求办理"), "cases:inbox", "cases.view_case", CASE_WORKERS),
     MenuItem(_("红黄牌督办"), "cases:board", "cases.view_case", CASE_WORKERS),
     MenuItem(_("组织机构"), "orgs:list", "orgs.view_organization"),

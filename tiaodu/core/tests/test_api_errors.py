@@ -79,6 +79,21 @@ def test_field_level_codes(admin_client: Any, payload: dict[str, Any], field: st
     assert not Organization.objects.filter(name="错误测试企业").exists()
 
 
+def test_nul_characters_are_refused_before_the_database(admin_client: Any, users: Any) -> None:
+    # PostgreSQL text cannot hold NUL: every endpoint answers 422 naming the field, never 500.
+    body = assert_error_body(
+        admin_client.post(API, new_org(name="坏\x00名", notes="ok"), content_type=JSON),
+        422,
+        "validation_error",
+    )
+    assert body["errors"] == [{"field": "name", "code": "invalid_characters", "message": "不能包含控制字符"}]
+    assert not Organization.objects.filter(name__startswith="坏").exists()
+    response = admin_client.get(API, {"q": "a\x00b"})
+    assert [e["code"] for e in assert_error_body(response, 422, "validation_error")["errors"]] == [
+        "invalid_characters"
+    ]
+
+
 def test_malformed_json(admin_client: Any) -> None:
     body = assert_error_body(admin_client.post(API, "{not json", content_type=JSON), 400, "bad_request")
     assert body["errors"] == []

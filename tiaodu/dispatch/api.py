@@ -1,0 +1,174 @@
+"""/api/v1/dispatch: dispatch rounds (list, detail with totals and the missing list) and reports.
+
+Lists and details start from the models' ``restrict(user)``; a report goes through
+``tiaodu.dispatch.services.submit_report`` (the same rules as the form and the import).
+"""
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import paginate
+from pydantic import Field
+
+from tiaodu.core.api import ERRORS, READ_ERRORS, PageNumber
+from tiaodu.core.http import current_user
+from tiaodu.core.permissions import get_scoped
+from tiaodu.dispatch import services
+from tiaodu.dispatch.filters import RoundFilter
+from tiaodu.dispatch.models import DispatchReport, DispatchRound
+
+router = Router(tags=["调度任务"])
+
+Id = Annotated[int, Field(ge=1, le=2**62)]
+
+
+class RoundOut(Schema):
+    id: int
+    district_code: str
+    period_kind: str
+    period_label: str
+    period_start: date
+    period_end: date
+    due_on: date
+    state: str
+    closed_at: datetime | None
+    expected_count: int = Field(..., description="应报项目数")
+    reported_count: int = Field(..., description="已报项目数(关闭时冻结)")
+    investment_total: float = Field(..., description="本期完成投资合计(万元,关闭时冻结)")
+    workers_required_total: int
+    workers_on_site_total: int
+    attendance_rate: float | None = Field(..., description="到岗率(%)= 实到岗 / 应到岗")
+
+    @staticmethod
+    def resolve_district_code(obj: DispatchRound) -> str:
+        return obj.district.code
+
+
+class ReportOut(Schema):
+    id: int
+    round_id: int
+    project_id: int
+    project_name: str
+    submitted: bool
+    investment: float = Field(..., description="本期完成投资(万元)")
+    progress: float | None = Field(..., description="形象进度(%)")
+    workers_required: int
+    workers_on_site: int
+    confirmed_over_required: bool
+    problems: str
+    problem_category: str
+    submitted_at: datetime | None
+    reminded_count: int
+    case_ids: list[int]
+
+    @staticmethod
+    def resolve_project_name(obj: DispatchReport) -> str:
+        return obj.project.name
+
+    @staticmethod
+    def resolve_submitted(obj: DispatchReport) -> bool:
+        return obj.submitted_at is not None
+
+    @staticmethod
+    def resolve_case_ids(obj: DispatchReport) -> list[int]:
+        return [c.pk for c in obj.cases.all()]
+
+
+class TotalsOut(Schema):
+    expected: int
+    reported: int
+    missing: int
+    investment: float
+    workers_required: int
+    workers_on_site: int
+    attendance_rate: float | None
+    problems: int
+
+
+class RoundDetailOut(RoundOut):
+    notes: str
+    totals: TotalsOut
+    reports: list[ReportOut] = Field(..., description="当前用户可见的填报(含未报)")
+    missing_project_ids: list[int] = Field(..., description="当前用户可见的未报项目")
+
+    @staticmethod
+    def resolve_totals(obj: Any) -> dict[str, Any]:
+        return obj.detail_totals  # type: ignore[no-any-return]
+
+    @staticmethod
+    def resolve_reports(obj: Any) -> list[DispatchReport]:
+        return obj.detail_reports  # type: ignore[no-any-return]
+
+    @staticmethod
+    def resolve_missing_project_ids(obj: Any) -> list[int]:
+        return [r.project_id for r in obj.detail_reports if r.submitted_at is None]
+
+
+class ReportIn(Schema):
+    project_id: Id
+    investment: float = Field(..., ge=0, le=999_999_999_999, description="本期完成投资(万元)")
+    progress: float = Field(..., ge=0, le=100, description="形象进度(%)")
+    workers_required: int = Field(..., ge=0, le=1_000_000)
+    workers_on_site: int = Field(..., ge=0, le=1_000_000)
+    problems: str = Field("", max_length=4000, description="存在问题,每行一个")
+    problem_category: str = Field("", max_length=32, description="问题类别(代码或名称),默认协调")
+    confirmed_over_required: bool = Field(False, description="确认实到岗超出应到岗10%以上属实")
+
+
+def _reports(request: HttpRequest, rnd: DispatchRound) -> Any:
+    return (
+        DispatchReport.objects.restrict(current_user(request))
+        .filter(round=rnd)
+        .select_related("project")
+        .prefetch_related("cases")
+        .order_by("project__name", "pk")
+    )
+
+
+@router.get("/rounds", response={200: list[RoundOut], **READ_ERRORS}, summary="调度任务列表")
+@paginate(PageNumber)
+def list_rounds(request: HttpRequest, filters: Query[RoundFilter]) -> Any:
+    rounds = DispatchRound.objects.restrict(current_user(request)).select_related("district")
+    return filters.filter(rounds).order_by("-period_start", "-pk")
+
+
+def _detail(request: HttpRequest, round_id: int) -> DispatchRound:
+    rnd = get_scoped(DispatchRound, current_user(request), pk=round_id)
+    figures = services.frozen_totals(rnd)
+    rnd.detail_reports = list(_reports(request, rnd))  # type: ignore[attr-defined]
+    rnd.detail_totals = {  # type: ignore[attr-defined]
+        "expected": figures.expected,
+        "reported": figures.reported,
+        "missing": figures.missing,
+        "investment": float(figures.investment),
+        "workers_required": figures.workers_required,
+        "workers_on_site": figures.workers_on_site,
+        "attendance_rate": float(figures.attendance_rate) if figures.attendance_rate is not None else None,
+        "problems": figures.problems,
+    }
+    return rnd
+
+
+@router.get("/rounds/{round_id}", response={200: RoundDetailOut, **READ_ERRORS}, summary="调度任务详情")
+def round_detail(request: HttpRequest, round_id: int) -> Any:
+    return _detail(request, round_id)
+
+
+@router.post(
+    "/rounds/{round_id}/reports", response={200: ReportOut, **ERRORS}, summary="填报(或修改)项目调度情况"
+)
+def submit_report(request: HttpRequest, round_id: int, payload: ReportIn) -> Any:
+    user = current_user(request)
+    data = services.ReportInput(
+        investment=payload.investment,
+        progress=payload.progress,
+        workers_required=payload.workers_required,
+        workers_on_site=payload.workers_on_site,
+        problems=payload.problems,
+        problem_category=payload.problem_category,
+        confirmed_over_required=payload.confirmed_over_required,
+    )
+    report = services.submit_report(user, round_id, payload.project_id, data)
+    return DispatchReport.objects.select_related("project").prefetch_related("cases").get(pk=report.pk)

@@ -1,0 +1,475 @@
+"""Dispatch rounds: open a round for a set of projects, submit reports, 催报, close and freeze.
+
+Every function takes the acting user (``None`` = the server operator: CLI, imports run from the
+CLI, the demo loader), runs in one transaction, validates before writing and re-checks the scope
+afterwards. Work over a round's projects is set-based: opening is one ``INSERT … SELECT``, the
+missing list one query, a reminder one ``UPDATE``, closing one aggregate and one ``UPDATE``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection, transaction
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from tiaodu.cases import services as cases
+from tiaodu.cases.models import Case
+from tiaodu.core.errors import Conflict, FieldError, Forbidden, InvalidInput, ServiceError, invalid
+from tiaodu.core.permissions import can, ensure_permitted, get_scoped
+from tiaodu.dispatch.choices import DEFAULT_PROBLEM_CATEGORY, WORKERS_TOLERANCE, PeriodKind, RoundState
+from tiaodu.dispatch.models import DispatchReport, DispatchRound, Reminder
+from tiaodu.dispatch.problems import WORKFLOW
+from tiaodu.projects.choices import Stage
+from tiaodu.projects.models import Project
+from tiaodu.regions.choices import Level
+from tiaodu.regions.models import Region
+
+if TYPE_CHECKING:
+    from tiaodu.accounts.models import User
+
+MAX_MONEY = Decimal("999999999999.99")
+MAX_WORKERS = 1_000_000
+# Projects a round takes by default: every project of the district still being prepared or built.
+DEFAULT_EXCLUDED_STAGES = (Stage.FULL_PRODUCTION, Stage.CANCELLED)
+
+
+def district_of(region: Region) -> Region:
+    """The district (区县) a region belongs to (the region itself when it is one)."""
+    if region.level == Level.COUNTY:
+        return region
+    codes = [c for c in region.path.split("/") if c]
+    found = Region.objects.filter(code__in=codes, level=Level.COUNTY).first()
+    if found is None:
+        raise invalid("district", "district_unknown", f"“{region.name}”不属于任何区县")
+    return found
+
+
+# --- Opening a round ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def open_round(
+    actor: User | None,
+    *,
+    district: Region,
+    period_kind: str,
+    period_label: str,
+    period_start: date,
+    period_end: date,
+    due_on: date,
+    projects: QuerySet[Project] | None = None,
+    notes: str = "",
+) -> DispatchRound:
+    """Open a round and create one empty report slot per project (one ``INSERT … SELECT``).
+
+    ``projects`` defaults to every project of the district except those 达产 or 取消; projects
+    given outside the district are refused.
+    """
+    if actor is not None and not can(actor, "add", DispatchRound):
+        raise Forbidden(audit="add dispatch.dispatchround")
+    errors: list[FieldError] = []
+    label = (period_label or "").strip()
+    if district.level != Level.COUNTY:
+        errors.append(FieldError("district", "district_invalid", "调度任务须按区县发起"))
+    if period_kind not in PeriodKind.values:
+        errors.append(
+            FieldError("period_kind", "invalid_choice", f"调度周期“{period_kind}”不是可选值(周、旬、月)")
+        )
+    if not label:
+        errors.append(FieldError("period_label", "required", "期次不能为空"))
+    elif len(label) > 32:
+        errors.append(FieldError("period_label", "too_long", "期次不能超过32个字符"))
+    if period_end < period_start:
+        errors.append(FieldError("period_end", "date_order", "结束日期不能早于开始日期"))
+    if due_on < period_start:
+        errors.append(FieldError("due_on", "date_order", "填报截止日期不能早于开始日期"))
+    if len(notes) > 2000:
+        errors.append(FieldError("notes", "too_long", "说明不能超过2000个字符"))
+    if errors:
+        raise InvalidInput(errors)
+    if DispatchRound.objects.filter(district=district, period_kind=period_kind, period_label=label).exists():
+        raise Conflict(
+            "round_exists",
+            f"{district.name}已有“{label}”的调度任务",
+            [FieldError("period_label", "round_exists", "该期次的调度任务已存在")],
+        )
+    in_district = Q(township__path__startswith=district.path)
+    if projects is None:
+        projects = Project.objects.filter(in_district).exclude(stage__in=DEFAULT_EXCLUDED_STAGES)
+    else:
+        outside = projects.exclude(in_district).values_list("name", flat=True)[:3]
+        if outside:
+            raise invalid(
+                "projects", "project_outside_district", f"项目不在{district.name}:{'、'.join(outside)}"
+            )
+    rnd = DispatchRound.objects.create(
+        district=district,
+        period_kind=period_kind,
+        period_label=label,
+        period_start=period_start,
+        period_end=period_end,
+        due_on=due_on,
+        opened_by=actor,
+        notes=notes.strip(),
+    )
+    if actor is not None:
+        ensure_permitted(actor, "add", rnd)
+    rnd.expected_count = _insert_slots(rnd, projects)
+    if not rnd.expected_count:
+        raise invalid("projects", "round_no_projects", "没有可调度的项目")
+    rnd.save(update_fields=["expected_count", "updated_at"])
+    return rnd
+
+
+def _insert_slots(rnd: DispatchRound, projects: QuerySet[Project]) -> int:
+    """One empty report per project: ``INSERT … SELECT`` over the projects' ids."""
+    ids_sql, ids_params = projects.order_by().values("pk").distinct().query.sql_with_params()
+    table = connection.ops.quote_name(DispatchReport._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    # Identifiers come from model metadata; values are parameters.
+    sql = (
+        f"INSERT INTO {table} (round_id, project_id, investment, progress, workers_required, "  # noqa: S608
+        "workers_on_site, confirmed_over_required, problems, problem_category, reminded_count, "
+        "created_at, updated_at) "
+        f"SELECT %s, s.pk, 0, NULL, 0, 0, %s, '', '', 0, %s, %s FROM ({ids_sql}) s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [rnd.pk, False, now, now, *ids_params])
+        return int(cursor.rowcount)
+
+
+# --- Reports --------------------------------------------------------------------------------------
+
+_SPLIT = re.compile(r"[\r\n;;]+")
+_NUMBERING = re.compile(r"^\s*(?:[((]\s*\d+\s*[))]|\d+\s*[、.．))]|[一二三四五六七八九十]+\s*[、.．])\s*")
+
+
+def problem_lines(text: str) -> list[str]:
+    """The separate problems of a report's text: one per line (or per ;), numbering removed."""
+    lines: list[str] = []
+    for part in _SPLIT.split(text or ""):
+        line = _NUMBERING.sub("", part).strip()
+        if line and line not in ("无", "暂无", "/", "-", "—") and line not in lines:
+            lines.append(line)
+    return lines
+
+
+@dataclass
+class ReportInput:
+    investment: Any
+    progress: Any
+    workers_required: Any
+    workers_on_site: Any
+    problems: str = ""
+    problem_category: str = ""
+    confirmed_over_required: bool = False
+
+
+def _number(value: Any, field: str, label: str, errors: list[FieldError], places: int) -> Decimal | None:
+    if value is None or value == "":
+        errors.append(FieldError(field, "required", f"请填写{label}"))
+        return None
+    try:
+        number = Decimal(str(value).strip().rstrip("%"))
+    except (InvalidOperation, ValueError):
+        errors.append(FieldError(field, "number_invalid", f"{label}应为数字"))
+        return None
+    if not number.is_finite():
+        errors.append(FieldError(field, "number_invalid", f"{label}应为数字"))
+        return None
+    return number.quantize(Decimal(1).scaleb(-places))
+
+
+def _count(value: Any, field: str, label: str, errors: list[FieldError]) -> int | None:
+    number = _number(value, field, label, errors, 2)
+    if number is None:
+        return None
+    if number != number.to_integral_value():
+        errors.append(FieldError(field, "not_an_integer", f"{label}应为整数"))
+        return None
+    if number < 0:
+        errors.append(FieldError(field, "negative_number", f"{label}不能为负数"))
+        return None
+    if number > MAX_WORKERS:
+        errors.append(FieldError(field, "too_large", f"{label}过大"))
+        return None
+    return int(number)
+
+
+def validate_report(project: Project, data: ReportInput) -> tuple[dict[str, Any], list[FieldError]]:
+    """The cleaned values of a report and every problem with them (nothing is looked up but the
+    problem category)."""
+    errors: list[FieldError] = []
+    investment = _number(data.investment, "investment", "本期完成投资", errors, 2)
+    if investment is not None:
+        if investment < 0:
+            errors.append(FieldError("investment", "negative_amount", "本期完成投资不能为负数"))
+        elif investment > MAX_MONEY:
+            errors.append(FieldError("investment", "too_large", "本期完成投资过大"))
+        elif (
+            project.total_investment and project.investment_completed + investment > project.total_investment
+        ):
+            errors.append(
+                FieldError(
+                    "investment",
+                    "investment_exceeds_total",
+                    f"累计完成投资将达到{project.investment_completed + investment}万元,"
+                    f"超过项目总投资{project.total_investment}万元",
+                )
+            )
+    progress = _number(data.progress, "progress", "形象进度", errors, 1)
+    if progress is not None and not Decimal(0) <= progress <= Decimal(100):
+        errors.append(FieldError("progress", "progress_out_of_range", "形象进度应在0至100(%)之间"))
+    required = _count(data.workers_required, "workers_required", "应到岗人数", errors)
+    on_site = _count(data.workers_on_site, "workers_on_site", "实到岗人数", errors)
+    confirmed = bool(data.confirmed_over_required)
+    if required is not None and on_site is not None and on_site > required * (1 + WORKERS_TOLERANCE):
+        if not confirmed:
+            errors.append(
+                FieldError(
+                    "workers_on_site",
+                    "workers_over_required",
+                    f"实到岗人数({on_site}人)超过应到岗人数({required}人)的{WORKERS_TOLERANCE:.0%}以上,"
+                    "请核实;确属实的请勾选“确认实到岗超出应到岗”后再提交",
+                )
+            )
+    else:
+        confirmed = False
+    problems = (data.problems or "").strip()
+    if len(problems) > 4000:
+        errors.append(FieldError("problems", "too_long", "存在问题不能超过4000个字符"))
+    category_code = ""
+    if problem_lines(problems):
+        try:
+            category_code = cases.category(WORKFLOW, data.problem_category or DEFAULT_PROBLEM_CATEGORY).code
+        except ServiceError as exc:
+            errors += [FieldError("problem_category", e.code, e.message) for e in exc.errors]
+    values = {
+        "investment": investment,
+        "progress": progress,
+        "workers_required": required,
+        "workers_on_site": on_site,
+        "confirmed_over_required": confirmed,
+        "problems": problems,
+        "problem_category": category_code,
+    }
+    return values, errors
+
+
+def report_slot(rnd: DispatchRound, project_id: int) -> DispatchReport:
+    """The round's report for a project, or ``project_not_in_round``."""
+    slot = DispatchReport.objects.filter(round=rnd, project_id=project_id).first()
+    if slot is None:
+        raise invalid("project", "project_not_in_round", f"该项目不在“{rnd.period_label}”调度任务中")
+    return slot
+
+
+def _round_closed(rnd: DispatchRound) -> Conflict:
+    return Conflict(
+        "round_closed",
+        f"“{rnd.period_label}”调度任务已关闭,不能再填报或修改",
+        [FieldError("round", "round_closed", "调度任务已关闭")],
+    )
+
+
+@transaction.atomic
+def submit_report(actor: User | None, round_id: int, project_id: int, data: ReportInput) -> DispatchReport:
+    """Fill in (or, while the round is open, correct) a project's report.
+
+    Problems become cases of the project-problem workflow, one per problem line not reported
+    before in this report, with the category's due date; the sweep cards them when late.
+    """
+    if actor is not None:
+        get_scoped(DispatchRound, actor, "view", pk=round_id)
+    # Locked: closing takes the same lock, so no report slips in after the totals are frozen.
+    rnd = DispatchRound.objects.select_for_update().filter(pk=round_id).first()
+    if rnd is None:
+        raise invalid("round", "round_unknown", "调度任务不存在")
+    if rnd.state != RoundState.OPEN:
+        raise _round_closed(rnd)
+    slot = report_slot(rnd, project_id)
+    if actor is not None:
+        slot = get_scoped(DispatchReport, actor, "change", pk=slot.pk)
+    project = Project.objects.select_related("township", "responsible_unit").get(pk=project_id)
+    values, errors = validate_report(project, data)
+    if errors:
+        raise InvalidInput(errors)
+    before = problem_lines(slot.problems)
+    for key, value in values.items():
+        setattr(slot, key, value)
+    slot.submitted_by = actor
+    slot.submitted_at = timezone.now()
+    slot.save()
+    new_lines = [line for line in problem_lines(slot.problems) if line not in before]
+    if new_lines:
+        opened = [_open_problem(actor, rnd, slot, project, line) for line in new_lines]
+        slot.cases.add(*opened)
+    if actor is not None:
+        ensure_permitted(actor, "change", slot)
+    return slot
+
+
+def _open_problem(
+    actor: User | None, rnd: DispatchRound, report: DispatchReport, project: Project, line: str
+) -> Case:
+    """A case for one problem line, registered by the system on the reporter's behalf (the report
+    itself was checked against the reporter's scope; squads and leaders may not add cases)."""
+    case = cases.open_case(
+        None,
+        workflow=WORKFLOW,
+        category_ref=report.problem_category or DEFAULT_PROBLEM_CATEGORY,
+        title=f"{project.name}:{line}"[:200],
+        description=f"{rnd.period_label}调度填报反映的问题:{line}",
+        region=project.township,
+        raised_on=timezone.localdate(),
+        submitter_org=project.responsible_unit or getattr(actor, "organization", None),
+        source="dispatch",
+    )
+    if actor is not None:
+        case.created_by = actor
+        case.save(update_fields=["created_by"])
+    return case
+
+
+def missing(rnd: DispatchRound) -> QuerySet[Project]:
+    """The round's projects without a report yet (the 催报 list)."""
+    return Project.objects.filter(dispatch_reports__round=rnd, dispatch_reports__submitted_at__isnull=True)
+
+
+@transaction.atomic
+def remind(actor: User | None, round_id: int, note: str = "") -> Reminder:
+    """催报: count each missing report's reminder (one UPDATE) and record who reminded."""
+    if actor is not None:
+        rnd = get_scoped(DispatchRound, actor, "change", pk=round_id)
+    else:
+        rnd = DispatchRound.objects.select_for_update().get(pk=round_id)
+    if rnd.state != RoundState.OPEN:
+        raise _round_closed(rnd)
+    if len(note) > 255:
+        raise invalid("note", "too_long", "说明不能超过255个字符")
+    now = timezone.now()
+    count = DispatchReport.objects.filter(round=rnd, submitted_at__isnull=True).update(
+        reminded_count=F("reminded_count") + 1, last_reminded_at=now, updated_at=now
+    )
+    if not count:
+        raise Conflict("nothing_missing", "所有项目均已填报,无需催报")
+    return Reminder.objects.create(round=rnd, actor=actor, missing_count=count, note=note.strip())
+
+
+# --- Totals and closing --------------------------------------------------------------------------
+
+
+@dataclass
+class Totals:
+    expected: int
+    reported: int
+    investment: Decimal
+    workers_required: int
+    workers_on_site: int
+    problems: int
+
+    @property
+    def attendance_rate(self) -> Decimal | None:
+        """到岗率 = 实到岗 / 应到岗 (%), one decimal."""
+        if not self.workers_required:
+            return None
+        return (Decimal(self.workers_on_site) * 100 / Decimal(self.workers_required)).quantize(Decimal("0.1"))
+
+    @property
+    def missing(self) -> int:
+        return self.expected - self.reported
+
+
+def totals(rnd: DispatchRound) -> Totals:
+    """The round's figures in one aggregate query (live while open; frozen on close)."""
+    submitted = Q(submitted_at__isnull=False)
+    case_count = (
+        DispatchReport.cases.through.objects.filter(dispatchreport_id=OuterRef("pk"))
+        .order_by()
+        .values("dispatchreport_id")
+        .annotate(n=Count("pk"))
+        .values("n")  # type: ignore[misc]
+    )
+    row = (
+        DispatchReport.objects.filter(round=rnd)
+        .annotate(n_cases=Coalesce(Subquery(case_count, output_field=IntegerField()), Value(0)))
+        .aggregate(
+            expected=Count("pk"),
+            reported=Count("pk", filter=submitted),
+            investment=Sum("investment", filter=submitted),
+            required=Sum("workers_required", filter=submitted),
+            on_site=Sum("workers_on_site", filter=submitted),
+            problems=Sum("n_cases"),
+        )
+    )
+    return Totals(
+        expected=row["expected"] or 0,
+        reported=row["reported"] or 0,
+        investment=Decimal(row["investment"] or 0).quantize(Decimal("0.01")),
+        workers_required=int(row["required"] or 0),
+        workers_on_site=int(row["on_site"] or 0),
+        problems=int(row["problems"] or 0),
+    )
+
+
+def frozen_totals(rnd: DispatchRound) -> Totals:
+    """A round's figures: frozen when closed, computed while open."""
+    if rnd.state == RoundState.OPEN:
+        return totals(rnd)
+    return Totals(
+        expected=rnd.expected_count,
+        reported=rnd.reported_count,
+        investment=rnd.investment_total,
+        workers_required=rnd.workers_required_total,
+        workers_on_site=rnd.workers_on_site_total,
+        problems=rnd.problem_count,
+    )
+
+
+@transaction.atomic
+def close_round(actor: User | None, round_id: int) -> DispatchRound:
+    """Close a round: freeze its totals (one aggregate query) and add each report's investment to
+    its project's 累计完成投资 (one UPDATE, which django-auditlog does not see per project)."""
+    if actor is not None:
+        rnd = get_scoped(DispatchRound, actor, "change", pk=round_id)
+    else:
+        rnd = DispatchRound.objects.select_for_update().get(pk=round_id)
+    if rnd.state != RoundState.OPEN:
+        raise _round_closed(rnd)
+    figures = totals(rnd)
+    now = timezone.now()
+    invested = DispatchReport.objects.filter(round=rnd, submitted_at__isnull=False, investment__gt=0)
+    Project.objects.filter(pk__in=invested.values("project_id")).update(
+        investment_completed=F("investment_completed")
+        + Subquery(invested.filter(project_id=OuterRef("pk")).values("investment")[:1]),
+        updated_at=now,
+    )
+    rnd.state = RoundState.CLOSED
+    rnd.closed_at, rnd.closed_by = now, actor
+    rnd.expected_count = figures.expected
+    rnd.reported_count = figures.reported
+    rnd.investment_total = figures.investment
+    rnd.workers_required_total = figures.workers_required
+    rnd.workers_on_site_total = figures.workers_on_site
+    rnd.attendance_rate = figures.attendance_rate
+    rnd.problem_count = figures.problems
+    rnd.save()
+    if actor is not None:
+        ensure_permitted(actor, "change", rnd)
+    return rnd
+
+
+def round_by_label(label: str, project_id: int) -> DispatchRound | None:
+    """The round called ``label`` that includes the project (labels repeat across districts)."""
+    return (
+        DispatchRound.objects.filter(period_label=label.strip(), reports__project_id=project_id)
+        .order_by("-period_start")
+        .first()
+    )

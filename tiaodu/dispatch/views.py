@@ -1,0 +1,224 @@
+"""Dispatch pages: the round list, opening a round, a round (totals, reports, 催报, close), the
+report form of a project's responsible unit, and a project's report history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tiaodu.core.errors import ServiceError
+from tiaodu.core.http import current_user
+from tiaodu.core.permissions import get_scoped
+from tiaodu.core.views import Column, ObjectListView, ScopedView, apply_service_error, redirect_with_message
+from tiaodu.dispatch import services
+from tiaodu.dispatch.choices import PeriodKind, RoundState
+from tiaodu.dispatch.filters import RoundFilter
+from tiaodu.dispatch.forms import ReportForm, RoundForm
+from tiaodu.dispatch.models import DispatchReport, DispatchRound
+from tiaodu.projects.models import Project
+
+
+def _rate(r: DispatchRound) -> str:
+    return f"{r.attendance_rate}%" if r.attendance_rate is not None else ""
+
+
+class RoundListView(ObjectListView):
+    model = DispatchRound
+    filterset = RoundFilter
+    title = gettext_lazy("调度任务")
+    export_name = "dispatch-rounds"
+    detail_url_name = "dispatch:detail"
+    columns = [
+        Column(gettext_lazy("期次"), "period_label", link=True),
+        Column(gettext_lazy("调度周期"), "period_kind"),
+        Column(gettext_lazy("所属区县"), "district.name"),
+        Column(gettext_lazy("开始日期"), "period_start"),
+        Column(gettext_lazy("结束日期"), "period_end"),
+        Column(gettext_lazy("填报截止日期"), "due_on"),
+        Column(gettext_lazy("状态"), "state"),
+        Column(gettext_lazy("应报项目数"), "expected_count"),
+        Column(gettext_lazy("已报项目数"), "reported_count"),
+        Column(gettext_lazy("本期完成投资(万元)"), "investment_total"),
+        Column(gettext_lazy("到岗率(%)"), _rate),
+    ]
+    filter_fields = [
+        ("q", gettext_lazy("期次"), None),
+        ("period_kind", gettext_lazy("调度周期"), [("", gettext_lazy("全部周期")), *PeriodKind.choices]),
+        ("state", gettext_lazy("状态"), [("", gettext_lazy("全部状态")), *RoundState.choices]),
+    ]
+
+    @property
+    def add_url(self) -> str:  # type: ignore[override]
+        return reverse("dispatch:create")
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("district").order_by("-period_start", "-pk")
+
+
+class RoundCreateView(ScopedView):
+    model = DispatchRound
+    action = "add"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, "dispatch/round_form.html", {"form": RoundForm()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        user = current_user(request)
+        form = RoundForm(request.POST)
+        if form.is_valid():
+            try:
+                if user.region is None:
+                    raise services.invalid("district", "district_unknown", "您的账号没有所属地区")
+                rnd = services.open_round(
+                    user, district=services.district_of(user.region), **form.cleaned_data
+                )
+            except ServiceError as exc:
+                if exc.status in (403, 404):
+                    raise
+                apply_service_error(form, exc)
+            else:
+                message = _("已发起调度任务“%(label)s”,共%(n)d个项目") % {
+                    "label": rnd.period_label,
+                    "n": rnd.expected_count,
+                }
+                return redirect_with_message(request, rnd.get_absolute_url(), message)
+        return render(request, "dispatch/round_form.html", {"form": form}, status=422)
+
+
+class RoundDetailView(ScopedView):
+    model = DispatchRound
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        user = current_user(request)
+        rnd = get_scoped(DispatchRound, user, pk=pk)
+        reports = list(
+            DispatchReport.objects.restrict(user)
+            .filter(round=rnd)
+            .select_related("project", "project__township", "project__responsible_unit")
+            .prefetch_related("cases")
+            .order_by("project__name", "pk")
+        )
+        can_change = DispatchRound.objects.restrict(user, "change").filter(pk=rnd.pk).exists()
+        editable = set(
+            DispatchReport.objects.restrict(user, "change").filter(round=rnd).values_list("pk", flat=True)
+        )
+        context = {
+            "object": rnd,
+            "totals": services.frozen_totals(rnd),
+            "submitted": [r for r in reports if r.submitted_at is not None],
+            "missing": [r for r in reports if r.submitted_at is None],
+            "editable": editable,
+            "can_change": can_change and rnd.is_open,
+            "reminders": rnd.reminders.select_related("actor")[:5],
+        }
+        return render(request, "dispatch/round_detail.html", context)
+
+
+class RoundActionView(ScopedView):
+    model = DispatchRound
+    action = "change"
+
+    def post(self, request: HttpRequest, pk: int, what: str) -> HttpResponse:
+        user = current_user(request)
+        url = reverse("dispatch:detail", args=[pk])
+        try:
+            if what == "close":
+                rnd = services.close_round(user, pk)
+                message = _("调度任务已关闭,数据已冻结:已报%(n)d/%(m)d个项目") % {
+                    "n": rnd.reported_count,
+                    "m": rnd.expected_count,
+                }
+            else:
+                reminder = services.remind(user, pk, request.POST.get("note", ""))
+                message = _("已催报%(n)d个未报项目") % {"n": reminder.missing_count}
+        except ServiceError as exc:
+            if exc.status in (403, 404):
+                raise
+            from django.contrib import messages
+
+            messages.error(request, exc.message)
+            from django.http import HttpResponseRedirect
+
+            return HttpResponseRedirect(url)
+        return redirect_with_message(request, url, message)
+
+
+class ReportView(ScopedView):
+    """The report form of one project in one round (its responsible unit, township or squad)."""
+
+    model = DispatchReport
+    action = "change"
+
+    def _slot(self, request: HttpRequest, pk: int, project_id: int) -> DispatchReport:
+        user = current_user(request)
+        rnd = get_scoped(DispatchRound, user, pk=pk)
+        slot = services.report_slot(rnd, project_id)
+        return get_scoped(DispatchReport, user, "change", pk=slot.pk)
+
+    def get(self, request: HttpRequest, pk: int, project_id: int) -> HttpResponse:
+        slot = self._slot(request, pk, project_id)
+        initial: dict[str, Any] = {}
+        if slot.submitted_at is not None:
+            initial = {
+                f: getattr(slot, f)
+                for f in ("investment", "progress", "workers_required", "workers_on_site", "problems")
+            }
+            initial["confirmed_over_required"] = slot.confirmed_over_required
+            initial["problem_category"] = slot.problem_category or None
+        return self._render(request, slot, ReportForm(initial=initial or None))
+
+    def post(self, request: HttpRequest, pk: int, project_id: int) -> HttpResponse:
+        slot = self._slot(request, pk, project_id)
+        form = ReportForm(request.POST)
+        if form.is_valid():
+            try:
+                services.submit_report(
+                    current_user(request), pk, project_id, services.ReportInput(**form.cleaned_data)
+                )
+            except ServiceError as exc:
+                if exc.status in (403, 404):
+                    raise
+                apply_service_error(form, exc)
+            else:
+                return redirect_with_message(
+                    request,
+                    reverse("dispatch:detail", args=[pk]),
+                    _("已提交“%(name)s”的调度填报") % {"name": slot.project.name},
+                )
+        return self._render(request, slot, form, status=422)
+
+    def _render(
+        self, request: HttpRequest, slot: DispatchReport, form: ReportForm, status: int = 200
+    ) -> HttpResponse:
+        closed = not slot.round.is_open
+        context = {
+            "object": slot,
+            "round": slot.round,
+            "project": slot.project,
+            "form": form,
+            "closed": closed,
+        }
+        return render(request, "dispatch/report_form.html", context, status=status)
+
+
+class ProjectReportsView(ScopedView):
+    """A project's reports across rounds (its dispatch history)."""
+
+    model = DispatchReport
+
+    def get(self, request: HttpRequest, project_id: int) -> HttpResponse:
+        user = current_user(request)
+        project = get_scoped(Project, user, pk=project_id)
+        reports = (
+            DispatchReport.objects.restrict(user)
+            .filter(project=project)
+            .select_related("round")
+            .prefetch_related("cases")
+            .order_by("-round__period_start", "-pk")
+        )
+        return render(request, "dispatch/project_reports.html", {"project": project, "reports": reports})
