@@ -3,107 +3,13 @@ see the counts or every row's errors; download the fill-in template."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django import forms
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import render
-from django.utils.http import content_disposition_header
-from django.utils.translation import gettext_lazy as _
-from django.views import View
-
-from tiaodu.core.errors import ServiceError
-from tiaodu.core.http import current_user
-from tiaodu.core.imports import Importer, get_importer, run_import, template_workbook
-from tiaodu.core.models import ImportBatch
-from tiaodu.core.views import handle_service_error
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-KIND = "projects"
-ERRORS_SHOWN = 500
-HISTORY = 20
+from tiaodu.core import views_import as base
 
 
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("文件"),
-        help_text=_("Excel(.xlsx)或 CSV(UTF-8 或 GBK 编码)文件"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv", "class": "form-control"}),
-    )
-    partial = forms.BooleanField(
-        label=_("跳过有错误的行"),
-        required=False,
-        help_text=_("不勾选时整批导入:任何一行有错误,全部不导入"),
-        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
-    )
+class ProjectImportView(base.ImportView):
+    kinds = ("projects",)
+    template_name = "projects/import.html"
 
 
-class _Base(LoginRequiredMixin, View):
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            return super().dispatch(request, *args, **kwargs)
-        except ServiceError as exc:
-            response = handle_service_error(request, exc)
-            if response is None:
-                raise
-            return response
-
-    def importer(self, request: HttpRequest) -> Importer:
-        importer = get_importer(KIND)
-        if not importer.allowed(current_user(request)):
-            raise PermissionDenied
-        return importer
-
-
-class ProjectImportView(_Base):
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return self.page(request, self.importer(request), ImportForm())
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        importer = self.importer(request)
-        form = ImportForm(request.POST, request.FILES)
-        if not form.is_valid():
-            return self.page(request, importer, form, status=422)
-        upload = form.cleaned_data["file"]
-        result = run_import(
-            KIND,
-            upload,
-            actor=current_user(request),
-            partial=form.cleaned_data["partial"],
-            file_name=upload.name,
-        )
-        return self.page(request, importer, ImportForm(), result=result, status=200 if result.ok else 422)
-
-    def page(
-        self,
-        request: HttpRequest,
-        importer: Importer,
-        form: ImportForm,
-        result: Any = None,
-        status: int = 200,
-    ) -> HttpResponse:
-        context = {
-            "title": _("导入%(title)s") % {"title": importer.title},
-            "importer": importer,
-            "form": form,
-            "result": result,
-            "errors": result.errors[:ERRORS_SHOWN] if result else [],
-            "errors_hidden": max(0, len(result.errors) - ERRORS_SHOWN) if result else 0,
-            "batches": ImportBatch.objects.restrict(request.user)
-            .filter(kind=KIND)
-            .select_related("user")[:HISTORY],
-        }
-        return render(request, "projects/import.html", context, status=status)
-
-
-class TemplateDownloadView(_Base):
-    def get(self, request: HttpRequest) -> HttpResponse:
-        importer = self.importer(request)
-        response = HttpResponse(template_workbook(KIND), content_type=XLSX)
-        disposition = content_disposition_header(
-            as_attachment=True, filename=f"{importer.title}导入模板.xlsx"
-        )
-        response["Content-Disposition"] = disposition or "attachment"
-        return response
+class TemplateDownloadView(base.TemplateDownloadView):
+    kinds = ("projects",)
