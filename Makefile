@@ -40,6 +40,12 @@ $(VENDOR)/.stamp: package.json package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css $(VENDOR)/
 	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js $(VENDOR)/
+	mkdir -p $(VENDOR)/leaflet/images
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR)/leaflet/
+	cp node_modules/leaflet/dist/images/*.png $(VENDOR)/leaflet/images/
+	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js $(VENDOR)/leaflet/
+	cp node_modules/leaflet.markercluster/dist/MarkerCluster.css $(VENDOR)/leaflet/
+	cp node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css $(VENDOR)/leaflet/
 	touch $@
 
 checks:

@@ -66,6 +66,13 @@ CSRF_TRUSTED_ORIGINS = [o for o in env("TIAODU_CSRF_TRUSTED_ORIGINS", "").split(
 # The deployment's home district (demo: 潼南区).
 HOME_REGION_CODE = env("TIAODU_HOME_REGION", "500152")
 
+# 一张图: an optional tile layer (e.g. an intranet 天地图 service, "https://…/{z}/{x}/{y}.png"); without
+# one the district's official outline is the base layer and nothing is fetched.
+TIAODU_MAP_TILE_URL = env("TIAODU_MAP_TILE_URL", "")
+TIAODU_MAP_TILE_ATTRIBUTION = env("TIAODU_MAP_TILE_ATTRIBUTION", "")
+# OC4IDS: the registered project-id prefix ("oc4ids-xxxxxx"); empty = "oc4ids-tiaodu<district code>".
+OC4IDS_PREFIX = env("TIAODU_OC4IDS_PREFIX", "")
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -92,6 +99,8 @@ INSTALLED_APPS = [
     "tiaodu.enterprises",
     "tiaodu.projects",
     "tiaodu.dispatch",
+    "tiaodu.events",
+    "tiaodu.monitoring",
     "tiaodu.open311",
 ]
 

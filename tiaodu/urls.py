@@ -17,6 +17,8 @@ urlpatterns = [
     path("projects/import/", include("tiaodu.projects.urls_import")),
     path("projects/", include("tiaodu.projects.urls")),
     path("dispatch/", include("tiaodu.dispatch.urls")),
+    path("events/", include("tiaodu.events.urls")),
+    path("monitoring/", include("tiaodu.monitoring.urls")),
     path("open311/v2/", include("tiaodu.open311.urls")),
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),

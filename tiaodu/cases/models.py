@@ -52,7 +52,12 @@ class CaseCategory(TimeStampedModel, ScopedModel):
         related_name="+",
     )
     time_limit_days = models.PositiveSmallIntegerField(_("办理时限(工作日)"), default=10)
-    red_after_days = models.PositiveSmallIntegerField(_("黄牌后转红牌(工作日)"), default=5)
+    yellow_after_days = models.PositiveSmallIntegerField(
+        _("逾期几个工作日挂黄牌"), default=0, help_text=_("0 = 过了办理期限即挂黄牌")
+    )
+    red_after_days = models.PositiveSmallIntegerField(
+        _("逾期几个工作日挂红牌"), default=5, help_text=_("或已挂过黄牌的事项再次逾期")
+    )
     is_active = models.BooleanField(_("启用"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
 

@@ -9,6 +9,7 @@ run; the database does the per-case work.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -57,8 +58,9 @@ def _one(statement: str, params: list[Any] | None = None) -> tuple[Any, ...]:
 def sweep(today: date | None = None) -> SweepResult:
     """Issue and lift cards for every workflow in a fixed number of set-based statements.
 
-    - overdue (due date passed) and no card: yellow — red at once when it is a second yellow (the
-      case was carded before and reopened) or already late by the category's ``red_after_days``;
+    - overdue (due date passed, and late by the category's ``yellow_after_days`` working days) and
+      no card: yellow — red at once when it is a second yellow (the case was carded before and
+      reopened) or already late by the category's ``red_after_days``;
     - yellow and late by the category's ``red_after_days`` working days: red;
     - closed but still carded: lifted (摘牌; the CardRecord history stays).
 
@@ -75,9 +77,15 @@ def sweep(today: date | None = None) -> SweepResult:
     cand = CANDIDATES
     none, yellow, red = Card.NONE.value, Card.YELLOW.value, Card.RED.value
 
+    def last_date(days: str) -> str:  # the last date at least ``days`` working days before today
+        return (
+            f"(SELECT MAX(w.date) FROM {cal} w WHERE w.workday_index <= "
+            f"(SELECT d.workday_index FROM {cal} d WHERE d.date = %s) - {days})"
+        )
+
     late_on = (
-        f"SELECT k.id AS category_id, (SELECT MAX(w.date) FROM {cal} w WHERE w.workday_index <= "
-        f"(SELECT d.workday_index FROM {cal} d WHERE d.date = %s) - k.red_after_days) AS late_on FROM {cat} k"
+        f"SELECT k.id AS category_id, {last_date('k.yellow_after_days')} AS yellow_on, "
+        f"{last_date('k.red_after_days')} AS late_on FROM {cat} k"
     )
     _sql(f"DROP TABLE IF EXISTS {cand}")
     _sql(
@@ -87,9 +95,10 @@ def sweep(today: date | None = None) -> SweepResult:
         f"CASE WHEN c.yellow_count >= 1 THEN 1 ELSE 0 END AS had_yellow, "
         f"CASE WHEN c.due_on <= t.late_on THEN 1 ELSE 0 END AS late "
         f"FROM {case} c LEFT JOIN ({late_on}) t ON t.category_id = c.category_id "
-        f"WHERE (c.is_open = %s AND c.due_on < %s AND (c.card = %s OR (c.card = %s AND c.due_on <= t.late_on))) "
+        f"WHERE (c.is_open = %s AND c.due_on < %s AND ((c.card = %s AND c.due_on <= t.yellow_on) "
+        f"OR (c.card = %s AND c.due_on <= t.late_on))) "
         f"OR (c.is_open = %s AND c.card <> %s)",
-        [True, today, True, today, none, yellow, False, none],
+        [True, today, today, True, today, none, yellow, False, none],
     )
     if connection.vendor == "postgresql":
         _sql(f"ANALYZE {cand}")  # temporary tables get no statistics otherwise
@@ -141,3 +150,20 @@ def sweep(today: date | None = None) -> SweepResult:
     )
     _sql(f"DROP TABLE {cand}")
     return result
+
+
+# Modules whose cards follow from cases or from their own late items (key projects: milestones and
+# problems) register here; ``tiaodu sweep`` and the scheduled task run them after the cases.
+HOOKS: list[Callable[[date], object]] = []
+
+
+def register_hook(hook: Callable[[date], object]) -> Callable[[date], object]:
+    if hook not in HOOKS:
+        HOOKS.append(hook)
+    return hook
+
+
+def sweep_all(today: date | None = None) -> list[object]:
+    """The case sweep, then every registered hook, for the same day; their results in order."""
+    today = today or timezone.localdate()
+    return [sweep(today), *(hook(today) for hook in HOOKS)]

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from tiaodu.cases.sweep import sweep
+from tiaodu.cases.sweep import sweep_all
 
 
 @task()
 def sweep_cards() -> dict[str, int]:
-    """The daily 红黄牌 sweep as a background task."""
-    result = sweep()
-    return {"yellow": result.yellow, "red": result.red, "lifted": result.lifted}
+    """The daily 红黄牌 sweep (cases, then the registered hooks) as a background task."""
+    results = sweep_all()
+    return {key: sum(int(getattr(item, key, 0)) for item in results) for key in ("yellow", "red", "lifted")}

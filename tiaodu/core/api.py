@@ -265,6 +265,8 @@ def register_routers() -> None:
     from tiaodu.cases.api import router as cases_router
     from tiaodu.dispatch.api import router as dispatch_router
     from tiaodu.enterprises.api import router as enterprises_router
+    from tiaodu.events.api import router as events_router
+    from tiaodu.monitoring.api import router as monitoring_router
     from tiaodu.orgs.api import router as orgs_router
     from tiaodu.projects.api import router as projects_router
     from tiaodu.regions.api import router as regions_router
@@ -278,6 +280,8 @@ def register_routers() -> None:
     api.add_router("/cases", cases_router)
     api.add_router("/projects", projects_router)
     api.add_router("/dispatch", dispatch_router)
+    api.add_router("/events", events_router)
+    api.add_router("/monitoring", monitoring_router)
 
 
 register_routers()

@@ -150,6 +150,12 @@ def load_demo() -> list[DemoAccount]:
     from tiaodu.dispatch.demo import load_dispatch_demo
 
     load_dispatch_demo()
+    from tiaodu.projects.demo_seed import load_seed_projects
+
+    load_seed_projects()
+    from tiaodu.projects.cards import sweep_projects
+
+    sweep_projects()  # today's cards on late milestones and problems
     return accounts_made
 
 

@@ -17,7 +17,7 @@ from django.views import View
 
 from tiaodu.core.errors import ServiceError
 from tiaodu.core.http import current_user
-from tiaodu.core.imports import Importer, get_importer, run_import, template_workbook
+from tiaodu.core.imports import Importer, get_importer, importer_title, run_import, template_workbook
 from tiaodu.core.models import ImportBatch
 from tiaodu.core.views import handle_service_error
 
@@ -105,6 +105,7 @@ class ImportView(ImportBaseView):
             "errors": result.errors[:ERRORS_SHOWN] if result else [],
             "errors_hidden": max(0, len(result.errors) - ERRORS_SHOWN) if result else 0,
             "batches": history(request.user, [importer.name]),
+            "kinds": [(kind, importer_title(kind)) for kind in self.kinds],
         }
         return render(request, self.template_name, context, status=status)
 

@@ -16,7 +16,7 @@ from tiaodu.core.permissions import can
 from tiaodu.dispatch import services
 from tiaodu.dispatch.choices import PROBLEM_CATEGORIES, RoundState
 from tiaodu.dispatch.models import DispatchReport, DispatchRound
-from tiaodu.projects.models import Project
+from tiaodu.projects.imports import row_project
 
 
 def number(raw: Any) -> Decimal | None:
@@ -109,34 +109,8 @@ class DispatchImporter(Importer):
     def allowed(self, actor: Any) -> bool:
         return actor is None or can(actor, "change", DispatchReport)
 
-    def _project(self, ctx: ImportContext, row: Row) -> Project | None:
-        code, name = row.values.get("code") or "", row.values.get("name") or ""
-        if not code and not name:
-            ctx.error(row.number, "项目名称", "required", "项目名称和项目代码至少填写一项")
-            return None
-        memo = ctx.cache.setdefault("projects", {})
-        key = (code, name)
-        if key not in memo:
-            found = list(Project.objects.filter(code=code)[:1]) if code else []
-            if not found and name:
-                found = list(Project.objects.filter(name=name)[:2])
-            memo[key] = found
-        found = memo[key]
-        if len(found) != 1:
-            header = "项目代码" if code else "项目名称"
-            reason = "不唯一,请填写项目代码" if found else "不存在"
-            ctx.error(
-                row.number,
-                header,
-                "project_unknown" if not found else "project_ambiguous",
-                f"项目“{code or name}”{reason}",
-            )
-            return None
-        project: Project = found[0]
-        return project
-
     def clean(self, ctx: ImportContext, row: Row) -> None:
-        project = self._project(ctx, row)
+        project = row_project(ctx, row)
         label = row.values.get("round") or ""
         if project is None or not label:
             return

@@ -36,14 +36,15 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def region_choices(user: Any) -> list[tuple[str, Any]]:
+def region_choices(user: Any, model: Any = Enterprise) -> list[tuple[str, Any]]:
     """Districts (each with its townships) the user may report on, grouped for a <select>.
 
-    Administrators get every district that has enterprises (and the home district); everyone
-    else gets their own region and what lies below it.
+    Administrators get every district that has rows of ``model`` (enterprises by default; a model
+    with a ``township``) and the home district; everyone else gets their own region and what lies
+    below it.
     """
     if user.is_superuser or user.role == "admin" or user.region is None:
-        with_enterprises = Q(pk__in=Enterprise.objects.values("township__parent"))
+        with_enterprises = Q(pk__in=model.objects.values("township__parent"))
         tops = list(
             Region.objects.filter(with_enterprises | Q(code=settings.HOME_REGION_CODE)).order_by("code")
         )

@@ -7,7 +7,8 @@ Lists and details start from ``Project.objects.restrict(user)``; writes go throu
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+import orjson
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
@@ -20,7 +21,7 @@ from tiaodu.core.errors import invalid
 from tiaodu.core.http import current_user
 from tiaodu.core.permissions import get_scoped
 from tiaodu.orgs.models import Organization
-from tiaodu.projects import services
+from tiaodu.projects import oc4ids, services
 from tiaodu.projects.choices import (
     BondField,
     Funding,
@@ -178,6 +179,27 @@ class MilestoneIn(Schema):
     actual_on: date | None = Field(None, description="实际完成日期;空为未完成")
 
 
+class OC4IDSParams(Schema):
+    limit: int = Field(1000, ge=1, le=5000, description="最多返回的项目数(默认1000,最多5000)")
+    offset: int = Field(0, ge=0, le=10_000_000, description="跳过的项目数(按项目编号排序)")
+
+
+class OC4IDSPublisher(Schema):
+    name: str
+    uri: str | None = None
+
+
+class OC4IDSPackageOut(Schema):
+    """An OC4IDS 0.9 project package (project-package-schema.json); each project follows
+    project-schema.json. The mapping is in docs/adr/0018-oc4ids.md."""
+
+    uri: str = Field(..., description="本次请求的地址")
+    publishedDate: str = Field(..., description="包内数据最后一次变更的时间(ISO 8601)")
+    publisher: OC4IDSPublisher
+    version: str = Field(..., description="OC4IDS 版本,如 0.9")
+    projects: list[dict[str, Any]] = Field(..., description="OC4IDS 项目(project-schema.json)")
+
+
 LINKS = (
     ("owner_id", "owner", Organization, "业主单位不存在"),
     ("responsible_unit_id", "responsible_unit", Organization, "责任单位不存在"),
@@ -199,6 +221,40 @@ def _detail(request: HttpRequest, pk: int) -> Project:
 @paginate(PageNumber)
 def list_projects(request: HttpRequest, filters: Query[ProjectFilter]) -> Any:
     return filters.filter(_projects(request)).order_by("name", "pk")
+
+
+@router.get(
+    "/oc4ids.json",
+    response={200: OC4IDSPackageOut, **READ_ERRORS},
+    summary="重点项目 OC4IDS 数据包",
+    description="按当前用户的数据范围和与项目列表相同的筛选条件,输出 OC4IDS 0.9 项目数据包"
+    "(project package)。金额由万元换算为元(CNY);阶段、节点与机构角色的对应关系见 "
+    "docs/adr/0018-oc4ids.md。按项目编号排序,超过 limit 时响应头 Link 给出下一页(rel=next),"
+    "X-Total-Count 为符合条件的项目总数。",
+)
+def oc4ids_package(
+    request: HttpRequest, filters: Query[ProjectFilter], params: Query[OC4IDSParams]
+) -> HttpResponse:
+    # Declared before the /{project_id} routes so that the path is not taken for a project id.
+    scoped = filters.filter(Project.objects.restrict(request.user, "view")).order_by("pk")
+    total = scoped.count()
+    rows = list(oc4ids.package_queryset(scoped)[params.offset : params.offset + params.limit])
+    package = oc4ids.build_package(
+        rows,
+        oc4ids.region_names(rows),
+        uri=request.build_absolute_uri(),
+        publisher=oc4ids.publisher_name(),
+        publisher_uri=request.build_absolute_uri("/"),
+    )
+    response = HttpResponse(orjson.dumps(package), content_type="application/json")
+    response["X-Total-Count"] = str(total)
+    if params.offset + len(rows) < total:
+        query = request.GET.copy()
+        query["offset"] = str(params.offset + len(rows))
+        query["limit"] = str(params.limit)
+        next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+        response["Link"] = f'<{next_url}>; rel="next"'
+    return response
 
 
 @router.post("", response={201: ProjectDetailOut, **ERRORS}, summary="新增重点项目")

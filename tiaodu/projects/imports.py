@@ -22,6 +22,7 @@ from tiaodu.core.imports import (
     any_date,
     boolean,
     choice,
+    past_date,
     register,
     text_of,
 )
@@ -34,6 +35,34 @@ from tiaodu.regions.choices import Level
 from tiaodu.regions.models import Region
 
 PROJECT_KINDS = ("projects",)
+
+
+def row_project(ctx: ImportContext, row: Row) -> Project | None:
+    """The project a row names by 项目代码 (preferred) or 项目名称 (must be unique); errors on the row."""
+    code, name = row.values.get("code") or "", row.values.get("name") or ""
+    if not code and not name:
+        ctx.error(row.number, "项目名称", "required", "项目名称和项目代码至少填写一项")
+        return None
+    memo = ctx.cache.setdefault("projects", {})
+    key = (code, name)
+    if key not in memo:
+        found = list(Project.objects.filter(code=code)[:1]) if code else []
+        if not found and name:
+            found = list(Project.objects.filter(name=name)[:2])
+        memo[key] = found
+    found = memo[key]
+    if len(found) != 1:
+        header = "项目代码" if code else "项目名称"
+        reason = "不唯一,请填写项目代码" if found else "不存在"
+        ctx.error(
+            row.number,
+            header,
+            "project_unknown" if not found else "project_ambiguous",
+            f"项目“{code or name}”{reason}",
+        )
+        return None
+    project: Project = found[0]
+    return project
 
 
 def _labels(choices: Any) -> dict[str, str]:
@@ -76,7 +105,7 @@ class ProjectImporter(Importer):
     model = Project
     key_field = "name"
     denied_message = "项目不在您的管辖范围内"
-    field_headers = {"stage_on": "阶段", "on": "阶段", "outline": "项目名称"}
+    field_headers = {"stage_on": "阶段日期", "on": "阶段日期", "outline": "项目名称"}
     columns = [
         Column("项目名称", "name", True, text_of(128), example="志特新材料年产120万平方米建筑铝模板项目"),
         Column(
@@ -149,6 +178,13 @@ class ProjectImporter(Importer):
             options=tuple(_labels(BondField)),
         ),
         Column("智能化改造", "is_intelligent_upgrade", parse=boolean, example="否"),
+        Column(
+            "阶段日期",
+            "stage_on",
+            parse=past_date,
+            example="2022-01-05",
+            note="项目进入所填阶段的日期(登记历史项目时填写),默认为导入当天",
+        ),
         Column("计划开工日期", "planned_start", parse=any_date, example="2022-03-01"),
         Column("计划竣工日期", "planned_completion", parse=any_date, example="2023-12-31"),
         Column("经度", "longitude", parse=coordinate, example=105.8704, note="十进制度(东经)"),
@@ -271,8 +307,9 @@ class ProjectImporter(Importer):
         if existing is None:
             services.save_project(ctx.actor, **values)
             return "created"
-        before = {f: getattr(existing, f) for f in values}
+        fields = [f for f in values if f != "stage_on"]  # a keyword of save_project, not a field
+        before = {f: getattr(existing, f) for f in fields}
         services.save_project(ctx.actor, existing.pk, **values)
         existing.refresh_from_db()
-        after = {f: getattr(existing, f) for f in values}
+        after = {f: getattr(existing, f) for f in fields}
         return "unchanged" if before == after else "updated"

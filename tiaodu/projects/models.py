@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tiaodu.accounts.choices import Role
+from tiaodu.cases.choices import Card
 from tiaodu.core.models import ScopedModel, TimeStampedModel
 from tiaodu.core.permissions import Scope
 from tiaodu.orgs.choices import OrgKind
@@ -134,6 +135,14 @@ class Project(TimeStampedModel, ScopedModel):
     full_production_on = models.DateField(_("达产日期"), null=True, blank=True)
     suspended_on = models.DateField(_("停建日期"), null=True, blank=True)
     cancelled_on = models.DateField(_("取消日期"), null=True, blank=True)
+    card = models.CharField(
+        _("督办牌"),
+        max_length=8,
+        choices=Card.choices,
+        default=Card.NONE,
+        db_index=True,
+        help_text=_("项目当前最重的督办牌(节点逾期或问题逾期),由督办扫描维护"),
+    )
     planned_start = models.DateField(_("计划开工日期"), null=True, blank=True)
     planned_completion = models.DateField(_("计划竣工日期"), null=True, blank=True)
     notes = models.TextField(_("备注"), blank=True)
@@ -221,6 +230,12 @@ class Milestone(TimeStampedModel, ScopedModel):
     planned_on = models.DateField(_("计划完成日期"))
     actual_on = models.DateField(_("实际完成日期"), null=True, blank=True)
     is_critical = models.BooleanField(_("关键节点"), default=False)
+    yellow_after_days = models.PositiveSmallIntegerField(
+        _("逾期几个工作日挂黄牌"), default=0, help_text=_("0 = 过了计划完成日期即挂黄牌")
+    )
+    red_after_days = models.PositiveSmallIntegerField(_("逾期几个工作日挂红牌"), default=15)
+    card = models.CharField(_("督办牌"), max_length=8, choices=Card.choices, default=Card.NONE)
+    yellow_count = models.PositiveSmallIntegerField(_("黄牌次数"), default=0)
 
     scope = _via_project(
         {role: "view add change" if "change" in acts else "view" for role, acts in PROJECT_ACTIONS.items()}
@@ -257,6 +272,8 @@ class MilestoneTemplate(ScopedModel):
     milestone_kind = models.CharField(_("节点类型"), max_length=24, choices=MilestoneKind.choices)
     order = models.PositiveSmallIntegerField(_("顺序"))
     duration_days = models.PositiveIntegerField(_("工期(天)"), help_text=_("自上一节点完成起所需天数"))
+    yellow_after_days = models.PositiveSmallIntegerField(_("逾期几个工作日挂黄牌"), default=0)
+    red_after_days = models.PositiveSmallIntegerField(_("逾期几个工作日挂红牌"), default=15)
 
     scope = Scope(public_read=True, actions={role.value: "view" for role in Role})
 
@@ -272,3 +289,51 @@ class MilestoneTemplate(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.get_project_kind_display()} {self.get_milestone_kind_display()}"
+
+
+class ProjectCard(ScopedModel):
+    """A card hung on a project and its responsible unit (挂牌督办), from a late milestone or a late
+    project problem; lifted (摘牌) when the cause is resolved. The history stays."""
+
+    class Source(models.TextChoices):
+        MILESTONE = "milestone", _("节点逾期")
+        PROBLEM = "problem", _("问题逾期")
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="cards", db_index=False
+    )
+    responsible_unit = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("责任单位"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    source = models.CharField(_("来源"), max_length=12, choices=Source.choices)
+    milestone = models.ForeignKey(
+        Milestone, verbose_name=_("节点"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("问题"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    card = models.CharField(_("督办牌"), max_length=8, choices=Card.choices)
+    reason = models.CharField(_("原因"), max_length=255)
+    issued_on = models.DateField(_("挂牌日期"))
+    lifted_on = models.DateField(_("摘牌日期"), null=True, blank=True)
+
+    scope = _via_project({role: "view" for role in PROJECT_ACTIONS})
+
+    class Meta:
+        ordering = ["-issued_on", "-pk"]
+        verbose_name = _("项目督办牌")
+        verbose_name_plural = _("项目督办牌")
+        indexes = [models.Index(fields=["project", "lifted_on"], name="projectcard_project_open")]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.get_card_display()} {self.issued_on}"

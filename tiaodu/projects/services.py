@@ -222,6 +222,33 @@ def validate_coordinates(longitude: Decimal | None, latitude: Decimal | None) ->
     return errors
 
 
+# The official outlines are in GCJ-02 (高德); a GPS (WGS-84) or 天地图 point can sit a few hundred
+# metres off near the boundary, so a point this close outside still counts as inside (ADR 0017).
+OUTLINE_TOLERANCE_M = 1000.0
+
+
+def validate_in_district(
+    township: Any, longitude: Decimal | None, latitude: Decimal | None
+) -> list[FieldError]:
+    """A located project must lie in its township's district (official outline; not checked when
+    the district has no outline)."""
+    from tiaodu.regions.boundaries import contains
+
+    if not isinstance(township, Region) or longitude is None or latitude is None:
+        return []
+    inside = contains(township.code, float(longitude), float(latitude), tolerance_m=OUTLINE_TOLERANCE_M)
+    if inside is not False:
+        return []
+    district = township.parent if township.parent_id is not None else township
+    return [
+        FieldError(
+            "longitude",
+            "coordinates_outside_region",
+            f"坐标({longitude}, {latitude})不在{getattr(district, 'name', '')}范围内",
+        )
+    ]
+
+
 def validate_outline(text: str) -> list[FieldError]:
     if not text.strip():
         return []
@@ -295,7 +322,10 @@ def validate_project(values: dict[str, Any]) -> list[FieldError]:
         )
     if values.get("funding") == Funding.SPECIAL_BOND and not values.get("bond_field"):
         errors.append(FieldError("bond_field", "required", "专项债项目须填写专项债领域"))
-    errors += validate_coordinates(values.get("longitude"), values.get("latitude"))
+    coordinate_errors = validate_coordinates(values.get("longitude"), values.get("latitude"))
+    errors += coordinate_errors or validate_in_district(
+        values.get("township"), values.get("longitude"), values.get("latitude")
+    )
     errors += validate_outline(values.get("outline") or "")
     start, end = values.get("planned_start"), values.get("planned_completion")
     if start and end and end < start:
@@ -423,6 +453,8 @@ def backward_schedule(
         project = get_scoped(Project, actor, "change", pk=project.pk)
     if target_kind not in MilestoneKind.values:
         raise invalid("target_kind", "invalid_choice", f"节点类型“{target_kind}”不存在")
+    if not date(2000, 1, 1) <= target_date <= date(2100, 12, 31):
+        raise invalid("target_date", "date_out_of_range", "目标日期应在2000年至2100年之间")
     steps = template_steps(project.kind)
     kinds = [s.milestone_kind for s in steps]
     if target_kind not in kinds:
@@ -434,6 +466,7 @@ def backward_schedule(
         )
     chosen = steps[: kinds.index(target_kind) + 1]
     plan = plan_backwards([(s.milestone_kind, s.duration_days) for s in chosen], target_date)
+    rules = {s.milestone_kind: (s.yellow_after_days, s.red_after_days) for s in chosen}
     labels = dict(MilestoneKind.choices)
     existing = {m.kind: m for m in project.milestones.all()}
     result = []
@@ -442,6 +475,8 @@ def backward_schedule(
             project=project, kind=kind, name=str(labels[MilestoneKind(kind)])
         )
         milestone.order, milestone.duration_days, milestone.planned_on = order, days, planned_on
+        if milestone.pk is None:  # the card rule comes from the template; later edits stay
+            milestone.yellow_after_days, milestone.red_after_days = rules[kind]
         milestone.save()
         result.append(milestone)
     refresh_critical(project)

@@ -29,13 +29,14 @@ from tiaodu.core.views import (
     apply_service_error,
     redirect_with_message,
 )
+from tiaodu.events.models import EventProject
 from tiaodu.orgs.choices import OrgKind
 from tiaodu.orgs.models import Organization
 from tiaodu.projects import services
 from tiaodu.projects.choices import Funding, ProjectKind, ProjectLevel, Stage
 from tiaodu.projects.filters import FIVE_LISTS, ProjectFilter
 from tiaodu.projects.forms import MilestoneForm, ProjectForm, ScheduleForm, StageForm
-from tiaodu.projects.models import Milestone, Project
+from tiaodu.projects.models import Milestone, Project, ProjectCard
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RELATED = ("township", "owner", "responsible_unit", "leader", "squad")
@@ -237,6 +238,14 @@ class ProjectDetailView(ScopedView):
             "stage_form": forms.get("stage_form") or StageForm(project=project, initial={"on": today}),
             "schedule_form": forms.get("schedule_form") or ScheduleForm(),
             "allowed": services.allowed_targets(project),
+            "cards": ProjectCard.objects.restrict(user)
+            .filter(project=project)
+            .select_related("responsible_unit")
+            .order_by("-issued_on", "-pk")[:50],
+            "events": EventProject.objects.restrict(user)
+            .filter(project=project)
+            .select_related("event")
+            .order_by("-event__held_on"),
             "completion_rate": (
                 round(float(project.investment_completed) * 100 / float(project.total_investment), 1)
                 if project.total_investment

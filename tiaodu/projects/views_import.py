@@ -1,15 +1,18 @@
-"""/projects/import/: upload a project list (the same import service as ``tiaodu import projects``),
-see the counts or every row's errors; download the fill-in template."""
+"""/projects/import/: upload a project list, dispatch reports or event projects (the same import
+services as ``tiaodu import projects|dispatch|event-projects``), see the counts or every row's
+errors; download the fill-in template."""
 
 from __future__ import annotations
 
 from tiaodu.core import views_import as base
 
+KINDS = ("projects", "dispatch", "event-projects")
+
 
 class ProjectImportView(base.ImportView):
-    kinds = ("projects",)
+    kinds = KINDS
     template_name = "projects/import.html"
 
 
 class TemplateDownloadView(base.TemplateDownloadView):
-    kinds = ("projects",)
+    kinds = KINDS

@@ -80,7 +80,7 @@ def test_admin_sees_everything(client_for, users):
     for kind, label in KIND_LABELS.items():
         assert counts[label] == Organization.objects.filter(kind=kind).count(), label
     assert counts["镇街"] == 23 + 8  # 潼南区 and 大渡口区
-    assert counts["服务专班"] == 5
+    assert counts["服务专班"] == 10  # 5 in each district
     assert counts["用户"] == User.objects.filter(is_active=True).count()
     assert "近7日安全告警" in counts
 

@@ -208,7 +208,7 @@ def test_demo_blocks_tell_their_own_difficulties() -> None:
     ("district", "period", "count"), [("500104", SPRING[1:], 63), ("500152", Q1_2022[1:], 254)]
 )
 def test_demo_appeals_are_real_cases(district: str, period: tuple[date, date], count: int) -> None:
-    appeals = Case.objects.filter(region__parent__code=district, raised_on__range=period)
+    appeals = Case.objects.filter(workflow="appeal", region__parent__code=district, raised_on__range=period)
     assert appeals.count() == count
     orgs = dict(Enterprise.objects.values_list("organization", "township"))
     for case in appeals.select_related("category")[:40]:

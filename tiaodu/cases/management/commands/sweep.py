@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tiaodu.cases.sweep import sweep
+from tiaodu.cases.sweep import sweep_all
 from tiaodu.cases.tasks import sweep_cards
 
 
@@ -24,4 +24,7 @@ class Command(BaseCommand):
             day = date.fromisoformat(options["date"]) if options["date"] else None
         except ValueError as exc:
             raise CommandError("date_invalid: 日期格式应为 YYYY-MM-DD") from exc
-        self.stdout.write(f"督办扫描完成:{sweep(day)}")
+        results = sweep_all(day)
+        self.stdout.write(f"督办扫描完成:{results[0]}")
+        for extra in results[1:]:
+            self.stdout.write(str(extra))

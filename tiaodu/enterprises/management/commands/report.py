@@ -1,5 +1,8 @@
 """``tiaodu report KIND --region CODE --from DATE --to DATE [--format text|json] [--user USERNAME] [--org ORG]``.
 
+``--date DATE`` is the same as ``--to DATE`` with the period starting on 1 January of that year
+(``tiaodu report projects --region 500104 --date 2020-04-30``).
+
 Figures in words from the records, one subcommand per report. Every report is about a region and
 a period, so those options are the same for all. A module adds its report by naming it in
 ``CLI_REPORTS`` of its own ``report.py``::
@@ -70,6 +73,9 @@ class Command(BaseCommand):
             )
             p.add_argument("--from", dest="date_from", help="开始日期 YYYY-MM-DD(默认今年1月1日)")
             p.add_argument("--to", dest="date_to", help="结束日期 YYYY-MM-DD(默认今天)")
+            p.add_argument(
+                "--date", dest="as_of", help="截至日期 YYYY-MM-DD(同 --to,开始日期默认为当年1月1日)"
+            )
             p.add_argument("--format", choices=("text", "json"), default="text", help="输出格式")
             p.add_argument("--user", help="按该用户的权限范围统计(默认不限)")
             if takes_org(function):
@@ -77,9 +83,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         _title, function = available_reports()[options["kind"]]
+        if options.get("as_of") and options["date_to"]:
+            raise CommandError("options_conflict: --date 与 --to 只能填写一个")
         today = timezone.localdate()
-        date_from = _date(options["date_from"]) if options["date_from"] else today.replace(month=1, day=1)
-        date_to = _date(options["date_to"]) if options["date_to"] else today
+        date_to = _date(options.get("as_of") or options["date_to"] or today.isoformat())
+        date_from = _date(options["date_from"]) if options["date_from"] else date_to.replace(month=1, day=1)
         user = None
         if options["user"]:
             from tiaodu.accounts.models import User

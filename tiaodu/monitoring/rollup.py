@@ -1,0 +1,215 @@
+"""Roll enterprise figures up to townships, counties and the city (``tiaodu rollup``).
+
+One set-based statement sums the current enterprise figures of the additive indicators per
+township, indicator and period (``GROUP BY``, over the partial unique index of current figures);
+the few thousand township sums are then added up the region tree in Python (county = its
+townships, city = its counties) and stored as region figures whose source is "汇总", versioned
+like every figure: the same sum again changes nothing, a different sum is a new version.
+
+Rules (ADR 0021):
+
+* only indicators marked additive in the catalogue are summed (产值, 投资, 营业收入, 用电量 …);
+  rates, ratios, indices and 地区生产总值 (分级核算) never are, and naming one is an error;
+* a roll-up never replaces a figure that came from elsewhere (an import of the statistics
+  office's figure, a manual entry): it is kept, and the result lists the difference;
+* each rolled-up figure records how many enterprise figures it sums (``contributors``): a sum of
+  what was reported, not an estimate of what was not;
+* rolling up part of the tree (``within`` a district) writes only the regions wholly inside it,
+  so a district's roll-up never produces a partial city total.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection, transaction
+
+from tiaodu.core.errors import Forbidden, invalid
+from tiaodu.core.permissions import can
+from tiaodu.monitoring.choices import IndicatorKind, ValueOrigin
+from tiaodu.monitoring.models import EnterpriseValue, Indicator, IndicatorValue, StatPeriod
+from tiaodu.monitoring.periods import Period, parse_period
+from tiaodu.monitoring.services import WriteCounts, find_indicator, is_placeholder, new_source, write_versions
+from tiaodu.regions.choices import Level
+from tiaodu.regions.models import Region
+
+if TYPE_CHECKING:
+    from tiaodu.accounts.models import User
+
+SOURCE_NAME = "汇总"
+SCALE = 10_000  # SQLite sums integers of 1/10000 (its decimals are floats); PostgreSQL sums numeric
+
+
+@dataclass
+class RollupResult:
+    periods: list[str]
+    indicators: list[str]
+    enterprise_figures: int = 0
+    townships: int = 0
+    regions: int = 0
+    counts: WriteCounts = field(default_factory=WriteCounts)
+    source_id: int | None = None
+    elapsed_ms: int = 0
+
+    @property
+    def message(self) -> str:
+        c = self.counts
+        text = (
+            f"汇总企业数据{self.enterprise_figures}条,涉及{self.townships}个镇街、共{self.regions}个地区:"
+            f"新增{c.created}条,更新{c.revised}条,未变化{c.unchanged}条"
+        )
+        if c.kept:
+            text += f";另有{c.kept}条已有导入或录入数据,未以汇总值替换"
+        return text + "。"
+
+
+def _sum_sql(
+    vendor: str, indicator_ids: Sequence[int], period_ids: Sequence[int] | None, within: Region | None
+) -> tuple[str, list[Any]]:
+    value = "SUM(v.value)" if vendor == "postgresql" else f"SUM(CAST(ROUND(v.value * {SCALE}) AS INTEGER))"
+    ev = EnterpriseValue._meta.db_table
+    from tiaodu.enterprises.models import Enterprise
+
+    ent = Enterprise._meta.db_table
+    reg = Region._meta.db_table
+    where = ["v.is_current", f"v.indicator_id IN ({', '.join(['%s'] * len(indicator_ids))})"]
+    params: list[Any] = list(indicator_ids)
+    if period_ids is not None:
+        where.append(f"v.period_id IN ({', '.join(['%s'] * len(period_ids))})")
+        params += list(period_ids)
+    if within is not None:
+        where.append(f"e.township_id IN (SELECT r.id FROM {reg} r WHERE r.path LIKE %s)")  # noqa: S608
+        params.append(within.path + "%")
+    # Identifiers come from the models' metadata; every value is a parameter.
+    sql = (
+        f"SELECT e.township_id, v.indicator_id, v.period_id, {value}, COUNT(*) "  # noqa: S608
+        f"FROM {ev} v JOIN {ent} e ON e.id = v.enterprise_id "
+        f"WHERE {' AND '.join(where)} "
+        "GROUP BY e.township_id, v.indicator_id, v.period_id"
+    )
+    return sql, params
+
+
+def township_sums(
+    indicator_ids: Sequence[int], period_ids: Sequence[int] | None = None, within: Region | None = None
+) -> list[tuple[int, int, int, Decimal, int]]:
+    """(township id, indicator id, period id, sum, number of figures) of current enterprise figures."""
+    sql, params = _sum_sql(connection.vendor, indicator_ids, period_ids, within)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if connection.vendor == "postgresql":
+        return [(t, i, p, Decimal(s), n) for t, i, p, s, n in rows]
+    return [(t, i, p, Decimal(int(s)).scaleb(-4), n) for t, i, p, s, n in rows]
+
+
+def _ancestors(township_ids: set[int], within: Region | None) -> dict[int, list[int]]:
+    """township id → the ids of the regions its figures add up to (county, city), skipping grouping
+    nodes (市辖区) and the nation, and keeping only regions wholly inside ``within``."""
+    towns = list(Region.objects.filter(pk__in=township_ids).values("pk", "path"))
+    codes = {c for t in towns for c in t["path"].strip("/").split("/")}
+    regions = {r.code: r for r in Region.objects.filter(code__in=codes)}
+    out: dict[int, list[int]] = {}
+    for t in towns:
+        chain = [regions[c] for c in t["path"].strip("/").split("/")[:-1] if c in regions]
+        targets = []
+        for r in reversed(chain):  # nearest first
+            if r.level == Level.NATION or is_placeholder(r):
+                continue
+            if within is not None and not r.path.startswith(within.path):
+                continue
+            targets.append(r.pk)
+            if r.level <= Level.CITY:
+                break  # the city (重庆市 for its counties): no province or nation totals
+        out[t["pk"]] = targets
+    return out
+
+
+@transaction.atomic
+def rollup(
+    actor: User | None = None,
+    *,
+    periods: Sequence[Period | str] | None = None,
+    indicators: Sequence[Indicator | str] | None = None,
+    within: Region | None = None,
+) -> RollupResult:
+    """Sum current enterprise figures up to townships, counties and the city; store them as
+    region figures (source "汇总"). ``actor`` None is the server operator; a user needs to be
+    allowed to add region figures, and rolls up within their own region."""
+    started = time.perf_counter()
+    if actor is not None:
+        if not can(actor, "add", IndicatorValue):
+            raise Forbidden(audit="rollup monitoring")
+        if getattr(actor, "role", "") != "admin" and not actor.is_superuser:
+            if actor.region is None:
+                raise Forbidden(audit="rollup monitoring")
+            if within is None or not within.path.startswith(actor.region.path):
+                within = actor.region
+    if indicators:
+        chosen = [find_indicator(i) for i in indicators]
+        refused = [i.name for i in chosen if not (i.additive and i.kind == IndicatorKind.LEVEL)]
+        if refused:
+            raise invalid(
+                "indicator",
+                "indicator_not_additive",
+                f"{'、'.join(refused)}不能跨地区加总(只有指标目录中标为可加总的总量指标可以汇总)",
+            )
+    else:
+        chosen = list(Indicator.objects.filter(additive=True, kind=IndicatorKind.LEVEL))
+    period_ids: list[int] | None = None
+    keys: list[str] = []
+    if periods:
+        keys = [parse_period(p).key for p in periods]
+        period_ids = list(StatPeriod.objects.filter(key__in=keys).values_list("pk", flat=True))
+    result = RollupResult(periods=keys, indicators=[i.name for i in chosen])
+    if not chosen or period_ids == []:
+        result.elapsed_ms = int((time.perf_counter() - started) * 1000)
+        return result
+    sums = township_sums([i.pk for i in chosen], period_ids, within)
+    result.enterprise_figures = sum(row[4] for row in sums)
+    towns = {row[0] for row in sums}
+    result.townships = len(towns)
+    up = _ancestors(towns, within)
+    totals: dict[tuple[int, int, int], Decimal] = defaultdict(Decimal)
+    counts: dict[tuple[int, int, int], int] = defaultdict(int)
+    for town, indicator, period, total, n in sums:
+        targets = [town, *up.get(town, [])]  # the SQL kept only townships inside ``within``
+        for region in targets:
+            totals[(region, indicator, period)] += total
+            counts[(region, indicator, period)] += n
+    result.regions = len({k[0] for k in totals})
+    source = new_source(
+        ValueOrigin.ROLLUP,
+        SOURCE_NAME,
+        actor,
+        {
+            "periods": keys or "all",
+            "indicators": [i.code for i in chosen],
+            "within": within.code if within else None,
+        },
+    )
+    items = [(r, i, p, v) for (r, i, p), v in sorted(totals.items())]
+    result.counts = write_versions(
+        IndicatorValue, items, source, contributors=dict(counts), yield_to_others=True
+    )
+    c = result.counts
+    source.detail.update(
+        created=c.created,
+        revised=c.revised,
+        unchanged=c.unchanged,
+        kept=c.kept,
+        enterprise_figures=result.enterprise_figures,
+    )
+    source.save(update_fields=["detail"])
+    result.source_id = source.pk
+    if not result.periods:
+        result.periods = sorted(
+            StatPeriod.objects.filter(pk__in={row[2] for row in sums}).values_list("key", flat=True)
+        )
+    result.elapsed_ms = int((time.perf_counter() - started) * 1000)
+    return result

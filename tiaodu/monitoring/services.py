@@ -1,0 +1,350 @@
+"""Monitoring data: indicators by name, periods as rows, versioned figures, regions compared.
+
+Every function that writes takes the acting user (``None`` = the server operator: CLI and the
+imports it runs), runs in one transaction and never overwrites a figure: a different value is a
+new version (the old one stays, no longer current), the same value is a no-op. See ADR 0021.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection, transaction
+from django.db.models import QuerySet
+
+from tiaodu.core.errors import Forbidden, invalid
+from tiaodu.core.imports import bulk_insert
+from tiaodu.core.permissions import can, ensure_permitted
+from tiaodu.monitoring.choices import ValueOrigin
+from tiaodu.monitoring.models import (
+    VALUE_DECIMALS,
+    VALUE_DIGITS,
+    DataSource,
+    EnterpriseValue,
+    Indicator,
+    IndicatorValue,
+    StatPeriod,
+    figure_regions,
+)
+from tiaodu.monitoring.periods import Period, parse_period
+from tiaodu.regions.choices import Level
+from tiaodu.regions.models import PeerGroup, Region
+from tiaodu.regions.services import PEER_SCHEME
+
+if TYPE_CHECKING:
+    from tiaodu.accounts.models import User
+
+QUANTUM = Decimal(1).scaleb(-VALUE_DECIMALS)
+MAX_VALUE = Decimal(10) ** (VALUE_DIGITS - VALUE_DECIMALS)
+# City-level nodes that only group counties (重庆市's 市辖区 500100 and 县 500200).
+PLACEHOLDER_NAMES = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
+NATION_CODE = "100000"
+CHUNK = 2000
+
+
+# --- values -----------------------------------------------------------------------------------------
+
+
+def to_value(raw: Decimal | int | float | str) -> Decimal:
+    """A figure as stored: Decimal with at most four decimals (rounded half up; spreadsheets
+    carry float noise such as 66.81000000000001), within the column's range."""
+    try:
+        value = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
+    except (InvalidOperation, ValueError):
+        raise invalid("value", "number_invalid", f"“{raw}”不是数字") from None
+    if not value.is_finite():
+        raise invalid("value", "number_invalid", f"“{raw}”不是数字")
+    value = value.quantize(QUANTUM, rounding=ROUND_HALF_UP)
+    if abs(value) >= MAX_VALUE:
+        raise invalid("value", "number_too_large", f"数值{raw}超出范围")
+    return value
+
+
+# --- indicators --------------------------------------------------------------------------------------
+
+_NAME_NOISE = re.compile(r"[\s*]")
+
+
+def name_key(text: str) -> str:
+    """How indicator names are compared: NFKC (full-width letters and brackets), no spaces."""
+    return _NAME_NOISE.sub("", unicodedata.normalize("NFKC", str(text))).lower()
+
+
+def indicator_names() -> dict[str, Indicator]:
+    """Every indicator by its code, name and aliases (compared with :func:`name_key`)."""
+    found: dict[str, Indicator] = {}
+    indicators = list(Indicator.objects.all())
+    # Names and codes win over aliases when they collide.
+    for indicator in indicators:
+        for alias in indicator.aliases or []:
+            found.setdefault(name_key(alias), indicator)
+    for indicator in indicators:
+        found[name_key(indicator.code)] = indicator
+        found[name_key(indicator.name)] = indicator
+    return found
+
+
+def find_indicator(ref: str | Indicator) -> Indicator:
+    """An indicator by code, Chinese name or alias; ``indicator_unknown`` otherwise."""
+    if isinstance(ref, Indicator):
+        return ref
+    found = indicator_names().get(name_key(ref))
+    if found is None:
+        raise invalid("indicator", "indicator_unknown", f"指标“{ref}”不在指标目录中")
+    return found
+
+
+# --- periods ----------------------------------------------------------------------------------------
+
+
+def period_row(period: Period | str) -> StatPeriod:
+    """The stored row of a period (made on first use)."""
+    p = parse_period(period)
+    row, _created = StatPeriod.objects.get_or_create(
+        key=p.key,
+        defaults={
+            "kind": p.kind,
+            "year": p.year,
+            "first": p.first,
+            "last": p.last,
+            "part": p.part,
+            "start": p.start,
+            "end": p.end,
+            "label": p.full_label,
+        },
+    )
+    return row
+
+
+# --- regions compared -------------------------------------------------------------------------------
+
+
+def is_placeholder(region: Region) -> bool:
+    return region.level == Level.CITY and region.name in PLACEHOLDER_NAMES
+
+
+def compared_units(parent: Region) -> list[Region]:
+    """The regions compared with each other under ``parent``: its children, with grouping nodes
+    (市辖区, 县) replaced by theirs — for 重庆市 500000 its 38 districts and counties."""
+    children = list(Region.objects.filter(parent=parent))
+    grouped = [c.pk for c in children if is_placeholder(c)]
+    units = [c for c in children if not is_placeholder(c)]
+    if grouped:
+        units += list(Region.objects.filter(parent__in=grouped))
+    return sorted(units, key=lambda r: r.code)
+
+
+def ranking_parent(region: Region) -> Region | None:
+    """The region whose units ``region`` is ranked among: the nearest ancestor that is not a
+    grouping node (重庆市 for 潼南区, 潼南区 for 古溪镇)."""
+    codes = [c for c in region.path.strip("/").split("/") if c and c != region.code]
+    by_code = {r.code: r for r in Region.objects.filter(code__in=codes)}
+    for code in reversed(codes):
+        ancestor = by_code.get(code)
+        if ancestor is not None and not is_placeholder(ancestor):
+            return ancestor
+    return None
+
+
+def area_word(region: Region) -> str:
+    """How a bulletin names the whole of a region: 全国, 全省, 全市, 全区, 全县, 全镇, 全街道."""
+    if region.code == NATION_CODE or region.level == Level.NATION:
+        return "全国"
+    name = region.name
+    if region.level in (Level.PROVINCE, Level.CITY):
+        return "全市" if name.endswith("市") else "全省" if name.endswith("省") else "全区"
+    if region.level == Level.COUNTY:
+        return "全县" if name.endswith("县") else "全市" if name.endswith("市") else "全区"
+    return "全街道" if name.endswith("街道") else "全镇" if name.endswith("镇") else "全乡"
+
+
+def peer_group(region: Region, scheme: str = PEER_SCHEME) -> PeerGroup | None:
+    """The region's 考核组 (Chongqing's 一区两群 groups)."""
+    return PeerGroup.objects.filter(scheme=scheme, members=region).first()
+
+
+def city_of(region: Region) -> Region | None:
+    """The city a county unit belongs to (its ranking parent at province or city level)."""
+    parent = ranking_parent(region)
+    while parent is not None and parent.level > Level.CITY:
+        parent = ranking_parent(parent)
+    return parent
+
+
+# --- writing figures, versioned ---------------------------------------------------------------------
+
+
+@dataclass
+class WriteCounts:
+    created: int = 0
+    revised: int = 0
+    unchanged: int = 0
+    kept: int = 0  # roll-ups not written over a figure of another origin
+    revisions: list[dict[str, Any]] = field(default_factory=list)  # the first few, for reports
+    kept_figures: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, other: WriteCounts) -> None:
+        self.created += other.created
+        self.revised += other.revised
+        self.unchanged += other.unchanged
+        self.kept += other.kept
+        self.revisions += other.revisions[: max(0, 50 - len(self.revisions))]
+        self.kept_figures += other.kept_figures[: max(0, 50 - len(self.kept_figures))]
+
+
+Item = tuple[int, int, int, Decimal]  # (region or enterprise id, indicator id, period id, value)
+
+
+def new_source(
+    origin: str, name: str, actor: User | None, detail: dict[str, Any] | None = None
+) -> DataSource:
+    return DataSource.objects.create(origin=origin, name=name[:255], user=actor, detail=detail or {})
+
+
+def write_versions(
+    model: type[IndicatorValue] | type[EnterpriseValue],
+    items: Sequence[Item],
+    source: DataSource,
+    *,
+    contributors: dict[tuple[int, int, int], int] | None = None,
+    yield_to_others: bool = False,
+) -> WriteCounts:
+    """Store figures as new versions where they differ from the current ones.
+
+    ``items`` must not repeat a key. The same value as the current version: unchanged. A
+    different value: the current version is retired and a new one (version + 1) written. No
+    current version: version 1. ``yield_to_others`` (roll-ups): a current figure from another
+    origin (an import, a manual entry) is kept, and counted in ``kept``.
+    """
+    owner = "region_id" if model is IndicatorValue else "enterprise_id"
+    counts = WriteCounts()
+    for start in range(0, len(items), CHUNK):
+        chunk = items[start : start + CHUNK]
+        owners = {i[0] for i in chunk}
+        indicators = {i[1] for i in chunk}
+        periods = {i[2] for i in chunk}
+        current = {
+            (row[owner], row["indicator_id"], row["period_id"]): row
+            for row in model.objects.filter(
+                **{f"{owner}__in": owners},
+                indicator_id__in=indicators,
+                period_id__in=periods,
+                is_current=True,
+            )
+            .select_for_update()
+            .values("pk", owner, "indicator_id", "period_id", "value", "version", "source__origin")
+        }
+        retire: list[int] = []
+        rows: list[dict[str, Any]] = []
+        for owner_id, indicator_id, period_id, value in chunk:
+            key = (owner_id, indicator_id, period_id)
+            old = current.get(key)
+            if old is not None and old["value"] == value:
+                counts.unchanged += 1
+                continue
+            if old is not None and yield_to_others and old["source__origin"] != ValueOrigin.ROLLUP:
+                counts.kept += 1
+                if len(counts.kept_figures) < 50:
+                    counts.kept_figures.append({"key": key, "kept": old["value"], "rollup": value})
+                continue
+            row = {
+                owner: owner_id,
+                "indicator_id": indicator_id,
+                "period_id": period_id,
+                "value": value,
+                "version": 1 if old is None else old["version"] + 1,
+                "is_current": True,
+                "source_id": source.pk,
+            }
+            if model is IndicatorValue:
+                row["contributors"] = (contributors or {}).get(key)
+            rows.append(row)
+            if old is None:
+                counts.created += 1
+            else:
+                counts.revised += 1
+                retire.append(old["pk"])
+                if len(counts.revisions) < 50:
+                    counts.revisions.append({"key": key, "old": old["value"], "new": value})
+        if retire:
+            model.objects.filter(pk__in=retire).update(is_current=False)
+        insert_rows(model, rows)
+    return counts
+
+
+def insert_rows(model: type[IndicatorValue] | type[EnterpriseValue], rows: list[dict[str, Any]]) -> None:
+    """INSERT figure rows: ``COPY`` on PostgreSQL (one round trip for thousands of rows, where an
+    ``executemany`` spends most of a roll-up's time), the framework's ``bulk_insert`` elsewhere."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        bulk_insert(model, rows)
+        return
+    columns = list(rows[0])
+    table = connection.ops.quote_name(model._meta.db_table)
+    column_of = {f.attname: f.column for f in model._meta.concrete_fields}
+    names = ", ".join(connection.ops.quote_name(column_of[c]) for c in columns)
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
+
+@transaction.atomic
+def record_value(
+    actor: User | None,
+    indicator: Indicator | str,
+    region: Region | str,
+    period: Period | str,
+    value: Decimal | int | float | str,
+    note: str = "",
+) -> IndicatorValue:
+    """Enter one region figure by hand (a new version unless it equals the current one)."""
+    from tiaodu.regions.services import get_region
+
+    ind = find_indicator(indicator)
+    reg = region if isinstance(region, Region) else get_region(region)
+    if actor is not None and not can(actor, "add", IndicatorValue):
+        raise Forbidden(audit=f"add monitoring.indicatorvalue region={reg.code}")
+    check_value(ind, to_value(value))
+    per = period_row(period)
+    name = note or (f"{actor.get_full_name() or actor.username}录入" if actor is not None else "系统录入")
+    source = new_source(ValueOrigin.MANUAL, name, actor)
+    write_versions(IndicatorValue, [(reg.pk, ind.pk, per.pk, to_value(value))], source)
+    saved = IndicatorValue.objects.get(region=reg, indicator=ind, period=per, is_current=True)
+    if actor is not None:
+        ensure_permitted(actor, "add", saved)
+    return saved
+
+
+def check_value(indicator: Indicator, value: Decimal) -> None:
+    """Rules every figure obeys whatever its way in: a share lies between 0 and 100%."""
+    if indicator.kind == "ratio":
+        if value > 100:
+            raise invalid(
+                "value", "share_over_100", f"{indicator.name}为比重,不能超过100%(现为{value.normalize()}%)"
+            )
+        if value < 0:
+            raise invalid("value", "share_negative", f"{indicator.name}为比重,不能为负数")
+
+
+def versions(region: Region, indicator: Indicator | str, period: Period | str) -> QuerySet[IndicatorValue]:
+    """Every version of one figure, newest first, with its source."""
+    ind = find_indicator(indicator)
+    return (
+        IndicatorValue.objects.filter(region=region, indicator=ind, period__key=parse_period(period).key)
+        .select_related("source", "source__user")
+        .order_by("-version")
+    )
+
+
+def writable_regions(actor: User | None) -> QuerySet[Region] | None:
+    """Regions whose figures the actor may add (None: all, for the server operator)."""
+    if actor is None:
+        return None
+    rule = figure_regions(actor, "add", IndicatorValue.scope)
+    return None if rule is None else Region.objects.filter(rule)
