@@ -55,6 +55,7 @@ from tiaodu.monitoring.models import EnterpriseValue, Indicator, IndicatorValue,
 from tiaodu.monitoring.periods import Period, PeriodError, parse_period
 from tiaodu.monitoring.services import (
     check_value,
+    indicator_names,
     name_key,
     new_source,
     period_row,
@@ -218,7 +219,7 @@ class FigureImporter(Importer):
             raise FileProblem("header_missing", "长表缺少“数值”列")
         by_pk = {i.pk: i for i in Indicator.objects.all()}
         ctx.cache["by_pk"] = by_pk
-        ctx.cache["names"] = {k: v for k, v in _names(by_pk.values()).items()}
+        ctx.cache["names"] = indicator_names(by_pk.values())
         ctx.cache["rates"] = {i.growth_of_id: i for i in by_pk.values() if i.growth_of_id}
         ctx.cache["ratios"] = [i for i in by_pk.values() if i.kind == IndicatorKind.RATIO and i.numerator_id]
         ctx.cache["seen"] = {}  # (owner, indicator, period key) → (row, value)
@@ -359,7 +360,8 @@ class FigureImporter(Importer):
     def write(self, ctx: ImportContext, rows: list[Row]) -> None:
         good = {r.number for r in rows}
         figures_: list[_Figure] = [f for f in ctx.cache["figures"] if f.row in good]
-        periods = {f.period.key: period_row(f.period).pk for f in figures_}
+        distinct = {f.period.key: f.period for f in figures_}
+        periods = {key: period_row(p).pk for key, p in distinct.items()}
         self._stored_share_check(ctx, figures_, periods)
         if ctx.errors and not ctx.partial:
             return  # the framework rolls back and reports
@@ -445,18 +447,6 @@ class FigureImporter(Importer):
                     else f"{by_pk[ratio.denominator_id].name}({whole.normalize():f})小于已有的"
                     f"{by_pk[ratio.numerator_id].name}({part.normalize():f}),{ratio.name}将超过100%",
                 )
-
-
-def _names(indicators: Any) -> dict[str, Indicator]:
-    found: dict[str, Indicator] = {}
-    items = list(indicators)
-    for ind in items:
-        for alias in ind.aliases or []:
-            found.setdefault(name_key(alias), ind)
-    for ind in items:
-        found[name_key(ind.code)] = ind
-        found[name_key(ind.name)] = ind
-    return found
 
 
 @register

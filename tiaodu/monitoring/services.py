@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -75,15 +75,15 @@ def name_key(text: str) -> str:
     return _NAME_NOISE.sub("", unicodedata.normalize("NFKC", str(text))).lower()
 
 
-def indicator_names() -> dict[str, Indicator]:
-    """Every indicator by its code, name and aliases (compared with :func:`name_key`)."""
+def indicator_names(indicators: Iterable[Indicator] | None = None) -> dict[str, Indicator]:
+    """Indicators (all of the catalogue by default) by code, name and alias (:func:`name_key`)."""
     found: dict[str, Indicator] = {}
-    indicators = list(Indicator.objects.all())
+    items = list(Indicator.objects.all() if indicators is None else indicators)
     # Names and codes win over aliases when they collide.
-    for indicator in indicators:
+    for indicator in items:
         for alias in indicator.aliases or []:
             found.setdefault(name_key(alias), indicator)
-    for indicator in indicators:
+    for indicator in items:
         found[name_key(indicator.code)] = indicator
         found[name_key(indicator.name)] = indicator
     return found
