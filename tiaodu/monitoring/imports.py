@@ -227,10 +227,12 @@ class FigureImporter(Importer):
         self.prepare_owners(ctx)
 
     def prepare_owners(self, ctx: ImportContext) -> None:
+        """Load the lookup of row owners (regions or enterprises); each subclass implements it."""
         raise NotImplementedError
 
     def owner(self, ctx: ImportContext, row: Row) -> int | None:
-        """The region or enterprise id of the row (errors reported on the row)."""
+        """The region or enterprise id of the row (errors reported on the row); each subclass
+        implements it."""
         raise NotImplementedError
 
     def clean(self, ctx: ImportContext, row: Row) -> None:
