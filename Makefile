@@ -33,6 +33,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
 	touch $@
 
 ## Front-end packages from npm (pinned in package-lock.json), copied into static files: no CDN.
+## Also Noto Sans SC (TrueType, SIL OFL), which the bulletin's PDF embeds and its charts use (ADR 0023).
 assets: $(VENDOR)/.stamp
 $(VENDOR)/.stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -46,6 +47,10 @@ $(VENDOR)/.stamp: package.json package-lock.json
 	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js $(VENDOR)/leaflet/
 	cp node_modules/leaflet.markercluster/dist/MarkerCluster.css $(VENDOR)/leaflet/
 	cp node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css $(VENDOR)/leaflet/
+	mkdir -p $(VENDOR)/fonts
+	cp node_modules/@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf $(VENDOR)/fonts/NotoSansSC-Regular.ttf
+	cp node_modules/@expo-google-fonts/noto-sans-sc/700Bold/NotoSansSC_700Bold.ttf $(VENDOR)/fonts/NotoSansSC-Bold.ttf
+	cp node_modules/@expo-google-fonts/noto-sans-sc/LICENSE_FONT $(VENDOR)/fonts/OFL.txt
 	touch $@
 
 checks:

@@ -24,12 +24,10 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import benchlib
 
@@ -202,37 +200,16 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     worker_args = ["--projects", str(args.projects), "--settings", args.settings]
-    runs = []
-    with tempfile.TemporaryDirectory(prefix="tiaodu-bench-dispatch-") as tmp:
-        print("== SQLite", flush=True)
-        runs.append(
-            benchlib.run_worker(__file__, f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", tmp, worker_args)
-        )
-    base = args.postgres or os.environ.get("TIAODU_BENCH_DATABASE_URL")
-    explicit = bool(base)
-    base = base or benchlib.DEFAULT_PG_URL
-    if benchlib.pg_reachable(base):
-        print(f"== PostgreSQL: database {PG_DB} on {urlsplit(base).hostname}", flush=True)
-        benchlib.pg_recreate(base, PG_DB)
-        try:
-            with tempfile.TemporaryDirectory(prefix="tiaodu-bench-dispatch-") as tmp:
-                runs.append(benchlib.run_worker(__file__, benchlib.pg_url(base, PG_DB), tmp, worker_args))
-        finally:
-            benchlib.pg_recreate(base, PG_DB, drop_only=True)
-    elif explicit:
-        print(f"PostgreSQL at {base} is not reachable", file=sys.stderr)
+    try:
+        runs = benchlib.run_both(__file__, PG_DB, "tiaodu-bench-dispatch-", worker_args, args.postgres)
+    except benchlib.PostgresUnreachable as exc:
+        print(exc, file=sys.stderr)
         return 2
-    else:
-        print(f"PostgreSQL: skipped (no server answers at {benchlib.DEFAULT_PG_URL})")
-
-    import django
 
     report = {
-        "benchmark": "closing a dispatch round (tiaodu.dispatch.services.close_round) and its totals",
-        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
-        "git_commit": benchlib.git_commit(),
-        "machine": benchlib.machine_info(),
-        "django": django.get_version(),
+        **benchlib.report_header(
+            "closing a dispatch round (tiaodu.dispatch.services.close_round) and its totals"
+        ),
         "projects": args.projects,
         "targets": {"close_max_s": TARGET_S},
         "runs": runs,

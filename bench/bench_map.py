@@ -34,12 +34,10 @@ import secrets
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import benchlib
 
@@ -410,37 +408,16 @@ def main(argv: list[str] | None = None) -> int:
     worker_args = ["--projects", str(args.projects), "--settings", args.settings]
     if args.no_browser:
         worker_args.append("--no-browser")
-    runs = []
-    with tempfile.TemporaryDirectory(prefix="tiaodu-bench-map-") as tmp:
-        print("== SQLite", flush=True)
-        runs.append(
-            benchlib.run_worker(__file__, f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", tmp, worker_args)
-        )
-    base = args.postgres or os.environ.get("TIAODU_BENCH_DATABASE_URL")
-    explicit = bool(base)
-    base = base or benchlib.DEFAULT_PG_URL
-    if benchlib.pg_reachable(base):
-        print(f"== PostgreSQL: database {PG_DB} on {urlsplit(base).hostname}", flush=True)
-        benchlib.pg_recreate(base, PG_DB)
-        try:
-            with tempfile.TemporaryDirectory(prefix="tiaodu-bench-map-") as tmp:
-                runs.append(benchlib.run_worker(__file__, benchlib.pg_url(base, PG_DB), tmp, worker_args))
-        finally:
-            benchlib.pg_recreate(base, PG_DB, drop_only=True)
-    elif explicit:
-        print(f"PostgreSQL at {base} is not reachable", file=sys.stderr)
+    try:
+        runs = benchlib.run_both(__file__, PG_DB, "tiaodu-bench-map-", worker_args, args.postgres)
+    except benchlib.PostgresUnreachable as exc:
+        print(exc, file=sys.stderr)
         return 2
-    else:
-        print(f"PostgreSQL: skipped (no server answers at {benchlib.DEFAULT_PG_URL})")
-
-    import django
 
     report = {
-        "benchmark": "the one map (一张图): GET /projects/map/data.json and the map in headless Chromium",
-        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
-        "git_commit": benchlib.git_commit(),
-        "machine": benchlib.machine_info(),
-        "django": django.get_version(),
+        **benchlib.report_header(
+            "the one map (一张图): GET /projects/map/data.json and the map in headless Chromium"
+        ),
         "projects": args.projects,
         "targets": {"data_median_ms": TARGET_MS},
         "method": {

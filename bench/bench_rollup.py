@@ -36,14 +36,11 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from collections import defaultdict
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import benchlib
 
@@ -252,37 +249,24 @@ def main(argv: list[str] | None = None) -> int:
         str(args.sqlite_enterprises),
     ]
     runs = []
-    base = args.postgres or os.environ.get("TIAODU_BENCH_DATABASE_URL")
-    explicit = bool(base)
-    base = base or benchlib.DEFAULT_PG_URL
-    if benchlib.pg_reachable(base):
-        print(f"== PostgreSQL: database {PG_DB} on {urlsplit(base).hostname}", flush=True)
-        benchlib.pg_recreate(base, PG_DB)
-        try:
-            with tempfile.TemporaryDirectory(prefix="tiaodu-bench-rollup-") as tmp:
-                runs.append(benchlib.run_worker(__file__, benchlib.pg_url(base, PG_DB), tmp, worker_args))
-        finally:
-            benchlib.pg_recreate(base, PG_DB, drop_only=True)
-    elif explicit:
-        print(f"PostgreSQL at {base} is not reachable", file=sys.stderr)
+    try:
+        pg_run = benchlib.run_postgres(__file__, PG_DB, "tiaodu-bench-rollup-", worker_args, args.postgres)
+    except benchlib.PostgresUnreachable as exc:
+        print(exc, file=sys.stderr)
         return 2
-    else:
-        print(f"PostgreSQL: skipped (no server answers at {benchlib.DEFAULT_PG_URL})")
+    if pg_run is not None:
+        runs.append(pg_run)
     if not args.skip_sqlite:
-        with tempfile.TemporaryDirectory(prefix="tiaodu-bench-rollup-") as tmp:
-            print("== SQLite (small scale, framework import)", flush=True)
-            runs.append(
-                benchlib.run_worker(__file__, f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", tmp, worker_args)
+        runs.append(
+            benchlib.run_sqlite(
+                __file__, "tiaodu-bench-rollup-", worker_args, "SQLite (small scale, framework import)"
             )
-
-    import django
+        )
 
     report = {
-        "benchmark": "enterprise figures imported (bulk COPY path) and rolled up to 镇街/区县/重庆市",
-        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
-        "git_commit": benchlib.git_commit(),
-        "machine": benchlib.machine_info(),
-        "django": django.get_version(),
+        **benchlib.report_header(
+            "enterprise figures imported (bulk COPY path) and rolled up to 镇街/区县/重庆市"
+        ),
         "targets": {
             "import_plus_rollup_max_s": TARGET_S,
             "scale": "500000 enterprises × 12 months × 10 indicators",

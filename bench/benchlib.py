@@ -135,3 +135,71 @@ def merge_results(key: str, value: dict[str, Any], path: Path = RESULTS) -> None
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         tmp.replace(path)
+
+
+# --- The same benchmark on SQLite and on PostgreSQL -------------------------------------------------
+
+
+class PostgresUnreachable(Exception):
+    """An explicitly named PostgreSQL server (--postgres or TIAODU_BENCH_DATABASE_URL) did not answer."""
+
+
+def run_sqlite(script: str, prefix: str, worker_args: list[str], label: str = "SQLite") -> dict[str, Any]:
+    """Run the worker on a fresh SQLite file in a temporary directory."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        print(f"== {label}", flush=True)
+        return run_worker(script, f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", tmp, worker_args)
+
+
+def run_postgres(
+    script: str, dbname: str, prefix: str, worker_args: list[str], postgres: str | None = None
+) -> dict[str, Any] | None:
+    """Run the worker on a throw-away PostgreSQL database ``dbname`` (dropped afterwards).
+
+    The server is ``postgres``, else ``TIAODU_BENCH_DATABASE_URL``, else the local default. None
+    when the local default does not answer (the run is skipped and said so); a server named
+    explicitly that does not answer raises :class:`PostgresUnreachable`.
+    """
+    import tempfile
+
+    base = postgres or os.environ.get("TIAODU_BENCH_DATABASE_URL")
+    explicit = bool(base)
+    base = base or DEFAULT_PG_URL
+    if not pg_reachable(base):
+        if explicit:
+            raise PostgresUnreachable(f"PostgreSQL at {base} is not reachable")
+        print(f"PostgreSQL: skipped (no server answers at {DEFAULT_PG_URL})")
+        return None
+    print(f"== PostgreSQL: database {dbname} on {urlsplit(base).hostname}", flush=True)
+    pg_recreate(base, dbname)
+    try:
+        with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+            return run_worker(script, pg_url(base, dbname), tmp, worker_args)
+    finally:
+        pg_recreate(base, dbname, drop_only=True)
+
+
+def report_header(benchmark: str) -> dict[str, Any]:
+    """The fields every report in results.json starts with: what, when, which commit, where."""
+    from datetime import UTC, datetime
+
+    import django
+
+    return {
+        "benchmark": benchmark,
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "git_commit": git_commit(),
+        "machine": machine_info(),
+        "django": django.get_version(),
+    }
+
+
+def run_both(
+    script: str, dbname: str, prefix: str, worker_args: list[str], postgres: str | None
+) -> list[dict[str, Any]]:
+    """SQLite, then PostgreSQL when a server answers (see :func:`run_postgres`)."""
+    runs = [run_sqlite(script, prefix, worker_args)]
+    pg_run = run_postgres(script, dbname, prefix, worker_args, postgres)
+    return runs if pg_run is None else [*runs, pg_run]

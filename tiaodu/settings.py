@@ -101,6 +101,8 @@ INSTALLED_APPS = [
     "tiaodu.dispatch",
     "tiaodu.events",
     "tiaodu.monitoring",
+    "tiaodu.reporting",
+    "tiaodu.targets",
     "tiaodu.open311",
 ]
 

@@ -19,6 +19,8 @@ urlpatterns = [
     path("dispatch/", include("tiaodu.dispatch.urls")),
     path("events/", include("tiaodu.events.urls")),
     path("monitoring/", include("tiaodu.monitoring.urls")),
+    path("reporting/", include("tiaodu.reporting.urls")),
+    path("targets/", include("tiaodu.targets.urls")),
     path("open311/v2/", include("tiaodu.open311.urls")),
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),

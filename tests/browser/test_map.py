@@ -124,3 +124,26 @@ def test_town_user_sees_only_its_township(browsing: Any) -> None:
     titles = set(pins.evaluate_all("ps => ps.map(p => p.title)"))
     assert titles <= {row[1] for row in body["rows"]}
     b.check("guxi")
+
+
+def test_monitoring_dashboard_choropleth(browsing: Any) -> None:
+    """The monitoring dashboard: the seed's figures on the cards and the index drawn over the
+    city's 38 county units, 潼南区 outlined; a town user gets its district's dashboard."""
+    b = browsing()
+    page = b.page
+    log_in(page, b.platform, "leader")
+    page.goto(b.url("/monitoring/?region=500152&period=2022-M01-02"))
+    page.wait_for_selector("#index-map[data-state=ready]", timeout=20_000)
+    assert page.locator("#index-map").get_attribute("data-count") == "38"
+    assert page.locator("#index-map path.leaflet-interactive").count() >= 38
+    cards = page.locator("#index-cards").inner_text()
+    assert "74.41" in cards and "排名全市第12位" in cards and "90%区间" in cards
+    investment = page.locator("[data-indicator=gy_tz]").inner_text()
+    assert "同比增长22.5%" in investment and "高于全市7.9个百分点" in investment
+    assert re.search(r"排名全市第17位", investment)
+    b.check("monitoring")
+    town = browsing("town")
+    log_in(town.page, town.platform, "guxi")
+    town.page.goto(town.url("/monitoring/"))
+    assert "潼南区2022年上半年经济运行监测" in town.page.locator("#dashboard-title").inner_text()
+    town.check("monitoring-town")

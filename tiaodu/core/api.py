@@ -270,6 +270,8 @@ def register_routers() -> None:
     from tiaodu.orgs.api import router as orgs_router
     from tiaodu.projects.api import router as projects_router
     from tiaodu.regions.api import router as regions_router
+    from tiaodu.reporting.api import router as reporting_router
+    from tiaodu.targets.api import router as targets_router
 
     api.add_router("/regions", regions_router)
     api.add_router("/organizations", orgs_router)
@@ -282,6 +284,8 @@ def register_routers() -> None:
     api.add_router("/dispatch", dispatch_router)
     api.add_router("/events", events_router)
     api.add_router("/monitoring", monitoring_router)
+    api.add_router("/reporting", reporting_router)
+    api.add_router("/targets", targets_router)
 
 
 register_routers()

@@ -229,3 +229,36 @@ def filter_error_text(fields: list[tuple[str, Any, Any]], error: Any) -> str:
 def redirect_with_message(request: HttpRequest, url: str, message: str) -> HttpResponseRedirect:
     messages.success(request, message)
     return HttpResponseRedirect(url)
+
+
+class RoundActionView(ScopedView):
+    """POST ``close`` or ``remind`` (催报) on a round — dispatch and reporting rounds alike: the
+    service call, then back to the round's page with what happened, or with the refusal."""
+
+    action: ClassVar[Action] = "change"
+    detail_url_name: ClassVar[str]
+
+    def close(self, user: Any, pk: int) -> str:
+        """Close round ``pk``; the message to show."""
+        raise NotImplementedError(f"{type(self).__name__} must say how a round closes")
+
+    def remind(self, user: Any, pk: int, note: str) -> str:
+        """Remind round ``pk``'s missing units; the message to show."""
+        raise NotImplementedError(f"{type(self).__name__} must say how a round reminds")
+
+    def post(self, request: HttpRequest, pk: int, what: str) -> HttpResponse:
+        from django.urls import reverse
+
+        user = request.user
+        url = reverse(self.detail_url_name, args=[pk])
+        try:
+            if what == "close":
+                message = self.close(user, pk)
+            else:
+                message = self.remind(user, pk, request.POST.get("note", ""))
+        except ServiceError as exc:
+            if exc.status in (403, 404):
+                raise
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(url)
+        return redirect_with_message(request, url, message)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tiaodu.core import views as core_views
 from tiaodu.core.errors import ServiceError
 from tiaodu.core.http import current_user
 from tiaodu.core.permissions import get_scoped
@@ -119,33 +120,19 @@ class RoundDetailView(ScopedView):
         return render(request, "dispatch/round_detail.html", context)
 
 
-class RoundActionView(ScopedView):
+class RoundActionView(core_views.RoundActionView):
     model = DispatchRound
-    action = "change"
+    detail_url_name = "dispatch:detail"
 
-    def post(self, request: HttpRequest, pk: int, what: str) -> HttpResponse:
-        user = current_user(request)
-        url = reverse("dispatch:detail", args=[pk])
-        try:
-            if what == "close":
-                rnd = services.close_round(user, pk)
-                message = _("调度任务已关闭,数据已冻结:已报%(n)d/%(m)d个项目") % {
-                    "n": rnd.reported_count,
-                    "m": rnd.expected_count,
-                }
-            else:
-                reminder = services.remind(user, pk, request.POST.get("note", ""))
-                message = _("已催报%(n)d个未报项目") % {"n": reminder.missing_count}
-        except ServiceError as exc:
-            if exc.status in (403, 404):
-                raise
-            from django.contrib import messages
+    def close(self, user: Any, pk: int) -> str:
+        rnd = services.close_round(user, pk)
+        return _("调度任务已关闭,数据已冻结:已报%(n)d/%(m)d个项目") % {
+            "n": rnd.reported_count,
+            "m": rnd.expected_count,
+        }
 
-            messages.error(request, exc.message)
-            from django.http import HttpResponseRedirect
-
-            return HttpResponseRedirect(url)
-        return redirect_with_message(request, url, message)
+    def remind(self, user: Any, pk: int, note: str) -> str:
+        return _("已催报%(n)d个未报项目") % {"n": services.remind(user, pk, note).missing_count}
 
 
 class ReportView(ScopedView):

@@ -398,7 +398,12 @@ def _paragraph(r: EnterpriseServiceReport) -> str:
     if not sentences:
         return f"{r.period},{r.region_name}暂无企业服务记录。"
     if "visits" not in r.sentences:
-        sentences.insert(0, f"期间无{r.org_name}走访企业记录" if r.org_name else "期间无企业走访记录")
+        sentences.insert(0, f"{r.org_name}无走访企业记录" if r.org_name else "期间无企业走访记录")
+    if r.org_name:
+        # The visits are the unit's own ("潼南高新区走访企业…"); what follows is the district's.
+        first, rest = sentences[0], sentences[1:]
+        tail = f"{r.region_name}" + "。".join(rest) + "。" if rest else ""
+        return f"{r.period},{first}。{tail}"
     return f"{r.period},{r.region_name}" + "。".join(sentences) + "。"
 
 

@@ -59,6 +59,8 @@ def to_value(raw: Decimal | int | float | str) -> Decimal:
         raise invalid("value", "number_invalid", f"“{raw}”不是数字") from None
     if not value.is_finite():
         raise invalid("value", "number_invalid", f"“{raw}”不是数字")
+    if abs(value) >= MAX_VALUE:  # checked first: quantizing 1e30 to four decimals overflows
+        raise invalid("value", "number_too_large", f"数值{raw}超出范围")
     value = value.quantize(QUANTUM, rounding=ROUND_HALF_UP)
     if abs(value) >= MAX_VALUE:
         raise invalid("value", "number_too_large", f"数值{raw}超出范围")

@@ -168,3 +168,59 @@ def contains(code: str, lon: float, lat: float, *, tolerance_m: float = 0.0) -> 
             for polygon in polygons
         )
     return False
+
+
+# --- Simplified outlines (for maps of many districts) ----------------------------------------------
+
+
+def _simplify_ring(ring: list[list[float]], tolerance: float) -> list[list[float]]:
+    """Douglas–Peucker on one closed ring (iterative); keeps at least a triangle."""
+    n = len(ring)
+    if n <= 4:
+        return ring
+    keep = [False] * n
+    keep[0] = keep[n - 1] = True
+    stack = [(0, n - 1)]
+    tol2 = tolerance * tolerance
+    while stack:
+        first, last = stack.pop()
+        ax, ay = ring[first]
+        bx, by = ring[last]
+        dx, dy = bx - ax, by - ay
+        length2 = dx * dx + dy * dy
+        worst, index = -1.0, -1
+        for i in range(first + 1, last):
+            px, py = ring[i]
+            if length2 == 0:
+                d2 = (px - ax) ** 2 + (py - ay) ** 2
+            else:
+                t = max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / length2))
+                d2 = (px - ax - t * dx) ** 2 + (py - ay - t * dy) ** 2
+            if d2 > worst:
+                worst, index = d2, i
+        if index > 0 and worst > tol2:
+            keep[index] = True
+            stack.extend(((first, index), (index, last)))
+    out = [p for p, k in zip(ring, keep, strict=True) if k]
+    if len(out) < 4:  # a ring smaller than the tolerance: keep its extreme points
+        step = max(1, (n - 1) // 3)
+        out = [ring[0], ring[step], ring[min(2 * step, n - 2)], ring[-1]]
+    return [[round(x, 4), round(y, 4)] for x, y in out]
+
+
+@lru_cache(maxsize=256)
+def _simplified_json(code: str, tolerance: float) -> str | None:
+    geometry = outline(code)
+    if geometry is None:
+        return None
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    simple = [[_simplify_ring(ring, tolerance) for ring in polygon] for polygon in polygons]
+    return json.dumps({"type": "MultiPolygon", "coordinates": simple}, separators=(",", ":"))
+
+
+def simplified_outline(code: str, tolerance: float = 0.003) -> dict[str, Any] | None:
+    """``outline(code)`` with each ring simplified (Douglas–Peucker, ``tolerance`` in degrees,
+    about 300 m by default) and coordinates rounded to 4 decimals, as a ``MultiPolygon``: small
+    enough to draw all of a city's districts on one map. ``None`` when there is no outline."""
+    text = _simplified_json(code, tolerance)
+    return None if text is None else json.loads(text)

@@ -22,6 +22,15 @@ class Command(BaseCommand):
             result = load_regions(["50"])
             self.stdout.write(f"已加载重庆市区划:{result}")
         accounts = load_demo()
+        # Monitoring figures for all 38 county units (not part of load_demo(): the test suite's
+        # shared database stays free of them, so monitoring tests control their own figures).
+        from tiaodu.monitoring.demo import load_monitoring_demo
+        from tiaodu.reporting.demo import load_reporting_demo
+        from tiaodu.targets.demo import load_targets_demo
+
+        load_monitoring_demo()
+        load_targets_demo()
+        load_reporting_demo()
         self.stdout.write("演示账号(密码相同):")
         for account in accounts:
             self.stdout.write(f"  {account.username:<8} {account.role:<11} {account.where}")

@@ -1,0 +1,172 @@
+"""Monitoring pages: the dashboard (indicator cards, the index with its rank interval, trends, rank
+history, the choropleth), the indicator catalogue and the figures with their versions and sources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from tiaodu.core.errors import NotFound, ServiceError, invalid
+from tiaodu.core.forms import StyledForm
+from tiaodu.core.http import current_user
+from tiaodu.core.views import Column, ObjectListView, ScopedView, apply_service_error
+from tiaodu.monitoring import charts
+from tiaodu.monitoring.dashboard import build_dashboard, choropleth, county_of, region_options
+from tiaodu.monitoring.filters import FigureFilter, IndicatorFilter
+from tiaodu.monitoring.models import IndexValue, Indicator, IndicatorValue
+from tiaodu.monitoring.periods import parse_period
+
+
+class DashboardForm(StyledForm):
+    region = forms.ChoiceField(label=_("地区"))
+    period = forms.CharField(label=_("期别"), required=False, max_length=32)
+
+    def __init__(self, *args: Any, regions: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [(r.code, r.name) for r in regions]  # type: ignore[attr-defined]
+
+    def clean_period(self) -> str:
+        raw = (self.cleaned_data.get("period") or "").strip()
+        if raw:
+            try:
+                parse_period(raw)
+            except ServiceError as exc:
+                raise forms.ValidationError(exc.message) from exc
+        return raw
+
+
+class DashboardView(ScopedView):
+    """GET ?region=&period= — the monitoring dashboard (government roles)."""
+
+    model = IndexValue
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = current_user(request)
+        regions = region_options(user)
+        home = county_of(user.region)
+        params: dict[str, Any] = {"region": home.code if home else (regions[0].code if regions else "")}
+        params.update({k: v for k, v in request.GET.items() if v})
+        form = DashboardForm(params, regions=regions)
+        board = None
+        if form.is_valid():
+            try:
+                board = build_dashboard(
+                    form.cleaned_data["region"], form.cleaned_data["period"] or None, user
+                )
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+        context: dict[str, Any] = {"title": _("经济运行监测"), "form": form, "board": board}
+        if board is not None:
+            context["trend_svgs"] = [
+                charts.line_svg(card.trend, card.comparison.indicator_name) for card in board.cards
+            ]
+            context["rank_svgs"] = [charts.rank_svg(index.history, index.ranked) for index in board.indices]
+            published = next((i for i in board.indices if i.origin == "imported"), None)
+            context["map_index"] = published or (board.indices[0] if board.indices else None)
+        return render(request, "monitoring/dashboard.html", context)
+
+
+class ChoroplethView(ScopedView):
+    """GET ?index=&period= — GeoJSON of the index over the compared county units."""
+
+    model = IndexValue
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        code, period = request.GET.get("index", ""), request.GET.get("period", "")
+        if not code or not period:
+            raise invalid(
+                "index" if not code else "period",
+                "choropleth_params_missing",
+                "请指定指数(index)和期别(period)",
+            )
+        data = choropleth(code, period, current_user(request))
+        return JsonResponse(data, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
+
+
+class IndicatorListView(ObjectListView):
+    model = Indicator
+    filterset = IndicatorFilter
+    title = _("监测指标目录")
+    export_name = "indicators"
+    columns = [
+        Column(_("指标代码"), "code"),
+        Column(_("指标名称"), "name"),
+        Column(_("计量单位"), "unit"),
+        Column(_("指标类型"), "kind"),
+        Column(_("方向"), "direction"),
+        Column(_("排名依据"), "rank_by"),
+        Column(_("可跨地区加总"), "additive"),
+        Column(_("数据来源"), "source"),
+    ]
+    filter_fields = [("q", _("指标名称或代码"), None)]
+
+    def get_queryset(self) -> Any:
+        return Indicator.objects.restrict(self.request.user).order_by("order", "code")
+
+
+class FigureListView(ObjectListView):
+    """Current figures with where each came from; a row opens its versions."""
+
+    model = IndicatorValue
+    filterset = FigureFilter
+    title = _("指标数据")
+    export_name = "indicator-values"
+    detail_url_name = "monitoring:figure"
+    columns = [
+        Column(_("地区"), "region.name", link=True),
+        Column(_("期别"), "period.label"),
+        Column(_("指标"), "indicator.name"),
+        Column(_("数值"), "value"),
+        Column(_("计量单位"), "indicator.unit"),
+        Column(_("版本"), "version"),
+        Column(_("来源"), "source"),
+    ]
+    filter_fields = [
+        ("indicator", _("指标代码"), None),
+        ("region", _("地区代码"), None),
+        ("period", _("期别代码"), None),
+    ]
+
+    def get_queryset(self) -> Any:
+        return (
+            IndicatorValue.objects.restrict(self.request.user)
+            .filter(is_current=True)
+            .select_related("region", "period", "indicator", "source")
+            .order_by("-period__end", "indicator__order", "region__code")
+        )
+
+
+class FigureDetailView(ScopedView):
+    """Every version of one figure, newest first, with its source (file, person, time)."""
+
+    model = IndicatorValue
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        user = current_user(request)
+        figure = (
+            IndicatorValue.objects.restrict(user)
+            .select_related("region", "period", "indicator")
+            .filter(pk=pk)
+            .first()
+        )
+        if figure is None:
+            raise NotFound()
+        versions = (
+            IndicatorValue.objects.restrict(user)
+            .filter(region=figure.region, indicator=figure.indicator, period=figure.period)
+            .select_related("source", "source__user")
+            .order_by("-version")
+        )
+        return render(
+            request,
+            "monitoring/figure_detail.html",
+            {
+                "object": figure,
+                "versions": versions,
+                "title": f"{figure.region.name}{figure.period.label}{figure.indicator.name}",
+            },
+        )

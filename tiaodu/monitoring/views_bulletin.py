@@ -1,0 +1,194 @@
+"""The monthly bulletin (月通报) on the web: preview and download as docx, PDF, xlsx or text.
+
+``GET /monitoring/bulletin/?region=&period=`` shows the form (the county units of the user's city,
+the periods that have figures), the text, the notes, the charts (SVG images, drawn on the server:
+no script, no CDN) and the tables. ``GET /monitoring/bulletin/download/?region=&period=&format=``
+returns the file. Both read the figures within the signed-in user's scope
+(:func:`tiaodu.monitoring.bulletin.build_bulletin` with ``user``), so the page, the files and
+``tiaodu bulletin`` agree. Government roles only (``IndicatorValue.scope``): enterprise and
+project-owner users get 403.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from tiaodu.core.errors import ServiceError
+from tiaodu.core.forms import StyledForm
+from tiaodu.core.http import current_user
+from tiaodu.core.views import ScopedView, apply_service_error
+from tiaodu.monitoring.bulletin import Bulletin, build_bulletin, county_units, periods_with_data
+from tiaodu.monitoring.bulletin_render import CONTENT_TYPES, content_disposition
+from tiaodu.monitoring.bulletin_render import render as render_bulletin
+from tiaodu.monitoring.models import IndicatorValue
+from tiaodu.monitoring.periods import parse_period
+from tiaodu.monitoring.services import ranking_parent
+from tiaodu.regions.choices import Level
+from tiaodu.regions.models import Region
+
+TEMPLATE = "monitoring/bulletin.html"
+
+
+def home_county(user: Any) -> Region | None:
+    """The county unit a user's bulletin defaults to: their own district (a township user's
+    district), else the platform's home region."""
+    region = user.region
+    while region is not None and region.level > Level.COUNTY:
+        region = region.parent
+    if region is not None and region.level == Level.COUNTY:
+        return region  # type: ignore[no-any-return]
+    return Region.objects.filter(code=settings.HOME_REGION_CODE).first()
+
+
+def region_choices(user: Any) -> list[tuple[str, str]]:
+    """The county units of the user's city (every government role reads their published figures)."""
+    county = home_county(user)
+    city = ranking_parent(county) if county is not None else None
+    if city is None:
+        return []
+    return [(u.code, u.name) for u in county_units(city)]
+
+
+def period_choices(user: Any, requested: str) -> list[tuple[str, str]]:
+    """The periods with county-unit figures, newest first, and the requested one (normalised to
+    its key) even without data, so that the service can say why there is no bulletin."""
+    choices = [(p.key, p.label) for p in periods_with_data(user)]
+    if requested and requested not in {key for key, _label in choices}:
+        choices.append((requested, requested))
+    return choices
+
+
+def normalise_period(raw: str) -> str:
+    try:
+        return parse_period(raw).key
+    except ServiceError:
+        return raw
+
+
+class BulletinForm(StyledForm):
+    region = forms.ChoiceField(label=_("地区"))
+    period = forms.ChoiceField(label=_("期别"))
+
+    def __init__(self, *args: Any, user: Any, requested_period: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = region_choices(user)  # type: ignore[attr-defined]
+        self.fields["period"].choices = period_choices(user, requested_period)  # type: ignore[attr-defined]
+
+
+def _params(request: HttpRequest, user: Any) -> dict[str, str]:
+    params = {k: str(v).strip() for k, v in request.GET.items() if str(v).strip()}
+    if "region" not in params:
+        county = home_county(user)
+        if county is not None:
+            params["region"] = county.code
+    if "period" in params:
+        params["period"] = normalise_period(params["period"])
+    else:
+        latest = periods_with_data(user)
+        if latest:
+            params["period"] = latest[0].key
+    return params
+
+
+def _bulletin(request: HttpRequest) -> tuple[BulletinForm, Bulletin | None, dict[str, str]]:
+    user = current_user(request)
+    params = _params(request, user)
+    form = BulletinForm(params, user=user, requested_period=params.get("period", ""))
+    bulletin = None
+    if form.is_valid():
+        try:
+            bulletin = build_bulletin(form.cleaned_data["region"], form.cleaned_data["period"], user=user)
+        except ServiceError as exc:
+            if exc.status in (403, 404):
+                raise
+            apply_service_error(form, exc)
+    return form, bulletin, params
+
+
+def _svg(data: bytes) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
+
+
+def _page(
+    request: HttpRequest, form: BulletinForm, bulletin: Bulletin | None, params: dict[str, str]
+) -> HttpResponse:
+    context: dict[str, Any] = {"title": _("月通报"), "form": form, "bulletin": bulletin}
+    if bulletin is not None:
+        from tiaodu.monitoring.bulletin_render.cells import cell_text
+        from tiaodu.monitoring.bulletin_render.charts import chart_images
+
+        query = urlencode({"region": bulletin.region_code, "period": bulletin.period_key})
+        context["query"] = query
+        context["tables"] = [
+            {
+                "title": t.title,
+                "id": f"bulletin-table-{t.number}",
+                "columns": [(c.label, c.kind != "text") for c in t.columns],
+                "rows": [
+                    {
+                        "code": r.code,
+                        "highlight": r.highlight,
+                        "benchmark": r.benchmark,
+                        "cells": [
+                            (cell_text(v, c), c.kind != "text")
+                            for v, c in zip(r.cells, t.columns, strict=True)
+                        ],
+                    }
+                    for r in t.rows
+                ],
+                "notes": t.notes,
+            }
+            for t in bulletin.tables
+        ]
+        try:
+            images = chart_images(bulletin, "svg")
+        except ServiceError as exc:  # no CJK font on this server: the page says so, the rest shows
+            context["chart_error"] = exc.message
+            images = []
+        context["charts"] = [
+            {"title": f"图{n} {c.title}", "src": _svg(img)}
+            for n, (c, img) in enumerate(zip(bulletin.charts, images, strict=False), 1)
+        ]
+    # 422 for what the user asked; opening the page with nothing to report yet is not an error
+    refused = bool(request.GET) and form.is_bound and not form.is_valid()
+    return render(request, TEMPLATE, context, status=422 if refused else 200)
+
+
+class BulletinView(ScopedView):
+    """GET ?region=&period= — the bulletin of a county unit for a period."""
+
+    model = IndicatorValue
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form, bulletin, params = _bulletin(request)
+        return _page(request, form, bulletin, params)
+
+
+class BulletinDownloadView(ScopedView):
+    """GET ?region=&period=&format=docx|pdf|xlsx|text — the bulletin as a file."""
+
+    model = IndicatorValue
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        fmt = request.GET.get("format", "docx")
+        form, bulletin, params = _bulletin(request)
+        if bulletin is not None:
+            try:
+                content = render_bulletin(bulletin, fmt)
+            except ServiceError as exc:
+                if exc.status in (403, 404):
+                    raise
+                form.add_error(None, exc.message)
+            else:
+                response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+                response["Content-Disposition"] = content_disposition(bulletin, fmt)
+                return response
+        return _page(request, form, None, params)

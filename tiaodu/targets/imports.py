@@ -1,0 +1,293 @@
+"""``tiaodu import targets FILE``: annual targets per region and indicator.
+
+Columns: 地区代码, 年度, 指标 (required), 目标值, 目标增速, 责任单位, 地区名称, 备注. On the shared
+framework (xlsx or CSV in UTF-8/GBK, a title row allowed, all-or-nothing with every bad row
+listed by row, column and code). Each row goes through :func:`tiaodu.targets.services.set_target`:
+a new target is "新增", a different value a new version ("更新", the old version kept), the same
+values "未变化".
+
+Row checks: ``region_unknown`` / ``region_code_invalid`` / ``region_name_mismatch``,
+``indicator_unknown``, ``year_invalid``, ``number_invalid``, ``target_negative`` / ``target_zero``
+(a level's target must be above zero), ``level_for_rate`` (a rate indicator such as
+规模以上工业增加值增速 given a 目标值: its target is a 目标增速), ``rate_for_level`` (a level given
+"16.5%" as 目标值), ``unit_mismatch``, ``growth_not_applicable``, ``share_over_100``,
+``organization_unknown`` / ``organization_ambiguous`` / ``organization_out_of_region``,
+``duplicate_conflict`` (the same region, year and indicator twice with different targets; the
+same target twice is harmless), ``permission_denied`` (a region outside the actor's scope).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import InvalidOperation
+from typing import Any
+
+from tiaodu.core.errors import ServiceError
+from tiaodu.core.imports import CellError, Column, ImportContext, Importer, Row, register, text_of
+from tiaodu.core.permissions import can
+from tiaodu.monitoring.imports import Cell, figure_cell
+from tiaodu.monitoring.models import Indicator
+from tiaodu.monitoring.services import indicator_names, name_key
+from tiaodu.regions.models import Region
+from tiaodu.targets import services
+from tiaodu.targets.models import Target, target_regions
+
+_YEAR_RE = re.compile(r"^(\d{4})(?:年度?)?$")
+PERCENT_UNITS = ("%", "%")
+
+
+def year_cell(raw: Any) -> int:
+    if isinstance(raw, int | float) and not isinstance(raw, bool) and float(raw).is_integer():
+        text = str(int(raw))
+    else:
+        text = unicodedata.normalize("NFKC", str(raw)).strip()
+    match = _YEAR_RE.match(text)
+    if match is None:
+        raise CellError("year_invalid", f"“{text}”不是年度,应写作2022或2022年")
+    year = int(match[1])
+    if not services.MIN_YEAR <= year <= services.MAX_YEAR:
+        raise CellError("year_invalid", f"年度应在{services.MIN_YEAR}至{services.MAX_YEAR}之间(现为{year})")
+    return year
+
+
+def target_cell(raw: Any) -> Cell | None:
+    """A number as staff write it (the figure import's rules: "1000", "1,000", "400亿元", "8%")."""
+    try:
+        return figure_cell(raw)
+    except InvalidOperation:  # beyond the decimal context (1e30)
+        raise CellError("number_too_large", f"数值{raw}超出范围") from None
+
+
+@register
+class TargetImporter(Importer):
+    name = "targets"
+    title = "年度目标"
+    model = Target
+    key_field = "region"
+    denied_message = "该地区的年度目标不在您的管辖范围内"
+    columns = [
+        Column(
+            "地区代码",
+            "region",
+            True,
+            text_of(12),
+            aliases=("区划代码", "行政区划代码", "地区编码"),
+            example="500152",
+            note="6位区县代码或9位镇街代码",
+        ),
+        Column(
+            "年度",
+            "year",
+            True,
+            year_cell,
+            aliases=("年份", "目标年度"),
+            example="2022",
+            note="如2022或2022年",
+        ),
+        Column(
+            "指标",
+            "indicator",
+            True,
+            text_of(64),
+            aliases=("指标名称", "指标代码"),
+            example="招商引资到位资金",
+            note="指标目录中的名称、别名或代码",
+        ),
+        Column(
+            "目标值",
+            "value",
+            parse=target_cell,
+            aliases=("年度目标", "目标", "目标任务"),
+            example="1000",
+            note="总量指标按指标目录的计量单位填写(如亿元);比重、指数指标填写目标值;增速指标不填此列",
+        ),
+        Column(
+            "目标增速",
+            "growth",
+            parse=target_cell,
+            aliases=("目标增速(%)", "增速目标", "目标增长"),
+            example="",
+            note="百分数,如8或8%;增速指标(如规模以上工业增加值增速)的目标填在此列;总量指标可同时填写目标值和目标增速",
+        ),
+        Column(
+            "责任单位",
+            "responsible",
+            parse=text_of(128),
+            aliases=("牵头单位", "责任部门"),
+            example="区招商投资局",
+            note="可不填;该地区或其上级地区的党政机关、部门、镇街或专班的全称或简称",
+        ),
+        Column(
+            "地区名称",
+            "region_name",
+            parse=text_of(64),
+            aliases=("地区", "名称"),
+            example="潼南区",
+            note="可不填;填写时须与代码一致",
+        ),
+        Column("备注", "note", parse=text_of(services.MAX_NOTE), example="", note="可不填"),
+    ]
+    notes = [
+        "每行一个地区、年度和指标的目标;同一地区、年度、指标已有目标时,数值不同即保存为新版本(原目标保留可查),相同则不作修改。",
+        "总量指标(如招商引资到位资金)填写目标值(须大于0),可另填目标增速;增速指标只填目标增速;比重、指数指标只填目标值。",
+        "同一文件中同一地区、年度、指标出现两次且目标不同时,整批不导入。",
+    ]
+
+    def allowed(self, actor: Any) -> bool:
+        return actor is None or can(actor, "add", Target)
+
+    def prepare(self, ctx: ImportContext) -> None:
+        indicators = list(Indicator.objects.all())
+        ctx.cache["names"] = indicator_names(indicators)
+        ctx.cache["rates"] = {i.growth_of_id: i for i in indicators if i.growth_of_id}
+        ctx.cache["regions"] = {}
+        ctx.cache["seen"] = {}
+        if ctx.actor is None:
+            ctx.cache["allowed"] = None
+        else:
+            rule = target_regions(ctx.actor, "add")
+            ctx.cache["allowed"] = (
+                None if rule is None else set(Region.objects.filter(rule).values_list("pk", flat=True))
+            )
+
+    def _region(self, ctx: ImportContext, row: Row) -> Region | None:
+        from tiaodu.regions.services import get_region
+
+        raw = row.values.get("region")
+        if not raw:
+            return None
+        memo: dict[str, Any] = ctx.cache["regions"]
+        if raw not in memo:
+            try:
+                memo[raw] = get_region(raw)
+            except ServiceError as exc:
+                memo[raw] = exc
+        found = memo[raw]
+        if isinstance(found, ServiceError):
+            ctx.error(row.number, "地区代码", found.errors[0].code, found.errors[0].message)
+            return None
+        name = row.values.get("region_name")
+        if name and name not in (found.name, found.full_name):
+            ctx.error(
+                row.number,
+                "地区名称",
+                "region_name_mismatch",
+                f"区划代码{found.code}是“{found.name}”,不是“{name}”",
+            )
+            return None
+        allowed = ctx.cache["allowed"]
+        if allowed is not None and found.pk not in allowed:
+            ctx.denied_rows.append(row.number)
+            ctx.error(row.number, "地区代码", "permission_denied", self.denied_message)
+            return None
+        return found  # type: ignore[no-any-return]
+
+    def clean(self, ctx: ImportContext, row: Row) -> None:
+        region = self._region(ctx, row)
+        ref = row.values.get("indicator")
+        indicator: Indicator | None = ctx.cache["names"].get(name_key(ref)) if ref else None
+        if ref and indicator is None:
+            ctx.error(row.number, "指标", "indicator_unknown", f"指标“{ref}”不在指标目录中")
+        value_cell: Cell | None = row.values.get("value")
+        growth_cell: Cell | None = row.values.get("growth")
+        if indicator is None:
+            return
+        ok = True
+        unit = value_cell.unit if value_cell is not None else ""
+        percent = unit in PERCENT_UNITS
+        if value_cell is not None and percent and indicator.unit != "%" and indicator.kind == "level":
+            rate = ctx.cache["rates"].get(indicator.pk)
+            hint = f"“目标增速”列或“{rate.name}”指标" if rate else "“目标增速”列"
+            ctx.error(
+                row.number,
+                "目标值",
+                "rate_for_level",
+                f"“{indicator.name}”的计量单位是{indicator.unit},“{value_cell.raw}”是百分比,"
+                f"不能作为目标值;增速目标请填写在{hint}",
+            )
+            ok = False
+        elif unit and unit != indicator.unit and not (percent and indicator.unit == "%"):
+            ctx.error(
+                row.number,
+                "目标值",
+                "unit_mismatch",
+                f"“{indicator.name}”的计量单位应为{indicator.unit},不是{unit}",
+            )
+            ok = False
+        if growth_cell is not None and growth_cell.unit and growth_cell.unit not in PERCENT_UNITS:
+            ctx.error(
+                row.number, "目标增速", "unit_mismatch", f"目标增速为百分数,不能带单位{growth_cell.unit}"
+            )
+            ok = False
+        value = value_cell.value if value_cell is not None else None
+        growth = growth_cell.value if growth_cell is not None else None
+        failed = {e.field for e in reversed(ctx.errors[-len(self.columns) :]) if e.row == row.number}
+        ok = ok and not failed
+        if ok:
+            for err in services.check_target(indicator, value, growth):
+                ctx.error(row.number, err.field, err.code, err.message)
+                ok = False
+        responsible = None
+        if region is not None and row.values.get("responsible"):
+            try:
+                responsible = services.resolve_responsible(row.values["responsible"], region)
+            except ServiceError as exc:
+                ctx.error(row.number, "责任单位", exc.errors[0].code, exc.errors[0].message)
+                ok = False
+        year = row.values.get("year")
+        if region is None or year is None or not ok:
+            return
+        key = (region.pk, indicator.pk, year)
+        target = (value, growth, responsible.pk if responsible else None, row.values.get("note") or "")
+        seen: dict[tuple[int, int, int], tuple[int, tuple[Any, ...]]] = ctx.cache["seen"]
+        if key in seen:
+            first_row, first = seen[key]
+            if first != target:
+                ctx.error(
+                    row.number,
+                    "指标",
+                    "duplicate_conflict",
+                    f"与第{first_row}行重复(地区、年度、指标相同)但目标不同",
+                )
+            return
+        seen[key] = (row.number, target)
+        row.data = {
+            "region": region,
+            "indicator": indicator,
+            "year": year,
+            "value": value,
+            "growth": growth,
+            "responsible": responsible,
+            "note": row.values.get("note") or "",
+        }
+
+    def save(self, ctx: ImportContext, row: Row) -> str:
+        if row.data is None:
+            return "unchanged"
+        data = row.data
+        # Columns left out of the file keep the stored responsible unit and note.
+        present = ctx.present_fields
+        existing = Target.objects.filter(
+            region=data["region"], indicator=data["indicator"], year=data["year"]
+        ).first()
+        responsible = data["responsible"]
+        note = data["note"]
+        if existing is not None:
+            if "responsible" not in present:
+                responsible = existing.responsible
+            if "note" not in present:
+                note = existing.note
+        _target, outcome = services.set_target(
+            ctx.actor,
+            data["region"],
+            data["indicator"],
+            data["year"],
+            value=data["value"],
+            growth=data["growth"],
+            responsible=responsible,
+            note=note,
+            reason=f"导入{ctx.file_name}",
+            source=ctx.file_name,
+        )
+        return outcome
