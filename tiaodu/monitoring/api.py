@@ -268,9 +268,9 @@ def list_indices(request: HttpRequest) -> Any:
     "/indices/{code}/results", response={200: IndexResultsOut, **READ_ERRORS}, summary="综合指数结果与排名"
 )
 def index_results(request: HttpRequest, code: str, period: str) -> Any:
-    _government(request)
+    user = _government(request)
     get_index(code)
-    run = stored_run(code, period)
+    run = stored_run(code, period, user)
     if run is None:
         label = parse_period(period).full_label
         raise ServiceError("index_not_computed", f"指数“{code}”尚未计算{label}的结果", status=404)

@@ -393,14 +393,15 @@ def _rank_imported(index: CompositeIndex, p: Period, user: User | None) -> tuple
     return run, {u.code: u for u in units}
 
 
-def stored_run(code: str, period: Period | str) -> IndexRun | None:
-    """The stored results of an index for a period (as last computed), or None."""
+def stored_run(code: str, period: Period | str, user: User | None = None) -> IndexRun | None:
+    """The stored results of an index for a period (as last computed), or None; with ``user``,
+    only the regions whose figures the user may see (an index over a district's townships is
+    seen by that district's users only, ADR 0021)."""
     index = get_index(code)
     p = parse_period(period)
+    values = IndexValue.objects.all() if user is None else IndexValue.objects.restrict(user)
     rows = list(
-        IndexValue.objects.filter(index=index, period__key=p.key)
-        .select_related("region")
-        .order_by("region__code")
+        values.filter(index=index, period__key=p.key).select_related("region").order_by("region__code")
     )
     if not rows:
         return None

@@ -334,7 +334,8 @@ class OutputAlert(ScopedModel):
     last_year_value = models.DecimalField(
         _("上年同期数值"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS
     )
-    growth = models.DecimalField(_("同比增速(%)"), max_digits=8, decimal_places=1)
+    # as wide as a figure: a mistyped report (800000000 for 80) gives an absurd growth, not a crash
+    growth = models.DecimalField(_("同比增速(%)"), max_digits=VALUE_DIGITS, decimal_places=1)
     threshold = models.DecimalField(_("预警阈值(%)"), max_digits=5, decimal_places=1)
     state = models.CharField(
         _("状态"), max_length=16, choices=AlertState.choices, default=AlertState.OPEN, db_index=True

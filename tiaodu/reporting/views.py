@@ -22,7 +22,7 @@ from tiaodu.reporting import services
 from tiaodu.reporting.choices import AlertState, RoundKind, RoundState, UnitKind
 from tiaodu.reporting.filters import OutputAlertFilter, ReportingRoundFilter
 from tiaodu.reporting.forms import AlertForm, RoundForm, SlotForm
-from tiaodu.reporting.models import OutputAlert, ReportingRound, ReportSlot
+from tiaodu.reporting.models import OutputAlert, Reminder, ReportingRound, ReportSlot
 
 
 def _rate(r: ReportingRound) -> str:
@@ -130,7 +130,8 @@ class RoundDetailView(ScopedView):
             "missing": [s for s in slots if s.submitted_at is None],
             "editable": editable,
             "can_change": can_change and rnd.is_open,
-            "reminders": rnd.reminders.select_related("actor")[:5] if government else [],
+            # 催报 records name the district's missing units: only the roles their scope allows
+            "reminders": Reminder.objects.restrict(user).filter(round=rnd).select_related("actor")[:5],
             "alerts": (
                 OutputAlert.objects.restrict(user)
                 .filter(period=rnd.figure_period, district=rnd.district)

@@ -184,3 +184,41 @@ def test_values_out_of_range_are_refused_with_a_code(raw: Any) -> None:
     with pytest.raises(InvalidInput) as caught:
         to_value(raw)
     assert caught.value.errors[0].code == "number_too_large"
+
+
+def test_index_results_keep_township_figures_in_their_district(
+    users: dict[str, Any], client: Any, bearer: Any, tmp_path: Any
+) -> None:
+    """An index over a district's townships: its users see the results, another district's don't."""
+    import json
+
+    from tiaodu.core.imports import run_import
+    from tiaodu.monitoring.indexes import compute_index, define_index
+
+    towns = ["500152103", "500152107", "500152001"]
+    path = tmp_path / "towns.csv"
+    path.write_text(
+        "地区代码,期别,指标,数值\n"
+        + "".join(f"{c},2019年3月,规上工业增加值增速,{5 + i}\n" for i, c in enumerate(towns)),
+        encoding="utf-8",
+    )
+    assert run_import("indicators", path).ok
+    spec = {
+        "code": "town_idx",
+        "name": "镇街指数",
+        "compare": TONGNAN,
+        "indicators": [{"indicator": "规上工业增加值增速", "weight": 1}],
+    }
+    define_index(None, json.dumps(spec, ensure_ascii=False))
+    compute_index(None, "town_idx", "2019年3月")
+    url = "/api/v1/monitoring/indices/town_idx/results?period=2019年3月"
+    own = client.get(url, **bearer(users["leader"])).json()
+    assert {r["region_code"] for r in own["rows"]} >= set(towns)
+    from tiaodu.accounts.models import User
+    from tiaodu.regions.models import Region
+
+    other = User.objects.create_user(
+        username="ddk-leader-idx", password="x", role="leader", region=Region.objects.get(code="500104")
+    )
+    outside = client.get(url, **bearer(other))
+    assert outside.status_code == 404 or not (set(towns) & {r["region_code"] for r in outside.json()["rows"]})

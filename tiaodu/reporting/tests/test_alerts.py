@@ -93,6 +93,18 @@ def test_idempotent_and_revisions(firms: dict[str, Enterprise], tongnan: Region)
     assert mine(firms).count() == 1
 
 
+def test_a_mistyped_figure_gives_an_absurd_growth_not_a_crash(
+    firms: dict[str, Enterprise], tongnan: Region
+) -> None:
+    seed(firms["guxi_key"], LAST, "100")
+    seed(firms["guxi_key"], THIS, "80")  # −20%: an alert
+    services.raise_alerts(None, tongnan, THIS)
+    seed(firms["guxi_key"], THIS, "800000000")  # 80 typed with seven zeros: cleared, growth stored
+    assert services.raise_alerts(None, tongnan, THIS).cleared >= 1
+    alert = mine(firms).get()
+    assert alert.state == AlertState.CLEARED and alert.growth == Decimal("799999900.0")
+
+
 def test_indicator_threshold_and_basis(firms: dict[str, Enterprise], tongnan: Region) -> None:
     seed(firms["yuxi_key"], "2023年2月", "1000", "yysr")
     seed(firms["yuxi_key"], "2024年2月", "940", "yysr")  # −6% in February alone

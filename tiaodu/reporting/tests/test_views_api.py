@@ -44,6 +44,10 @@ def test_pages(
     assert guxi.post(f"/reporting/{rnd.pk}/close/").status_code == 403
     assert leader.post(f"/reporting/{rnd.pk}/remind/", {"note": "请尽快报送"}).status_code == 302
     assert Reminder.objects.get(round=rnd).missing_count == 3
+    # the 催报 record names the district's missing units: a town user does not see it
+    after = guxi.get(f"/reporting/{rnd.pk}/").content.decode()
+    assert firms["yuxi_key"].name not in after and "请尽快报送" not in after
+    assert "请尽快报送" in leader.get(f"/reporting/{rnd.pk}/").content.decode()
     seed(firms["qiye"], "2022年1-2月", "2.5")  # 1.25 this year: −50%
     assert leader.post(f"/reporting/{rnd.pk}/close/").status_code == 302
     rnd.refresh_from_db()

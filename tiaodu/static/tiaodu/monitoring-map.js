@@ -28,7 +28,10 @@ document.addEventListener("DOMContentLoaded", () => {
         onEachFeature: (f, l) => {
           const p = f.properties;
           const rank = p.rank === null ? box.dataset.missing : box.dataset.rankWord.replace("{rank}", p.rank);
-          l.bindTooltip(p.name + " " + (p.value === null ? box.dataset.missing : p.value) + " " + rank, { sticky: true });
+          // The tooltip is an element filled with textContent: names never become HTML.
+          const tip = document.createElement("span");
+          tip.textContent = p.name + " " + (p.value === null ? box.dataset.missing : p.value) + " " + rank;
+          l.bindTooltip(tip, { sticky: true });
           l.getElement && l.on("add", () => l.getElement() && l.getElement().setAttribute("data-code", p.code));
         },
       }).addTo(map);
