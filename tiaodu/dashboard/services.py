@@ -57,6 +57,7 @@ def build(user: User) -> Dashboard:
             Tile(_("用户"), User.objects.restrict(user).filter(is_active=True).count(), "/accounts/users/")
         )
     case_tiles(board, user)
+    reporting_tiles(board, user)
     if user.role == Role.ADMIN:
         since = timezone.now() - timedelta(days=7)
         alerts = SecurityEvent.objects.filter(kind__in=ALERT_KINDS, created_at__gte=since)
@@ -111,3 +112,29 @@ def case_tiles(board: Dashboard, user: User) -> None:
             Tile(_("办理中的诉求"), counts["open"], "/enterprises/portal/"),
             Tile(_("待评价"), counts["to_rate"], "/enterprises/portal/"),
         ]
+
+
+def reporting_tiles(board: Dashboard, user: User) -> None:
+    """监测报送: rounds being filled and open output alerts (government), or the enterprise's own
+    reports still to file."""
+    from tiaodu.reporting.choices import AlertState, RoundState
+    from tiaodu.reporting.models import OutputAlert, ReportingRound, ReportSlot
+
+    if user.role in CASE_ROLES:
+        rounds = ReportingRound.objects.restrict(user).filter(state=RoundState.OPEN).count()
+        alerts = OutputAlert.objects.restrict(user).filter(state=AlertState.OPEN).count()
+        board.tiles += [
+            Tile(_("填报中的报送任务"), rounds, "/reporting/?state=open"),
+            Tile(_("待处理产值预警"), alerts, "/reporting/alerts/?state=open"),
+        ]
+    elif user.role == Role.ENTERPRISE and user.organization_id:
+        due = (
+            ReportSlot.objects.restrict(user)
+            .filter(
+                organization_id=user.organization_id,
+                round__state=RoundState.OPEN,
+                submitted_at__isnull=True,
+            )
+            .count()
+        )
+        board.tiles.append(Tile(_("待报送"), due, "/reporting/"))

@@ -169,6 +169,7 @@ def test_enterprise_user_sees_only_its_enterprise(client_for, users):
     assert tiles(html) == {  # only its own appeals
         "办理中的诉求": own.filter(is_open=True).count(),
         "待评价": own.filter(state="resolved").count(),
+        "待报送": 0,  # no reporting round open for it in the shared test data
     }
     assert "重庆潼南古溪食品有限公司" in html
     assert "重庆古溪机械制造有限公司" not in html

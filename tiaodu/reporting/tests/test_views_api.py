@@ -8,6 +8,7 @@ import pytest
 
 from tiaodu.enterprises.models import Enterprise
 from tiaodu.monitoring.models import EnterpriseValue
+from tiaodu.reporting import services
 from tiaodu.reporting.choices import AlertState
 from tiaodu.reporting.models import OutputAlert, Reminder, ReportingRound, ReportSlot
 from tiaodu.reporting.tests.conftest import current, seed, slot_of
@@ -275,3 +276,26 @@ def test_demo_is_idempotent(users: dict[str, Any], client_for: Any) -> None:
     assert not slot.is_submitted
     assert client_for(qiye).get(f"/reporting/{opened.pk}/slots/{slot.pk}/").status_code == 200
     assert client_for(users["leader"]).get("/reporting/alerts/").status_code == 200
+
+
+def test_home_tiles(
+    rnd: ReportingRound, firms: dict[str, Enterprise], users: dict[str, Any], client_for: Any
+) -> None:
+    """工作台: the enterprise's reports to file, the district's open rounds and open alerts."""
+    from tiaodu.dashboard.tests.test_dashboard import tiles
+
+    def home(username: str) -> dict[str, int]:
+        return tiles(client_for(users[username]).get("/").content.decode())
+
+    assert home("qiye")["待报送"] == 1
+    before, yuxi_before = home("leader"), home("yuxi")
+    assert before["填报中的报送任务"] >= 1
+    seed(firms["guxi_key"], "2022年1-2月", "10")
+    services.submit(users["admin"], rnd.pk, slot_of(rnd, firms["guxi_key"]).pk, {"gy_zcz": "5", "yysr": "1"})
+    services.submit(users["qiye"], rnd.pk, slot_of(rnd, firms["qiye"]).pk, {"gy_zcz": "5", "yysr": "1"})
+    assert home("qiye")["待报送"] == 0
+    services.close_round(users["leader"], rnd.pk)  # 古溪 key enterprise −50%: an alert
+    after = home("leader")
+    assert after["填报中的报送任务"] == before["填报中的报送任务"] - 1
+    assert after["待处理产值预警"] == before["待处理产值预警"] + 1
+    assert home("yuxi")["待处理产值预警"] == yuxi_before["待处理产值预警"]  # not 古溪镇's alert
