@@ -6,6 +6,7 @@ app's FilterSchema (the same one the API uses), writes from the app's service fu
 
 from __future__ import annotations
 
+import abc
 import csv
 import io
 from collections.abc import Callable
@@ -231,20 +232,20 @@ def redirect_with_message(request: HttpRequest, url: str, message: str) -> HttpR
     return HttpResponseRedirect(url)
 
 
-class RoundActionView(ScopedView):
+class RoundActionView(ScopedView, abc.ABC):
     """POST ``close`` or ``remind`` (催报) on a round — dispatch and reporting rounds alike: the
     service call, then back to the round's page with what happened, or with the refusal."""
 
     action: ClassVar[Action] = "change"
     detail_url_name: ClassVar[str]
 
+    @abc.abstractmethod
     def close(self, user: Any, pk: int) -> str:
         """Close round ``pk``; the message to show."""
-        raise NotImplementedError(f"{type(self).__name__} must say how a round closes")
 
+    @abc.abstractmethod
     def remind(self, user: Any, pk: int, note: str) -> str:
         """Remind round ``pk``'s missing units; the message to show."""
-        raise NotImplementedError(f"{type(self).__name__} must say how a round reminds")
 
     def post(self, request: HttpRequest, pk: int, what: str) -> HttpResponse:
         from django.urls import reverse
