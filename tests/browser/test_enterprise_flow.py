@@ -230,3 +230,49 @@ def test_overdue_board_and_dashboard(browsing: Any) -> None:
     else:
         assert page.locator("#board-empty").is_visible()
     b.check("board")
+
+
+def test_monthly_report_filled_by_the_enterprise_and_reminded(browsing: Any) -> None:
+    """月报: the enterprise fills its slot of the demo's open round; the district sees it reported,
+    reminds the units still missing (催报), and a wrong figure is refused without being saved."""
+    ent = browsing("reporting-enterprise")
+    page = ent.page
+    log_in(page, ent.platform, "qiye")
+    with page.expect_navigation():
+        _menu(page).get_by_role("link", name="监测报送").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="2022年3月规上企业月报").click()
+    with page.expect_navigation():
+        page.locator("#missing-table").get_by_role("link", name="填报").click()
+    ent.check("slot-form")
+    page.fill("#id_gy_zcz", "-3")
+    page.fill("#id_yysr", "5200")
+    with page.expect_navigation():
+        page.locator("#slot-form button[type=submit]").click()
+    assert "不能为负数" in page.locator("#slot-form").inner_text()  # refused, nothing saved
+    _expected_status(ent, 422)
+    ent.check("slot-refused")
+    slot_url = page.url
+    page.fill("#id_gy_zcz", "1.86")
+    with page.expect_navigation():
+        page.locator("#slot-form button[type=submit]").click()
+    assert "重庆潼南古溪食品有限公司" in page.locator("#submitted-table").inner_text()  # back on the round
+    page.goto(slot_url)
+    assert "1.86" in page.locator("#versions-table").inner_text()
+    ent.check("slot-saved")
+
+    gov = browsing("reporting-district")
+    page = gov.page
+    log_in(page, gov.platform, "jxw")
+    page.goto(gov.url("/reporting/"))
+    with page.expect_navigation():
+        page.get_by_role("link", name="2022年3月规上企业月报").click()
+    assert "重庆潼南古溪食品有限公司" in page.locator("#submitted-table").inner_text()
+    assert "重庆潼南古溪食品有限公司" not in page.locator("#missing-table").inner_text()
+    missing = page.locator("#missing-table tbody tr").count()
+    page.fill("#remind-note", "请于今日下班前报送")
+    with page.expect_navigation():
+        page.locator("#remind-form button[type=submit]").click()
+    assert f"已催报{missing}个未报单位" in page.locator(".alert-success").first.inner_text()
+    assert "请于今日下班前报送" in page.locator("#reminders").inner_text()
+    gov.check("reminded")
