@@ -33,6 +33,7 @@ version kept. Every written figure points to one :class:`~tiaodu.monitoring.mode
 
 from __future__ import annotations
 
+import abc
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -134,7 +135,7 @@ class _Figure:
     column: str
 
 
-class FigureImporter(Importer):
+class FigureImporter(Importer, abc.ABC):
     """What the two imports share: the columns, the long/wide reading and the figure checks."""
 
     model: ClassVar[type[IndicatorValue] | type[EnterpriseValue]]
@@ -226,14 +227,14 @@ class FigureImporter(Importer):
         ctx.cache["figures"] = []
         self.prepare_owners(ctx)
 
+    @abc.abstractmethod
     def prepare_owners(self, ctx: ImportContext) -> None:
         """Load the lookup of row owners (regions or enterprises); each subclass implements it."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def owner(self, ctx: ImportContext, row: Row) -> int | None:
         """The region or enterprise id of the row (errors reported on the row); each subclass
         implements it."""
-        raise NotImplementedError
 
     def clean(self, ctx: ImportContext, row: Row) -> None:
         owner_id = self.owner(ctx, row)
