@@ -972,3 +972,43 @@ def write_xlsx(path: str | os.PathLike[str], rows: Iterable[Iterable[Any]], titl
     for row in rows:
         ws.append(list(row))
     wb.save(path)
+
+
+def row_region(ctx: ImportContext, row: Row, denied_message: str) -> Any:
+    """The region a row names in its 地区代码 column, with the checks every such import makes:
+    a known code (``region_unknown``), the optional 地区名称 matching it (``region_name_mismatch``),
+    and the actor allowed to write it (``ctx.cache["allowed"]``: region ids, None for all;
+    ``permission_denied``). Lookups are memoised in ``ctx.cache["regions"]``. None when the row
+    has no code or an error was recorded."""
+    from tiaodu.regions.services import get_region
+
+    raw = row.values.get("region")
+    if not raw:
+        return None
+    memo: dict[str, Any] = ctx.cache.setdefault("regions", {})
+    if raw not in memo:
+        try:
+            memo[raw] = get_region(raw)
+        except ServiceError as exc:
+            memo[raw] = exc
+    found = memo[raw]
+    if isinstance(found, ServiceError):
+        code = found.errors[0].code if found.errors else found.code
+        message = found.errors[0].message if found.errors else found.message
+        ctx.error(row.number, "地区代码", code, message)
+        return None
+    name = row.values.get("region_name")
+    if name and name not in (found.name, found.full_name):
+        ctx.error(
+            row.number,
+            "地区名称",
+            "region_name_mismatch",
+            f"区划代码{found.code}是“{found.name}”,不是“{name}”",
+        )
+        return None
+    allowed = ctx.cache.get("allowed")
+    if allowed is not None and found.pk not in allowed:
+        ctx.denied_rows.append(row.number)
+        ctx.error(row.number, "地区代码", "permission_denied", denied_message)
+        return None
+    return found

@@ -42,7 +42,7 @@ from tiaodu.monitoring.choices import IndicatorKind, Measure
 from tiaodu.monitoring.computations import Comparison, Figures, compare, figures, ranking, trend
 from tiaodu.monitoring.models import Indicator, IndicatorValue, StatPeriod
 from tiaodu.monitoring.periods import Period, PeriodError, parse_period
-from tiaodu.monitoring.services import NATION_CODE, area_word, is_placeholder, ranking_parent
+from tiaodu.monitoring.services import NATION_CODE, area_word, is_grouping_node, ranking_parent
 from tiaodu.regions.choices import Level
 from tiaodu.regions.models import Region
 
@@ -273,7 +273,7 @@ def _region(region: Region | str) -> tuple[Region, Region]:
                 code, "region", exc.errors[0].message if exc.errors else exc.message
             ) from None
     parent = ranking_parent(reg)
-    if reg.level != Level.COUNTY or is_placeholder(reg) or parent is None or parent.level > Level.CITY:
+    if reg.level != Level.COUNTY or is_grouping_node(reg) or parent is None or parent.level > Level.CITY:
         raise BulletinError(
             "region_not_county", "region", f"“{reg.name}”({reg.code})不是区县,月通报按区县编制并在全市排名"
         )

@@ -49,6 +49,7 @@ from tiaodu.core.imports import (
     Importer,
     Row,
     register,
+    row_region,
     text_of,
 )
 from tiaodu.monitoring.choices import IndicatorKind, ValueOrigin
@@ -497,43 +498,8 @@ class IndicatorImporter(FigureImporter):
         ctx.cache["regions"] = {}
 
     def owner(self, ctx: ImportContext, row: Row) -> int | None:
-        from tiaodu.regions.models import Region
-        from tiaodu.regions.services import normalize_code
-
-        raw = row.values.get("region")
-        if not raw:
-            return None
-        memo: dict[str, Any] = ctx.cache["regions"]
-        if raw not in memo:
-            try:
-                code = normalize_code(raw)
-            except ServiceError as exc:
-                memo[raw] = exc
-            else:
-                memo[raw] = Region.objects.filter(code=code).first() or ServiceError(
-                    "region_unknown", f"区划代码“{raw}”不存在,请先加载该地区的区划数据"
-                )
-        found = memo[raw]
-        if isinstance(found, ServiceError):
-            code = found.errors[0].code if found.errors else found.code
-            message = found.errors[0].message if found.errors else found.message
-            ctx.error(row.number, "地区代码", code, message)
-            return None
-        name = row.values.get("region_name")
-        if name and name not in (found.name, found.full_name):
-            ctx.error(
-                row.number,
-                "地区名称",
-                "region_name_mismatch",
-                f"区划代码{found.code}是“{found.name}”,不是“{name}”",
-            )
-            return None
-        allowed = ctx.cache["allowed"]
-        if allowed is not None and found.pk not in allowed:
-            ctx.denied_rows.append(row.number)
-            ctx.error(row.number, "地区代码", "permission_denied", self.denied_message)
-            return None
-        return int(found.pk)
+        region = row_region(ctx, row, self.denied_message)
+        return None if region is None else int(region.pk)
 
 
 @register

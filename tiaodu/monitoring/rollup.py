@@ -34,7 +34,13 @@ from tiaodu.core.permissions import can
 from tiaodu.monitoring.choices import IndicatorKind, ValueOrigin
 from tiaodu.monitoring.models import EnterpriseValue, Indicator, IndicatorValue, StatPeriod
 from tiaodu.monitoring.periods import Period, parse_period
-from tiaodu.monitoring.services import WriteCounts, find_indicator, is_placeholder, new_source, write_versions
+from tiaodu.monitoring.services import (
+    WriteCounts,
+    find_indicator,
+    is_grouping_node,
+    new_source,
+    write_versions,
+)
 from tiaodu.regions.choices import Level
 from tiaodu.regions.models import Region
 
@@ -119,7 +125,7 @@ def _ancestors(township_ids: set[int], within: Region | None) -> dict[int, list[
         chain = [regions[c] for c in t["path"].strip("/").split("/")[:-1] if c in regions]
         targets = []
         for r in reversed(chain):  # nearest first
-            if r.level == Level.NATION or is_placeholder(r):
+            if r.level == Level.NATION or is_grouping_node(r):
                 continue
             if within is not None and not r.path.startswith(within.path):
                 continue

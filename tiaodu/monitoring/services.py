@@ -126,7 +126,7 @@ def period_row(period: Period | str) -> StatPeriod:
 # --- regions compared -------------------------------------------------------------------------------
 
 
-def is_placeholder(region: Region) -> bool:
+def is_grouping_node(region: Region) -> bool:
     return region.level == Level.CITY and region.name in PLACEHOLDER_NAMES
 
 
@@ -134,8 +134,8 @@ def compared_units(parent: Region) -> list[Region]:
     """The regions compared with each other under ``parent``: its children, with grouping nodes
     (市辖区, 县) replaced by theirs — for 重庆市 500000 its 38 districts and counties."""
     children = list(Region.objects.filter(parent=parent))
-    grouped = [c.pk for c in children if is_placeholder(c)]
-    units = [c for c in children if not is_placeholder(c)]
+    grouped = [c.pk for c in children if is_grouping_node(c)]
+    units = [c for c in children if not is_grouping_node(c)]
     if grouped:
         units += list(Region.objects.filter(parent__in=grouped))
     return sorted(units, key=lambda r: r.code)
@@ -148,7 +148,7 @@ def ranking_parent(region: Region) -> Region | None:
     by_code = {r.code: r for r in Region.objects.filter(code__in=codes)}
     for code in reversed(codes):
         ancestor = by_code.get(code)
-        if ancestor is not None and not is_placeholder(ancestor):
+        if ancestor is not None and not is_grouping_node(ancestor):
             return ancestor
     return None
 

@@ -24,7 +24,7 @@ from decimal import InvalidOperation
 from typing import Any
 
 from tiaodu.core.errors import ServiceError
-from tiaodu.core.imports import CellError, Column, ImportContext, Importer, Row, register, text_of
+from tiaodu.core.imports import CellError, Column, ImportContext, Importer, Row, register, row_region, text_of
 from tiaodu.core.permissions import can
 from tiaodu.monitoring.imports import Cell, figure_cell
 from tiaodu.monitoring.models import Indicator
@@ -152,36 +152,8 @@ class TargetImporter(Importer):
             )
 
     def _region(self, ctx: ImportContext, row: Row) -> Region | None:
-        from tiaodu.regions.services import get_region
-
-        raw = row.values.get("region")
-        if not raw:
-            return None
-        memo: dict[str, Any] = ctx.cache["regions"]
-        if raw not in memo:
-            try:
-                memo[raw] = get_region(raw)
-            except ServiceError as exc:
-                memo[raw] = exc
-        found = memo[raw]
-        if isinstance(found, ServiceError):
-            ctx.error(row.number, "地区代码", found.errors[0].code, found.errors[0].message)
-            return None
-        name = row.values.get("region_name")
-        if name and name not in (found.name, found.full_name):
-            ctx.error(
-                row.number,
-                "地区名称",
-                "region_name_mismatch",
-                f"区划代码{found.code}是“{found.name}”,不是“{name}”",
-            )
-            return None
-        allowed = ctx.cache["allowed"]
-        if allowed is not None and found.pk not in allowed:
-            ctx.denied_rows.append(row.number)
-            ctx.error(row.number, "地区代码", "permission_denied", self.denied_message)
-            return None
-        return found  # type: ignore[no-any-return]
+        region: Region | None = row_region(ctx, row, self.denied_message)
+        return region
 
     def clean(self, ctx: ImportContext, row: Row) -> None:
         region = self._region(ctx, row)
