@@ -129,6 +129,12 @@ def time_endpoint(client: Any, path: str, query: dict[str, str]) -> dict[str, An
         response = client.get(url)
         samples.append(time.perf_counter_ns() - t0)
         assert response.status_code == 200
+    gzip_samples = []  # what a browser gets: the same response gzip-compressed
+    for _ in range(REPETITIONS):
+        t0 = time.perf_counter_ns()
+        packed = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+        gzip_samples.append(time.perf_counter_ns() - t0)
+        assert packed["Content-Encoding"] == "gzip"
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     body = response.json()
@@ -136,6 +142,8 @@ def time_endpoint(client: Any, path: str, query: dict[str, str]) -> dict[str, An
         "request": "GET " + url,
         "points": body.get("count", len(body.get("features", []))),
         "response_bytes": len(response.content),
+        "gzip_bytes": len(packed.content),
+        "gzip_median_ms": benchlib.summary(gzip_samples)["median_ms"],
         "statements": len(ctx.captured_queries),
         **benchlib.summary(samples),
     }
@@ -163,6 +171,7 @@ def endpoint_scenarios() -> list[dict[str, Any]]:
         print(
             f"    {name:<16} {figures['points']:>6} points  median {figures['median_ms']:8.1f} ms  "
             f"p95 {figures['p95_ms']:8.1f} ms  {figures['response_bytes'] / 1024:7.0f} KiB  "
+            f"gzip {figures['gzip_bytes'] / 1024:5.0f} KiB in {figures['gzip_median_ms']:.1f} ms  "
             f"{figures['statements']} statements",
             flush=True,
         )

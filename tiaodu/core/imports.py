@@ -31,7 +31,7 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
@@ -247,6 +247,14 @@ class Importer:
     field_headers: ClassVar[dict[str, str]] = {}  # service field names that are not column fields
     notes: ClassVar[list[str]] = []  # general notes for the template's 填写说明 sheet
     denied_message: ClassVar[str] = ""  # for rows the permission scope refuses
+
+    def check_header(
+        self, ctx: ImportContext, number: int, cells: Sequence[Any], positions: Mapping[str, int]
+    ) -> None:
+        """Look at the header row once it is found (row ``number``, its ``cells``, the recognised
+        columns as field → cell index); raise :class:`FileProblem` to refuse the whole file. Most
+        importers need nothing here: unknown columns are ignored."""
+        return
 
     def allowed(self, actor: User | None) -> bool:
         """May this user run the import at all? ``None`` is the server operator (CLI)."""
@@ -555,6 +563,7 @@ def _header(
                     f"第{number}行(表头)中“{names}”出现了多次",
                     [FieldError(h, "header_duplicate", f"列“{h}”出现了多次", number) for h in duplicates],
                 )
+            importer.check_header(ctx, number, cells, positions)
             ctx.present = [c for c in importer.columns if c.field in positions]
             return positions
     found = best[2] if best else {}

@@ -45,7 +45,7 @@ from tiaodu.core.imports import (
     run_import,
 )
 from tiaodu.monitoring.choices import IndicatorKind, ValueOrigin
-from tiaodu.monitoring.imports import NO_FIGURE, EnterpriseDataImporter
+from tiaodu.monitoring.imports import NO_FIGURE, EnterpriseDataImporter, header_unit_problems
 from tiaodu.monitoring.models import EnterpriseValue, Indicator, figure_enterprises
 from tiaodu.monitoring.periods import PeriodError, parse_period
 from tiaodu.monitoring.services import name_key, new_source, period_row
@@ -146,6 +146,12 @@ def read_layout(path: Path) -> Layout:
                 ind = indicators[by_name[k]]
                 if ind.kind == IndicatorKind.LEVEL:
                     layout.wide[i] = ind.pk
+        mapped = {c for c in (code, period, layout.name, layout.indicator, layout.value) if c is not None}
+        problems = header_unit_problems(
+            row, mapped | set(layout.wide), lambda i: i.kind == IndicatorKind.LEVEL, number
+        )
+        if problems:  # "工业投资(%)", "营业收入(亿元)": as the framework import refuses them
+            raise _Refused(problems[0].code, f"第{number}行(表头):{problems[0].message}")
         if layout.indicator is None and not layout.wide:
             raise _Refused(
                 "header_missing", "缺少指标数据列:长表需要“指标”和“数值”两列,宽表需要以指标名称为表头的列"

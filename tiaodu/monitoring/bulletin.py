@@ -564,17 +564,69 @@ def _target_paragraphs(region: Region, p: Period, user: User | None, notes: list
     return [f"{table.summary}。{table.paragraph}"]
 
 
+def _index_clauses(
+    codes: Sequence[str], reg: Region, city: Region, p: Period, user: User | None, notes: list[str]
+) -> list[str]:
+    """The clauses of the composite indices asked for by code (``--index``), from their stored
+    results: "工业经济运行监测指数63.52,排名全市第3位,考核组第2位". A computed index is said to be
+    computed here, with its 90% rank interval, in the notes; an index not computed for the period,
+    or in which the region is not ranked, is left out with a note."""
+    from tiaodu.monitoring.indexes import get_index, rank_interval
+    from tiaodu.monitoring.models import CompositeIndex, IndexValue
+
+    pieces: list[str] = []
+    for code in dict.fromkeys(codes):
+        try:
+            index = get_index(code)
+        except ServiceError as exc:
+            message = exc.errors[0].message if exc.errors else exc.message
+            raise BulletinError("index_unknown", "indices", message) from exc
+        if user is not None and not CompositeIndex.objects.restrict(user).filter(pk=index.pk).exists():
+            raise BulletinError("index_unknown", "indices", f"指数“{code}”未定义")
+        if str(index.spec.get("compare", "")) != city.code:
+            raise BulletinError(
+                "index_not_comparable",
+                "indices",
+                f"{index.name}比较的不是{city.name}各区县,不能写入{reg.name}的月通报",
+            )
+        values = IndexValue.objects.restrict(user) if user is not None else IndexValue.objects.all()
+        stored = values.filter(index=index, region=reg, period__key=p.key).first()
+        if stored is None:
+            notes.append(f"{index.name}{p.full_label}尚未计算(tiaodu index compute),通报未列此项")
+            continue
+        if stored.value is None or stored.rank is None:
+            notes.append(f"{reg.name}{p.label}{index.name}缺少可比数据,未参与排名,通报未列此项")
+            continue
+        text = f"{index.name}{stored.value:.{int(index.spec.get('decimals', 2))}f},{fig.rank(stored.rank)}"
+        if stored.group_rank is not None:
+            text += f",{fig.rank(stored.group_rank, '考核组', verb='')}"
+        pieces.append(text)
+        interval = rank_interval(index, p, reg.code, user)
+        if interval is not None:
+            notes.append(
+                f"{index.name}由本平台按指数定义“{index.code}”测算,非{city.name}发布;"
+                f"权重和标准化方法变动时名次为{interval.text}。{interval.method}"
+            )
+    return pieces
+
+
 def build_bulletin(
     region: Region | str,
     period: Period | str,
     user: User | None = None,
     clauses: Sequence[Clause] = CLAUSES,
+    indices: Sequence[str] = (),
 ) -> Bulletin:
     """The 月通报 of a county unit for a period, read within ``user``'s scope (``None``: all).
 
+    ``indices``: codes of composite indices (``tiaodu index define``) whose stored results are
+    stated after the published index, at the head of the industry paragraph (the seed's sentence
+    states only the city's index, so none are by default).
+
     Raises :class:`BulletinError` (``region_unknown``, ``region_not_county``, ``period_unknown``,
-    ``period_invalid``, ``bulletin_no_data``) and :class:`~tiaodu.core.errors.Forbidden` for a
-    user whose role reads no figures (enterprise, project owner).
+    ``period_invalid``, ``bulletin_no_data``, ``index_unknown``, ``index_not_comparable``) and
+    :class:`~tiaodu.core.errors.Forbidden` for a user whose role reads no figures (enterprise,
+    project owner).
     """
     if user is not None and not can(user, "view", IndicatorValue):
         raise Forbidden("您没有查看经济运行监测数据的权限", audit="月通报")
@@ -625,14 +677,15 @@ def build_bulletin(
         text = _clause_text(spec, cmp, reg, city, p, notes)
         if text is not None:
             results.append(ClauseResult(spec, cmp, text))
-    if not results:
+    index_pieces = _index_clauses(indices, reg, city, p, user, notes)
+    if not results and not index_pieces:
         raise BulletinError(
             "bulletin_no_data", "period", f"{reg.name}{p.full_label}没有可通报的监测数据,无法编制月通报"
         )
 
     # paragraphs: clauses in order, a "within" clause joined to its parent with ",其中:"
     paragraphs: list[str] = []
-    for number in sorted({c.spec.paragraph for c in results}):
+    for number in sorted({c.spec.paragraph for c in results} | ({0} if index_pieces else set())):
         pieces: list[str] = []
         position: dict[str, int] = {}
         for c in results:
@@ -644,6 +697,10 @@ def build_bulletin(
             else:
                 position[c.spec.indicator] = len(pieces)
                 pieces.append(c.text)
+        if number == 0 and index_pieces:
+            # after the city's published index when it is stated, else first
+            at = position["gy_zs"] + 1 if "gy_zs" in position else 0
+            pieces[at:at] = index_pieces
         paragraphs.append(f"{p.label},{reg.name}{';'.join(pieces)}。")
     paragraphs += _target_paragraphs(reg, p, user, notes)
 
@@ -673,7 +730,7 @@ def build_bulletin(
         charts.append(trend_chart)
     notes.append("增速、比重均按四舍五入保留一位小数后比较和排名,并列者名次相同")
 
-    title_kind = TITLES[0] if any(c.spec.paragraph == 0 for c in results) else TITLES[1]
+    title_kind = TITLES[0] if index_pieces or any(c.spec.paragraph == 0 for c in results) else TITLES[1]
     return Bulletin(
         region_code=reg.code,
         region_name=reg.name,

@@ -173,6 +173,20 @@ def _percent_measure(indicator: Indicator) -> str | None:
     return None
 
 
+def _checked_share(
+    f: Figures, part: Indicator, whole: Indicator, part_value: Decimal | None, whole_value: Decimal | None
+) -> Decimal | None:
+    """part ÷ whole, or ``None`` with a note when the stored figures contradict each other (a part
+    above its whole, a negative whole): such a share is never published or ranked. The write paths
+    refuse these figures; this guards what came in before or by another way (a roll-up of
+    enterprises that reported only the part)."""
+    value = share(part_value, whole_value)
+    if value is not None and (value > HUNDRED or value < 0):
+        f.notes.append(f"{part.name}与{whole.name}数据矛盾(比重为{value}%),未计算比重")
+        return None
+    return value
+
+
 def figures(
     indicator: Indicator | str,
     period: Period | str,
@@ -193,10 +207,13 @@ def figures(
     qs = base.filter(
         indicator_id__in=plan.ids, period_id__in=periods.values(), region_id__in=region_ids, is_current=True
     )
-    stored: dict[tuple[int, int, int], Decimal] = {
-        (r["region_id"], r["indicator_id"], r["period_id"]): r["value"]
-        for r in qs.values("region_id", "indicator_id", "period_id", "value")
-    }
+    stored: dict[tuple[int, int, int], Decimal] = {}
+    summed: dict[tuple[int, int, int], int] = {}  # how many enterprise figures a roll-up summed
+    for r in qs.values("region_id", "indicator_id", "period_id", "value", "contributors"):
+        key = (r["region_id"], r["indicator_id"], r["period_id"])
+        stored[key] = r["value"]
+        if r["contributors"] is not None:
+            summed[key] = r["contributors"]
     now = periods.get(p.key)
     before = periods.get(p.same_period_last_year().key) if ind.kind == IndicatorKind.LEVEL else None
 
@@ -219,15 +236,26 @@ def figures(
             else:
                 f.growth = growth_rate(f.value, f.last_year)
                 f.growth_basis = "computed" if f.growth is not None else ""
+                counted = summed.get((rid, ind.pk, now or 0)), summed.get((rid, ind.pk, before or 0))
+                if f.growth is not None and counted[0] is not None and counted[0] != counted[1]:
+                    # Sums of different sets of enterprises are not comparable (同口径): a firm
+                    # that stopped reporting would read as a fall.
+                    f.notes.append(
+                        f"{ind.name}为企业数据汇总,本期{counted[0]}家、上年同期"
+                        f"{'未汇总' if counted[1] is None else f'{counted[1]}家'},口径不一致,未计算同比增速"
+                    )
+                    f.growth, f.growth_basis = None, ""
             if plan.whole is not None:
                 reported_share = get(rid, plan.ratio, now)
                 if reported_share is not None:
                     f.share, f.share_basis = round_half_up(reported_share), "reported"
                 else:
-                    f.share = share(f.value, get(rid, plan.whole, now))
+                    f.share = _checked_share(f, ind, plan.whole, f.value, get(rid, plan.whole, now))
                     f.share_basis = "computed" if f.share is not None else ""
-        elif ind.kind == IndicatorKind.RATIO and f.value is None:
-            f.value = share(get(rid, plan.part, now), get(rid, plan.whole, now))
+        elif ind.kind == IndicatorKind.RATIO and f.value is None and plan.part and plan.whole:
+            f.value = _checked_share(
+                f, plan.part, plan.whole, get(rid, plan.part, now), get(rid, plan.whole, now)
+            )
         if measure == Measure.GROWTH:
             f.figure = f.growth
         elif measure == Measure.SHARE:

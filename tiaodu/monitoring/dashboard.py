@@ -1,7 +1,9 @@
 """The monitoring dashboard of one region and period: indicator cards, the index with its rank
 interval, trends over the year, the rank history and the choropleth of the index over the city's
 county units. Everything is read through the user's scope (:func:`figures` and the stored index
-results); nothing here is stored.
+results); nothing here is stored. The one exception is the rank interval of a computed index: it
+is drawn over all the compared regions, like the stored rank it stands beside, and only the shown
+region's own interval is given (:func:`~tiaodu.monitoring.indexes.rank_interval`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from tiaodu.core.errors import ServiceError
 from tiaodu.monitoring.computations import Comparison, compare, trend
 from tiaodu.monitoring.models import CompositeIndex, IndexValue, IndicatorValue, StatPeriod
 from tiaodu.monitoring.periods import Period, parse_period
-from tiaodu.monitoring.services import compared_units, find_indicator, ranking_parent
+from tiaodu.monitoring.services import area_word, compared_units, find_indicator, ranking_parent
 from tiaodu.regions.choices import Level
 from tiaodu.regions.models import Region
 
@@ -33,8 +35,6 @@ CARD_INDICATORS = (
     "招商引资到位资金",
     "地区生产总值",
 )
-UNCERTAINTY_DRAWS = 1000
-UNCERTAINTY_SEED = 0
 
 
 @dataclass
@@ -67,10 +67,11 @@ class IndexCard:
     interval: str = ""  # 第12位(90%区间10–14位), computed indices only
     method: str = ""
     history: list[tuple[str, int | None]] = field(default_factory=list)  # (label, rank)
+    word: str = "全市"  # the compared whole (:func:`area_word` of the index's compare region): 全区 …
 
     @property
     def rank_text(self) -> str:
-        return "" if self.rank is None else fig.rank(self.rank, "全市")
+        return "" if self.rank is None else fig.rank(self.rank, self.word)
 
     @property
     def value_text(self) -> str:
@@ -120,9 +121,15 @@ def periods_with_data(region: Region) -> list[StatPeriod]:
     return list(StatPeriod.objects.filter(pk__in=ids).order_by("-end", "start"))
 
 
+def _compare_word(index: CompositeIndex) -> str:
+    """How the index's rank names the regions it compares: 全市 for Chongqing's county units, 全区
+    for a district's townships."""
+    compare = Region.objects.filter(code=str(index.spec.get("compare", ""))).first()
+    return area_word(compare) if compare is not None else "全市"
+
+
 def _index_cards(region: Region, p: Period, user: User | None) -> list[IndexCard]:
-    from tiaodu.monitoring.indexes import gather
-    from tiaodu.monitoring.uncertainty import uncertainty
+    from tiaodu.monitoring.indexes import rank_interval
 
     series = [s.key for s in p.series()]
     cards = []
@@ -151,21 +158,12 @@ def _index_cards(region: Region, p: Period, user: User | None) -> list[IndexCard
             ranked,
             decimals=int(index.spec.get("decimals", 2)),
             history=[(str(label), rank) for label, rank in history],
+            word=_compare_word(index),
         )
-        if index.indicator_id is None and stored.rank is not None:
-            matrix = gather(index, p, user)
-            result = uncertainty(
-                matrix.spec,
-                matrix.codes,
-                matrix.values,
-                matrix.directions,
-                draws=UNCERTAINTY_DRAWS,
-                seed=UNCERTAINTY_SEED,
-                region_names=matrix.names,
-            )
-            if region.code in result.region_codes:
-                card.interval = result.interval_text(result.region_codes.index(region.code))
-                card.method = result.method
+        if stored.rank is not None:
+            interval = rank_interval(index, p, region.code, user)
+            if interval is not None:
+                card.interval, card.method = interval.text, interval.method
         cards.append(card)
     return cards
 

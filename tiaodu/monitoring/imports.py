@@ -22,8 +22,12 @@ is harmless); a row that fills both 指标 and indicator columns (``form_mixed``
 enterprise outside the actor's scope (``permission_denied``). A wide-form column is an indicator
 only when its header is a catalogue name, alias or code (optionally with the catalogue's own unit
 in brackets): growth rates have their own catalogue entries (…增速), so a rate column never lands
-in a level. Other columns are ignored, as in every import; a file with no indicator column at all
-is refused (``header_missing``).
+in a level. A header that names a catalogue indicator with something else in brackets refuses the
+file, naming the column — "工业投资(%)" (``rate_for_level``, with the hint to 工业投资增速),
+"规模以上工业总产值(万元)" (``unit_mismatch``) — rather than dropping its figures and reporting
+success (:meth:`FigureImporter.check_header`, :func:`header_unit_problem`). Other columns are
+ignored, as in every import (备注, 序号 …); a file with no indicator column at all is refused
+(``header_missing``).
 
 Writing is versioned (:func:`tiaodu.monitoring.services.write_versions`): a figure equal to the
 current one is "未变化", a different one a new version counted as "更新" (修订), with the old
@@ -36,11 +40,12 @@ from __future__ import annotations
 import abc
 import re
 import unicodedata
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from tiaodu.core.errors import Forbidden, ServiceError
+from tiaodu.core.errors import FieldError, Forbidden, ServiceError
 from tiaodu.core.imports import (
     CellError,
     Column,
@@ -48,6 +53,7 @@ from tiaodu.core.imports import (
     ImportContext,
     Importer,
     Row,
+    is_blank,
     register,
     row_region,
     text_of,
@@ -121,9 +127,76 @@ def unit_of(raw: Any) -> str:
     return text.strip("()")
 
 
-def _rate_hint(indicator: Indicator, rates: dict[int, Indicator]) -> str:
+def _rate_hint(indicator: Indicator, rates: Mapping[int, Indicator]) -> str:
     rate = rates.get(indicator.pk)
     return f";增速请填写到“{rate.name}”" if rate else ";本系统按总量计算同比增速,请填写总量"
+
+
+# "工业投资(%)", "规模以上工业总产值(万元)": a name and what is in round brackets (after NFKC,
+# which also turns full-width brackets and ％ into ASCII).
+_BRACKETED_HEADER = re.compile(r"^(?P<name>[^()]+)\((?P<unit>[^()]*)\)$")
+
+
+def header_unit_problem(
+    header: Any,
+    names: Mapping[str, Indicator],
+    rates: Mapping[int, Indicator],
+    accepts: Callable[[Indicator], bool] = lambda indicator: True,
+    row: int | None = None,
+) -> FieldError | None:
+    """The problem with a header that names a catalogue indicator (name, alias or code, see
+    :func:`~tiaodu.monitoring.services.indicator_names`) followed by something else than its unit
+    in brackets, or ``None``: "工业投资(%)" is a rate where a level is expected
+    (``rate_for_level``, with the hint to 工业投资增速), "规模以上工业总产值(万元)" another unit
+    (``unit_mismatch``). Headers that do not name an indicator ``accepts`` (备注, 序号, 地区名称(全称))
+    are no problem: they are ignored like every unknown column. Shared by the framework import
+    (:meth:`FigureImporter.check_header`) and the bulk loader."""
+    column = str(header).strip()
+    match = _BRACKETED_HEADER.match(unicodedata.normalize("NFKC", column))
+    if match is None:
+        return None
+    indicator = names.get(name_key(match["name"]))
+    if indicator is None or not accepts(indicator):
+        return None
+    unit = match["unit"].strip()
+    if unit == indicator.unit:
+        return None
+    if "%" in unit and indicator.unit != "%":
+        return FieldError(
+            column,
+            "rate_for_level",
+            f"列“{column}”是百分比,“{indicator.name}”的计量单位是{indicator.unit},不能作为{indicator.unit}导入"
+            + _rate_hint(indicator, rates),
+            row,
+        )
+    return FieldError(
+        column,
+        "unit_mismatch",
+        f"列“{column}”括号中的“{unit}”与“{indicator.name}”的计量单位{indicator.unit}不符;"
+        f"请按{indicator.unit}填写,表头写作“{indicator.name}”或“{indicator.name}({indicator.unit})”",
+        row,
+    )
+
+
+def header_unit_problems(
+    cells: Sequence[Any],
+    mapped: set[int],
+    accepts: Callable[[Indicator], bool] = lambda indicator: True,
+    row: int | None = None,
+) -> list[FieldError]:
+    """:func:`header_unit_problem` of every header cell not in ``mapped`` (the positions of the
+    recognised columns), against the catalogue."""
+    indicators = list(Indicator.objects.all())
+    names = indicator_names(indicators)
+    rates = {i.growth_of_id: i for i in indicators if i.growth_of_id}
+    problems = []
+    for index, cell in enumerate(cells):
+        if index in mapped or is_blank(cell):
+            continue
+        problem = header_unit_problem(cell, names, rates, accepts, row)
+        if problem is not None:
+            problems.append(problem)
+    return problems
 
 
 @dataclass
@@ -190,7 +263,7 @@ class FigureImporter(Importer, abc.ABC):
         for ind in indicators:
             if not self.accepts(ind):
                 continue
-            names = [ind.name, *(ind.aliases or [])]
+            names = [ind.name, ind.code, *(ind.aliases or [])]
             aliases = [ind.code, *(ind.aliases or []), *(f"{n}({ind.unit})" for n in names)]
             columns.append(
                 Column(
@@ -205,6 +278,21 @@ class FigureImporter(Importer, abc.ABC):
 
     def accepts(self, indicator: Indicator) -> bool:
         return True
+
+    def check_header(
+        self, ctx: ImportContext, number: int, cells: Sequence[Any], positions: Mapping[str, int]
+    ) -> None:
+        """Refuse the file when a header names a catalogue indicator with another unit in brackets
+        ("工业投资(%)", "规模以上工业总产值(万元)"): the column is no indicator column, and
+        ignoring it would report success without its figures. ``number`` is the header's row,
+        ``cells`` its cells and ``positions`` the recognised columns (field → cell index).
+
+        Called by the import framework with the header row it found (the call in
+        ``tiaodu.core.imports._header``, before it returns the positions)."""
+        problems = header_unit_problems(cells, set(positions.values()), self.accepts, number)
+        if problems:
+            more = f"(另有{len(problems) - 1}列单位有误)" if len(problems) > 1 else ""
+            raise FileProblem(problems[0].code, f"第{number}行(表头):{problems[0].message}{more}", problems)
 
     # --- per import
 

@@ -377,9 +377,19 @@ def parse_spec(data: Mapping[str, Any]) -> IndexSpec:
         components.append(Component(indicator, measure, float(weight), direction, goalpost))
 
     weights_ok = not any(e.code == "index_weights_invalid" for e in errors)
-    if components and weights_ok and sum(c.weight for c in components) <= 0:
+    total = sum(c.weight for c in components)
+    if components and weights_ok and total <= 0:
         errors.append(
             FieldError("indicators", "index_weights_invalid", "各指标权重之和为0,至少要有一个指标的权重大于0")
+        )
+    elif components and weights_ok and not math.isfinite(total):
+        # 1e308 + 1e308 overflows: every normalised weight would be 0 and every region unranked.
+        errors.append(
+            FieldError(
+                "indicators",
+                "index_weights_invalid",
+                "各指标权重之和超出可计算的范围(权重过大),请按比例缩小权重,如0.4、0.3、0.2、0.1",
+            )
         )
     if normalisation == "goalpost":
         lacking = [c.label for c in components if c.goalpost is None]

@@ -14,8 +14,12 @@ The method itself is :mod:`tiaodu.monitoring.index` (pure, ADR 0022). This modul
 * computes and stores each region's value, citywide rank and 考核组 rank (``IndexValue``,
   replacing the period's earlier results), with the notes that concern the region;
 * ranks an index the city publishes itself the same way: a definition with ``indicator:``
-  instead of ``indicators:`` names the catalogue indicator whose imported figures *are* the index
-  (工业经济运行综合指数), and ``compute`` ranks them (origin "imported").
+  instead of ``indicators:`` names the catalogue indicator of kind index whose imported figures
+  *are* the index (工业经济运行综合指数), and ``compute`` ranks them (origin "imported"), rounded
+  half up (四舍五入) to its decimals exactly as the bulletin's ranking rounds them.
+
+A component named twice — by name, alias or code (工业投资, 工业投资额, gy_tz) with the same measure
+— is refused (``index_component_duplicate``): its weight would count twice.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -44,6 +48,10 @@ if TYPE_CHECKING:
     from tiaodu.accounts.models import User
 
 IMPORTED_KEYS = {"code", "name", "description", "compare", "indicator", "decimals"}
+# The rank interval shown beside a computed index (dashboard, bulletin): fixed, so that the same
+# figures always give the same interval (ADR 0022 addendum).
+DISPLAY_DRAWS = 1000
+DISPLAY_SEED = 0
 
 
 def read_mapping(text: str) -> Any:
@@ -86,6 +94,19 @@ def _check_imported(data: Mapping[str, Any]) -> tuple[str, str, str, Indicator, 
     indicator = indicator_names().get(name_key(ref)) if ref else None
     if indicator is None:
         errors.append(FieldError("indicator", "index_indicator_unknown", f"指标“{ref}”不在指标目录中"))
+    elif indicator.kind != IndicatorKind.INDEX:
+        known = (
+            Indicator.objects.filter(kind=IndicatorKind.INDEX).order_by("code").values_list("name", flat=True)
+        )
+        errors.append(
+            FieldError(
+                "indicator",
+                "index_indicator_not_index",
+                f"“{indicator.name}”是{indicator.get_kind_display()}指标,不是指数;发布值指数(indicator:)"
+                f"只能引用指数类指标({'、'.join(known) or '指标目录中暂无'}),"
+                "要按多个指标计算请改用 indicators: 列表",
+            )
+        )
     decimals = data.get("decimals", indicator.decimals if indicator else 2)
     if not isinstance(decimals, int) or isinstance(decimals, bool) or not 0 <= decimals <= 6:
         errors.append(FieldError("decimals", "index_decimals_invalid", "小数位数应为0到6的整数"))
@@ -104,6 +125,9 @@ def _check_components(spec: IndexSpec) -> list[Indicator]:
     from tiaodu.monitoring.services import indicator_names
 
     names = indicator_names()
+    # (indicator, measure) → the first component that names it: 工业投资, its alias 工业投资额 and
+    # its code gy_tz are one indicator, whose weight would count twice.
+    seen: dict[tuple[int, str], int] = {}
     for j, c in enumerate(spec.components):
         path = f"indicators[{j}]"
         ind = names.get(name_key(c.indicator))
@@ -115,6 +139,17 @@ def _check_components(spec: IndexSpec) -> list[Indicator]:
             )
             continue
         found.append(ind)
+        first = seen.setdefault((ind.pk, c.measure), j)
+        if first != j:
+            other = spec.components[first].indicator
+            errors.append(
+                FieldError(
+                    f"{path}.indicator",
+                    "index_component_duplicate",
+                    f"第{j + 1}个指标“{c.indicator}”与第{first + 1}个指标“{other}”是同一指标“{ind.name}”"
+                    f"(measure: {c.measure}),同一指标、同一口径只能出现一次,否则其权重被重复计算",
+                )
+            )
         if c.measure == Measure.GROWTH and ind.kind != IndicatorKind.LEVEL:
             errors.append(
                 FieldError(
@@ -232,7 +267,58 @@ def gather(index: CompositeIndex, period: Period | str, user: User | None = None
     return Matrix(spec, units, values, directions, spec.labels)
 
 
+@dataclass
+class RankInterval:
+    text: str  # 第3位(90%区间1–3位)
+    method: str  # the draws in one Chinese sentence
+
+
+def rank_interval(
+    index: CompositeIndex, period: Period | str, region_code: str, user: User | None = None
+) -> RankInterval | None:
+    """A computed index's 90% rank interval for one region (:func:`~tiaodu.monitoring.uncertainty.
+    uncertainty` with :data:`DISPLAY_DRAWS` draws and seed :data:`DISPLAY_SEED`), or ``None`` for
+    an index the city publishes or a region outside the comparison.
+
+    The draws rank the same regions as the stored rank (:func:`compute_index`): every compared
+    unit, gathered without ``user``'s scope — a township user's township is ranked among all the
+    district's townships, not among the one it can see. Only ``region_code``'s interval is
+    returned, which states no other region's figure; with ``user``, only when the user may see
+    that region's stored result."""
+    from tiaodu.monitoring.uncertainty import uncertainty
+
+    if index.indicator_id is not None:
+        return None
+    p = parse_period(period)
+    if user is not None:
+        visible = IndexValue.objects.restrict(user).filter(
+            index=index, region__code=region_code, period__key=p.key
+        )
+        if not visible.exists():
+            return None
+    matrix = gather(index, p)
+    result = uncertainty(
+        matrix.spec,
+        matrix.codes,
+        matrix.values,
+        matrix.directions,
+        draws=DISPLAY_DRAWS,
+        seed=DISPLAY_SEED,
+        region_names=matrix.names,
+    )
+    if region_code not in result.region_codes:
+        return None
+    return RankInterval(result.interval_text(result.region_codes.index(region_code)), result.method)
+
+
 # --- results ----------------------------------------------------------------------------------------
+
+
+def round_published(value: Decimal, decimals: int) -> Decimal:
+    """An index value as published: rounded half up (四舍五入, as :func:`~tiaodu.monitoring.index.
+    round_half_up` and the bulletin's :func:`~tiaodu.monitoring.computations.round_half_up` do),
+    never to even: 74.405 is 74.41 wherever it is shown."""
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
 @dataclass
@@ -324,9 +410,7 @@ def compute_index(
                 IndexRow(
                     r.code,
                     r.name,
-                    None
-                    if value is None
-                    else Decimal(repr(value)).quantize(Decimal(1).scaleb(-matrix.spec.decimals)),
+                    None if value is None else round_published(Decimal(repr(value)), matrix.spec.decimals),
                     rank,
                     group_rank,
                     name,
@@ -360,9 +444,8 @@ def _rank_imported(index: CompositeIndex, p: Period, user: User | None) -> tuple
     assert indicator is not None
     decimals = int(spec.get("decimals", indicator.decimals))
     figs = figures(indicator, p, units, user)
-    quantum = Decimal(1).scaleb(-decimals)
     values = [figs[u.pk].value for u in units]
-    rounded = [None if v is None else v.quantize(quantum) for v in values]
+    rounded = [None if v is None else round_published(v, decimals) for v in values]
     ranks = rank_desc([None if v is None else float(v) for v in rounded])
     codes = [u.code for u in units]
     groups = group_ranks(codes, [None if v is None else float(v) for v in rounded])

@@ -26,16 +26,20 @@ sorts by year and reads without a table.
 
 :func:`parse_period` accepts what staff type (full-width digits, any dash, 月份, 第一季度,
 1季度, Q1, H1, M02, 第3旬 of the year …); anything else is a :class:`PeriodError` with the stable
-code ``period_unknown`` (or ``period_invalid`` for 13月, 3—1月, 第54周).
+code ``period_unknown`` (or ``period_invalid`` for 13月, 3—1月, 第54周). A number with a fraction is
+``period_ambiguous``: Excel stores a typed "2022.10" as the number 2022.1, which cannot be told
+from 2022年1月, so only whole numbers (202202) and Excel dates are read from numeric cells.
 """
 
 from __future__ import annotations
 
 import calendar
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from tiaodu.core.errors import FieldError, InvalidInput
@@ -56,7 +60,8 @@ RANGE_DASH = "—"  # the em dash of "1月—2月", as the bulletins write it
 
 
 class PeriodError(InvalidInput):
-    """An unreadable or impossible period; ``detail_code`` is ``period_unknown`` or ``period_invalid``."""
+    """An unreadable or impossible period; ``detail_code`` is ``period_unknown``, ``period_invalid``
+    or ``period_ambiguous``."""
 
     def __init__(self, detail_code: str, message: str) -> None:
         super().__init__([FieldError("period", detail_code, message)], message)
@@ -318,7 +323,9 @@ def parse_period(raw: Any) -> Period:
     """A :class:`Period` from what staff write (see the module documentation for the forms).
 
     A ``Period`` is returned as it is; a date or datetime (Excel turns "2022-02" into
-    2022-02-01) is its month.
+    2022-02-01) is its month. A number is read as the digits of a whole number (202202 is
+    2022年2月); a number with a fraction is refused (``period_ambiguous``): Excel turns a typed
+    "2022.10" into 2022.1, the same number as "2022.1".
     """
     if isinstance(raw, Period):
         return raw
@@ -328,6 +335,8 @@ def parse_period(raw: Any) -> Period:
         return Period.month(raw.year, raw.month)
     if raw is None:
         raise PeriodError("period_unknown", f"期别不能为空,可写作{FORMS_HINT}")
+    if isinstance(raw, float | Decimal):
+        raw = _whole_number(raw)
     text = str(raw).strip()
     value = _normalise(text)
     for pattern, form in _PATTERNS:
@@ -335,6 +344,18 @@ def parse_period(raw: Any) -> Period:
         if match:
             return _build(form, {k: v for k, v in match.groupdict().items() if v is not None})
     raise _unknown(text)
+
+
+def _whole_number(raw: float | Decimal) -> int:
+    """A numeric cell as the whole number it holds; ``period_ambiguous`` when it has a fraction."""
+    finite = raw.is_finite() if isinstance(raw, Decimal) else math.isfinite(raw)
+    if finite and raw == int(raw):
+        return int(raw)
+    raise PeriodError(
+        "period_ambiguous",
+        f"期别“{raw}”是带小数的数字,无法确定月份(Excel会把输入的“2022.10”存为数字2022.1,与2022年1月无法区分);"
+        "请将期别写成文字,如“2022年10月”,或把该列设为文本格式后重新填写",
+    )
 
 
 def _build(form: str, g: dict[str, str]) -> Period:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
-from tiaodu.core.errors import Forbidden, invalid
+from tiaodu.core.errors import FieldError, Forbidden, InvalidInput, invalid
 from tiaodu.core.imports import bulk_insert
 from tiaodu.core.permissions import can, ensure_permitted
 from tiaodu.monitoring.choices import ValueOrigin
@@ -314,6 +314,9 @@ def record_value(
         raise Forbidden(audit=f"add monitoring.indicatorvalue region={reg.code}")
     check_value(ind, to_value(value))
     per = period_row(period)
+    problems = part_whole_errors(IndicatorValue, reg.pk, per.pk, {ind.pk: to_value(value)})
+    if problems:
+        raise InvalidInput(problems)
     name = note or (f"{actor.get_full_name() or actor.username}录入" if actor is not None else "系统录入")
     source = new_source(ValueOrigin.MANUAL, name, actor)
     write_versions(IndicatorValue, [(reg.pk, ind.pk, per.pk, to_value(value))], source)
@@ -328,10 +331,59 @@ def check_value(indicator: Indicator, value: Decimal) -> None:
     if indicator.kind == "ratio":
         if value > 100:
             raise invalid(
-                "value", "share_over_100", f"{indicator.name}为比重,不能超过100%(现为{value.normalize()}%)"
+                "value", "share_over_100", f"{indicator.name}为比重,不能超过100%(现为{value.normalize():f}%)"
             )
         if value < 0:
             raise invalid("value", "share_negative", f"{indicator.name}为比重,不能为负数")
+
+
+def part_whole_pairs() -> list[tuple[Indicator, Indicator]]:
+    """(part, whole) of the catalogue: a level and the level it is a share of (技改投资 in 工业投资),
+    and the numerator and denominator of each ratio."""
+    pairs: dict[tuple[int, int], tuple[Indicator, Indicator]] = {}
+    for ind in Indicator.objects.select_related("share_of", "numerator", "denominator"):
+        if ind.share_of is not None:
+            pairs[(ind.pk, ind.share_of.pk)] = (ind, ind.share_of)
+        if ind.kind == "ratio" and ind.numerator is not None and ind.denominator is not None:
+            pairs[(ind.numerator.pk, ind.denominator.pk)] = (ind.numerator, ind.denominator)
+    return list(pairs.values())
+
+
+def part_whole_errors(
+    model: type[IndicatorValue] | type[EnterpriseValue],
+    owner_id: int,
+    period_id: int,
+    values: dict[int, Decimal],
+) -> list[FieldError]:
+    """A part larger than its whole (技改投资 above 工业投资) among the figures about to be written
+    (indicator id → value) or against the owner's current figures of the same period: such a
+    share would read above 100%. Used by the write paths that take a few figures at a time
+    (manual entry, reporting rounds); the imports check their files the same way."""
+    pairs = [(part, whole) for part, whole in part_whole_pairs() if part.pk in values or whole.pk in values]
+    if not pairs:
+        return []
+    owner = "region_id" if model is IndicatorValue else "enterprise_id"
+    wanted = {i.pk for pair in pairs for i in pair} - set(values)
+    stored = dict(
+        model.objects.filter(
+            **{owner: owner_id}, period_id=period_id, indicator_id__in=wanted, is_current=True
+        ).values_list("indicator_id", "value")
+    )
+    errors = []
+    for part, whole in pairs:
+        part_value = values.get(part.pk, stored.get(part.pk))
+        whole_value = values.get(whole.pk, stored.get(whole.pk))
+        if part_value is None or whole_value is None or whole_value <= 0 or part_value <= whole_value:
+            continue
+        errors.append(
+            FieldError(
+                part.code if part.pk in values else whole.code,
+                "share_over_100",
+                f"{part.name}({part_value.normalize():f}{part.unit})不能大于{whole.name}"
+                f"({whole_value.normalize():f}{whole.unit}),否则比重超过100%",
+            )
+        )
+    return errors
 
 
 def versions(region: Region, indicator: Indicator | str, period: Period | str) -> QuerySet[IndicatorValue]:

@@ -1,7 +1,8 @@
 """The monthly bulletin (月通报) on the web: preview and download as docx, PDF, xlsx or text.
 
-``GET /monitoring/bulletin/?region=&period=`` shows the form (the county units of the user's city,
-the periods that have figures), the text, the notes, the charts (SVG images, drawn on the server:
+``GET /monitoring/bulletin/?region=&period=[&index=]`` shows the form (the county units of the user's city,
+the periods that have figures, optionally an index computed here to state beside the city's
+published one), the text, the notes, the charts (SVG images, drawn on the server:
 no script, no CDN) and the tables. ``GET /monitoring/bulletin/download/?region=&period=&format=``
 returns the file. Both read the figures within the signed-in user's scope
 (:func:`tiaodu.monitoring.bulletin.build_bulletin` with ``user``), so the page, the files and
@@ -73,14 +74,35 @@ def normalise_period(raw: str) -> str:
         return raw
 
 
+def index_choices(user: Any) -> list[tuple[str, Any]]:
+    """The indices computed here that compare the county units of the user's city (the city's
+    published index is already a clause of its own)."""
+    from tiaodu.monitoring.models import CompositeIndex
+
+    county = home_county(user)
+    city = ranking_parent(county) if county is not None else None
+    if city is None:
+        return []
+    indices = CompositeIndex.objects.restrict(user).filter(indicator__isnull=True).order_by("code")
+    return [("", _("不列入"))] + [
+        (i.code, i.name) for i in indices if str(i.spec.get("compare")) == city.code
+    ]
+
+
 class BulletinForm(StyledForm):
     region = forms.ChoiceField(label=_("地区"))
     period = forms.ChoiceField(label=_("期别"))
+    index = forms.ChoiceField(label=_("测算指数"), required=False)
 
     def __init__(self, *args: Any, user: Any, requested_period: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = region_choices(user)  # type: ignore[attr-defined]
         self.fields["period"].choices = period_choices(user, requested_period)  # type: ignore[attr-defined]
+        indices = index_choices(user)
+        if len(indices) > 1:
+            self.fields["index"].choices = indices  # type: ignore[attr-defined]
+        else:
+            del self.fields["index"]
 
 
 def _params(request: HttpRequest, user: Any) -> dict[str, str]:
@@ -105,7 +127,13 @@ def _bulletin(request: HttpRequest) -> tuple[BulletinForm, Bulletin | None, dict
     bulletin = None
     if form.is_valid():
         try:
-            bulletin = build_bulletin(form.cleaned_data["region"], form.cleaned_data["period"], user=user)
+            index = form.cleaned_data.get("index")
+            bulletin = build_bulletin(
+                form.cleaned_data["region"],
+                form.cleaned_data["period"],
+                user=user,
+                indices=[index] if index else (),
+            )
         except ServiceError as exc:
             if exc.status in (403, 404):
                 raise
@@ -125,7 +153,10 @@ def _page(
         from tiaodu.monitoring.bulletin_render.cells import cell_text
         from tiaodu.monitoring.bulletin_render.charts import chart_images
 
-        query = urlencode({"region": bulletin.region_code, "period": bulletin.period_key})
+        query = urlencode(
+            {"region": bulletin.region_code, "period": bulletin.period_key}
+            | ({"index": params["index"]} if params.get("index") else {})
+        )
         context["query"] = query
         context["tables"] = [
             {

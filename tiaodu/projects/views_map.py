@@ -7,6 +7,8 @@
 * ``/projects/map/outline.json`` — the official outline(s) of the user's district(s) as a GeoJSON
   FeatureCollection (``regions.boundaries``): the base layer when no tile server is configured.
 
+Both JSON responses are gzip-compressed when the browser accepts it.
+
 Every row starts from ``Project.objects.restrict(user, "view")``.
 """
 
@@ -21,8 +23,10 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.gzip import gzip_page
 from pydantic import Field
 from pydantic import ValidationError as PydanticValidationError
 
@@ -119,6 +123,10 @@ class ProjectMapView(ScopedView):
         return response
 
 
+# The data and the outline are compressed for browsers that accept gzip: 10,000 projects are about
+# 900 KB of JSON, 10× less compressed, which matters on a town's intranet link. Both carry data,
+# no secret (no CSRF token), so compression reveals nothing (BREACH).
+@method_decorator(gzip_page, name="dispatch")
 class ProjectMapDataView(ScopedView):
     """The user's located projects after the list filters, as rows of ``COLUMNS``."""
 
@@ -209,6 +217,7 @@ def outline_codes(user: Any) -> list[str]:
     return codes[:MAX_OUTLINES]
 
 
+@method_decorator(gzip_page, name="dispatch")
 class ProjectMapOutlineView(ScopedView):
     """The outline of each of the user's districts as a GeoJSON FeatureCollection."""
 

@@ -92,6 +92,7 @@ class ReportSlotOut(Schema):
     submission_count: int
     reminded_count: int
     source_id: int | None = Field(..., description="最近一次提交的数据来源")
+    indicators: list[str] = Field(..., description="本单位分工报送的指标代码;空表示报送任务的全部指标")
 
     @staticmethod
     def resolve_unit_name(obj: ReportSlot) -> str:
@@ -104,6 +105,10 @@ class ReportSlotOut(Schema):
     @staticmethod
     def resolve_submitted(obj: ReportSlot) -> bool:
         return obj.submitted_at is not None
+
+    @staticmethod
+    def resolve_indicators(obj: ReportSlot) -> list[str]:
+        return [i.code for i in obj.indicators.all()]
 
 
 class ReportingTotalOut(Schema):
@@ -163,6 +168,14 @@ class ReportingRoundIn(Schema):
     alert_threshold: float | None = Field(None, ge=-100, le=0, description="预警阈值(%),如 -10")
     title: str = Field("", max_length=64)
     notes: str = Field("", max_length=2000)
+    assignments: (
+        dict[Annotated[str, Field(max_length=64)], list[Annotated[str, Field(max_length=64)]]] | None
+    ) = Field(
+        None,
+        max_length=100,
+        description="部门报送的指标分工:区级部门名称 → 其报送的指标(代码或名称);每项指标只能分给一个部门",
+        examples=[{"发改委": ["gdzc_tz"], "商务委": ["shxf"]}],
+    )
 
 
 class ReportingSubmitIn(Schema):
@@ -273,6 +286,7 @@ def open_round(request: HttpRequest, payload: ReportingRoundIn) -> Any:
         alert_threshold=payload.alert_threshold,
         title=payload.title,
         notes=payload.notes,
+        assignments=payload.assignments,
     )
     return Status(201, _round(rnd.pk))
 
@@ -288,6 +302,7 @@ def round_detail(request: HttpRequest, round_id: int) -> Any:
         ReportSlot.objects.restrict(user)
         .filter(round=rnd)
         .select_related("organization", "enterprise", "region")
+        .prefetch_related("indicators")
         .order_by("organization__name", "pk")
     )
     rnd.detail_totals = None  # type: ignore[attr-defined]

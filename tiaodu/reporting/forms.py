@@ -42,6 +42,13 @@ class RoundForm(StyledForm):
     alert_threshold = forms.DecimalField(
         label=_("预警阈值(%)"), required=False, max_digits=5, decimal_places=1
     )
+    assignments = forms.CharField(
+        label=_("指标分工"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("部门报送时可按部门分工,每行“部门名称:指标、指标”;不填则各部门报送全部指标"),
+    )
     title = forms.CharField(label=_("任务名称"), required=False, max_length=64, help_text=_("不填则自动生成"))
     notes = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

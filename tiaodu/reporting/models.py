@@ -228,6 +228,11 @@ class ReportSlot(TimeStampedModel, ScopedModel):
     )
     reminded_count = models.PositiveSmallIntegerField(_("催报次数"), default=0)
     last_reminded_at = models.DateTimeField(_("最近催报时间"), null=True, blank=True)
+    # A department round's division of work (分工): the indicators this department reports. Empty:
+    # every indicator of the round (enterprise rounds, and department rounds opened without one).
+    indicators = models.ManyToManyField(
+        "monitoring.Indicator", verbose_name=_("本单位报送指标"), blank=True, related_name="+"
+    )
 
     objects = SlotQuerySet.as_manager()  # type: ignore[assignment,misc]
 

@@ -14,6 +14,7 @@ naming the round and the unit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -180,12 +181,18 @@ def open_round(
     alert_threshold: Any = None,
     title: str = "",
     notes: str = "",
+    assignments: Mapping[Any, Iterable[Indicator | str]] | None = None,
 ) -> ReportingRound:
     """Open a round and create one empty slot per reporting unit (one ``INSERT … SELECT``).
 
     Enterprise rounds take the district's 规上 enterprises (``unit_filter`` ``above_scale``, the
     default), its key enterprises (``key``), all of them (``all``) or the ``enterprises`` given
     (``selected``); department rounds the district's departments or the ``organizations`` given.
+
+    ``assignments`` (department rounds only) divides the work (分工): department (organisation,
+    id or name) → the indicators it reports. The assigned departments are then the round's units,
+    and every indicator of the round goes to exactly one of them, so no department overwrites
+    another's figure.
     """
     if actor is not None and not can(actor, "add", ReportingRound):
         raise Forbidden(audit="add reporting.reportinground")
@@ -236,6 +243,16 @@ def open_round(
         errors.append(FieldError("title", "too_long", "报送任务名称不能超过64个字符"))
     if len(notes) > 2000:
         errors.append(FieldError("notes", "too_long", "说明不能超过2000个字符"))
+    division: dict[int, list[Indicator]] = {}
+    if assignments is not None:
+        if unit_kind != UnitKind.DEPARTMENT:
+            errors.append(
+                FieldError("assignments", "assignments_not_allowed", "只有部门报送任务可以按部门分工指标")
+            )
+        else:
+            division = _division(district, assignments, chosen, errors)
+            organizations = Organization.objects.filter(pk__in=division)
+            unit_filter = UnitFilter.SELECTED
     if errors or per is None:
         raise InvalidInput(errors)
     row = monitoring.period_row(per)
@@ -268,8 +285,95 @@ def open_round(
     rnd.expected_count = _insert_slots(rnd, units)
     if not rnd.expected_count:
         raise invalid("units", "round_no_units", "没有可报送的单位")
+    if division:
+        through = ReportSlot.indicators.through
+        slots = dict(ReportSlot.objects.filter(round=rnd).values_list("organization_id", "pk"))
+        through.objects.bulk_create(
+            through(reportslot_id=slots[org], indicator_id=ind.pk)
+            for org, assigned in division.items()
+            for ind in assigned
+        )
     rnd.save(update_fields=["expected_count", "updated_at"])
     return rnd
+
+
+def _division(
+    district: Region,
+    assignments: Mapping[Any, Iterable[Indicator | str]],
+    chosen: list[Indicator],
+    errors: list[FieldError],
+) -> dict[int, list[Indicator]]:
+    """Department id → its indicators, checked: departments of the district, indicators of the
+    round, each indicator assigned once, none left unassigned."""
+    departments = Organization.objects.filter(region=district, kind=OrgKind.DEPARTMENT, is_active=True)
+    by_name = {o.name: o for o in departments}
+    by_id = {o.pk: o for o in by_name.values()}
+    in_round = {i.pk for i in chosen}
+    division: dict[int, list[Indicator]] = {}
+    owner: dict[int, str] = {}
+    for key, refs in assignments.items():
+        if isinstance(key, Organization):
+            org = by_id.get(key.pk)
+        elif isinstance(key, int):
+            org = by_id.get(key)
+        else:
+            org = by_name.get(str(key).strip())
+        if org is None:
+            errors.append(
+                FieldError("assignments", "organization_unknown", f"“{key}”不是{district.name}的区级部门")
+            )
+            continue
+        assigned: list[Indicator] = []
+        for indicator in _indicators(refs, errors):
+            if indicator.pk not in in_round:
+                errors.append(
+                    FieldError(
+                        "assignments",
+                        "indicator_not_in_round",
+                        f"{org.name}的“{indicator.name}”不是本次报送的指标",
+                    )
+                )
+            elif indicator.pk in owner:
+                errors.append(
+                    FieldError(
+                        "assignments",
+                        "indicator_assigned_twice",
+                        f"“{indicator.name}”同时分给了{owner[indicator.pk]}和{org.name},每项指标只能由一个部门报送",
+                    )
+                )
+            else:
+                owner[indicator.pk] = org.name
+                assigned.append(indicator)
+        if assigned:
+            division.setdefault(org.pk, []).extend(assigned)
+        elif not any(e.field == "assignments" for e in errors):
+            errors.append(FieldError("assignments", "required", f"请为{org.name}指定报送指标"))
+    left = [i.name for i in chosen if i.pk not in owner]
+    if left and division:
+        errors.append(
+            FieldError("assignments", "indicator_unassigned", f"以下指标未分给任何部门:{'、'.join(left)}")
+        )
+    if not division and not any(e.field == "assignments" for e in errors):
+        errors.append(FieldError("assignments", "required", "请指定各部门报送的指标"))
+    return division
+
+
+def parse_division(text: str) -> dict[str, list[str]]:
+    """The 分工 as staff type it, one department per line: "发改委:固定资产投资、地区生产总值"
+    (full- or half-width colon; 、 , ， ; or spaces between indicators). Blank lines are skipped."""
+    division: dict[str, list[str]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = re.split(r"[:：]", line, maxsplit=1)
+        refs = [r for r in re.split(r"[、,，;；\s]+", parts[1]) if r] if len(parts) == 2 else []
+        name = parts[0].strip()
+        if not name or not refs:
+            raise invalid(
+                "assignments", "assignment_line_invalid", f"指标分工第{number}行应为“部门名称:指标、指标”"
+            )
+        division.setdefault(name, []).extend(refs)
+    return division
 
 
 def _units(
@@ -387,11 +491,25 @@ def _value(raw: Any) -> Decimal:
     return monitoring.to_value(text)
 
 
+def slot_indicators(rnd: ReportingRound, slot: ReportSlot) -> list[Indicator]:
+    """What the unit reports: its share of a divided department round, else the round's indicators."""
+    own = list(slot.indicators.order_by("order", "code"))
+    return own or list(rnd.indicators.order_by("order", "code"))
+
+
+def _elsewhere(rnd: ReportingRound, slot: ReportSlot) -> dict[int, str]:
+    """Indicators of the round reported by another department (indicator id → its name)."""
+    through = ReportSlot.indicators.through
+    rows = through.objects.filter(reportslot__round=rnd).exclude(reportslot=slot)
+    return dict(rows.values_list("indicator_id", "reportslot__organization__name"))
+
+
 def validate_values(
-    indicators: list[Indicator], values: Mapping[str, Any]
+    indicators: list[Indicator], values: Mapping[str, Any], elsewhere: Mapping[int, str] | None = None
 ) -> tuple[dict[int, Decimal], list[FieldError]]:
     """The cleaned figures (by indicator id) and every problem with them. Keys are indicator
-    codes, names or aliases; errors name the indicator's code as the field."""
+    codes, names or aliases; errors name the indicator's code as the field. ``elsewhere``: the
+    round's indicators another department reports (id → department), refused by name."""
     errors: list[FieldError] = []
     catalogue = monitoring.indicator_names()
     wanted = {i.pk: i for i in indicators}
@@ -401,6 +519,15 @@ def validate_values(
         indicator = catalogue.get(monitoring.name_key(str(ref)))
         if indicator is None:
             errors.append(FieldError(str(ref), "indicator_unknown", f"指标“{ref}”不在指标目录中"))
+            continue
+        if indicator.pk not in wanted and elsewhere and indicator.pk in elsewhere:
+            errors.append(
+                FieldError(
+                    indicator.code,
+                    "indicator_assigned_elsewhere",
+                    f"“{indicator.name}”由{elsewhere[indicator.pk]}报送,不在本单位的分工内",
+                )
+            )
             continue
         if indicator.pk not in wanted:
             errors.append(
@@ -462,7 +589,14 @@ def submit(actor: User | None, round_id: int, slot_id: int, values: Mapping[str,
     if actor is not None:
         slot = get_scoped(ReportSlot, actor, "change", pk=slot.pk)
     slot = ReportSlot.objects.select_related("organization", "enterprise").get(pk=slot.pk)
-    cleaned, errors = validate_values(list(rnd.indicators.all()), values)
+    cleaned, errors = validate_values(slot_indicators(rnd, slot), values, elsewhere=_elsewhere(rnd, slot))
+    if slot.enterprise_id is not None:
+        model: type[EnterpriseValue] | type[IndicatorValue] = EnterpriseValue
+        owner = slot.enterprise_id
+    else:
+        model, owner = IndicatorValue, rnd.district_id
+    if not errors:  # a part above its whole, in this report or against the stored figures
+        errors = monitoring.part_whole_errors(model, owner, rnd.figure_period_id, cleaned)
     if errors:
         raise InvalidInput(errors)
     name = unit_name(slot)
@@ -473,11 +607,6 @@ def submit(actor: User | None, round_id: int, slot_id: int, values: Mapping[str,
         actor,
         {"round": rnd.pk, "slot": slot.pk, "unit": name},
     )
-    if slot.enterprise_id is not None:
-        model: type[EnterpriseValue] | type[IndicatorValue] = EnterpriseValue
-        owner = slot.enterprise_id
-    else:
-        model, owner = IndicatorValue, rnd.district_id
     items = [(owner, indicator_id, rnd.figure_period_id, value) for indicator_id, value in cleaned.items()]
     counts = monitoring.write_versions(model, items, source)
     source.detail = {
@@ -507,7 +636,7 @@ def current_figures(rnd: ReportingRound, slot: ReportSlot) -> dict[int, Any]:
     return {
         row.indicator_id: row
         for row in rows.filter(
-            period_id=rnd.figure_period_id, indicator__in=rnd.indicators.all(), is_current=True
+            period_id=rnd.figure_period_id, indicator__in=slot_indicators(rnd, slot), is_current=True
         ).select_related("source", "source__user")
     }
 
@@ -519,7 +648,7 @@ def figure_versions(rnd: ReportingRound, slot: ReportSlot) -> list[Any]:
     else:
         rows = IndicatorValue.objects.filter(region_id=rnd.district_id)
     return list(
-        rows.filter(period_id=rnd.figure_period_id, indicator__in=rnd.indicators.all())
+        rows.filter(period_id=rnd.figure_period_id, indicator__in=slot_indicators(rnd, slot))
         .select_related("indicator", "source", "source__user")
         .order_by("indicator__order", "indicator__code", "-version")
     )

@@ -79,6 +79,9 @@ class RoundCreateView(ScopedView):
             try:
                 if user.region is None:
                     raise services.invalid("district", "district_unknown", "您的账号没有所属地区")
+                division = (
+                    services.parse_division(data["assignments"]) if data["assignments"].strip() else None
+                )
                 rnd = services.open_round(
                     user,
                     district=services.district_of(user.region),
@@ -91,6 +94,7 @@ class RoundCreateView(ScopedView):
                     alert_threshold=data["alert_threshold"],
                     title=data["title"],
                     notes=data["notes"],
+                    assignments=division,
                 )
             except ServiceError as exc:
                 if exc.status in (403, 404):
@@ -115,6 +119,7 @@ class RoundDetailView(ScopedView):
             ReportSlot.objects.restrict(user)
             .filter(round=rnd)
             .select_related("organization", "enterprise", "region", "submitted_by")
+            .prefetch_related("indicators")
             .order_by("organization__name", "pk")
         )
         can_change = ReportingRound.objects.restrict(user, "change").filter(pk=rnd.pk).exists()
@@ -175,15 +180,14 @@ class SlotView(ScopedView):
 
     def get(self, request: HttpRequest, pk: int, slot_id: int) -> HttpResponse:
         slot = self._slot(request, pk, slot_id)
-        indicators = list(slot.round.indicators.order_by("order", "code"))
+        indicators = services.slot_indicators(slot.round, slot)
         current = services.current_figures(slot.round, slot)
         initial = {i.code: services.plain(current[i.pk].value) for i in indicators if i.pk in current}
         return self._render(request, slot, SlotForm(initial=initial, indicators=indicators))
 
     def post(self, request: HttpRequest, pk: int, slot_id: int) -> HttpResponse:
         slot = self._slot(request, pk, slot_id)
-        indicators = list(slot.round.indicators.order_by("order", "code"))
-        form = SlotForm(request.POST, indicators=indicators)
+        form = SlotForm(request.POST, indicators=services.slot_indicators(slot.round, slot))
         if form.is_valid():
             try:
                 result = services.submit(current_user(request), pk, slot.pk, form.cleaned_data)

@@ -140,6 +140,13 @@ def test_malformed_and_headerless_files(tmp_path: Path) -> None:
     assert load_enterprise_data(headless).code == "header_missing"
     with pytest.raises(CommandError, match="header_missing"):
         call_command("load_enterprise_data", str(headless))
+    # a catalogue indicator with another unit is refused, as by the framework import
+    other_unit = write(
+        tmp_path / "unit.csv", [["统一社会信用代码", "期别", "营业收入(亿元)"], [GUXI_FIRM, "2022年2月", "1"]]
+    )
+    refused = load_enterprise_data(other_unit)
+    assert refused.code == "unit_mismatch" and "第1行(表头)" in refused.message
+    assert not EnterpriseValue.objects.exists()
 
 
 def test_part_above_whole(tmp_path: Path) -> None:

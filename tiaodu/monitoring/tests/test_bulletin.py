@@ -561,3 +561,107 @@ def test_the_demo_bulletin_says_what_the_seed_says() -> None:
 
     load_monitoring_demo()
     assert build_bulletin(TONGNAN, PERIOD).paragraphs[0] == SEED_SENTENCE
+
+
+# --- a composite index computed here ------------------------------------------------------------------
+
+
+@pytest.fixture
+def computed_index(seeded: None) -> Any:
+    """The issue's example index (tiaodu index define / compute) over the seed period."""
+    import json
+
+    from tiaodu.monitoring.demo import COMPUTED_INDEX
+    from tiaodu.monitoring.indexes import compute_index, define_index
+    from tiaodu.monitoring.models import IndexValue
+
+    define_index(None, json.dumps(COMPUTED_INDEX, ensure_ascii=False))
+    compute_index(None, "gyzs", PERIOD)
+    return IndexValue.objects.get(index__code="gyzs", region__code=TONGNAN, period__key="2022-M01-02")
+
+
+def test_a_computed_index_is_stated_after_the_published_one(computed_index: Any) -> None:
+    from tiaodu.monitoring.indexes import get_index, rank_interval
+
+    stored = computed_index
+    assert stored.rank is not None and stored.group_rank is not None
+    expected = (
+        f"工业经济运行监测指数{stored.value:.2f},排名全市第{stored.rank}位,考核组第{stored.group_rank}位"
+    )
+    with_index = build_bulletin(TONGNAN, PERIOD, indices=["gyzs"])
+    published = "1月—2月,潼南区工业经济运行综合指数74.41,排名全市第12位;"
+    assert with_index.paragraphs[0] == SEED_SENTENCE.replace(published, f"{published}{expected};")
+    interval = rank_interval(get_index("gyzs"), PERIOD, TONGNAN)
+    assert interval is not None and interval.text.startswith(f"第{stored.rank}位(90%区间")
+    assert any(
+        note.startswith("工业经济运行监测指数由本平台按指数定义“gyzs”测算,非重庆市发布;")
+        and interval.text in note
+        and "共1000次抽样(随机种子0)" in note
+        for note in with_index.notes
+    )
+    # the seed's bulletin is unchanged unless the index is asked for
+    assert build_bulletin(TONGNAN, PERIOD).paragraphs == [SEED_SENTENCE]
+
+
+def test_a_computed_index_without_a_published_one_opens_the_paragraph(computed_index: Any) -> None:
+    _delete(TONGNAN, "gy_zs")
+    text = build_bulletin(TONGNAN, PERIOD, indices=["gyzs"]).paragraphs[0]
+    assert text.startswith(f"1月—2月,潼南区工业经济运行监测指数{computed_index.value:.2f},排名全市第")
+    assert ";规模以上工业增加值增速10%" in text
+
+
+def test_index_clause_problems(computed_index: Any, tmp_path: Path) -> None:
+    import json
+
+    from tiaodu.monitoring.indexes import define_index
+
+    with pytest.raises(BulletinError) as unknown:
+        build_bulletin(TONGNAN, PERIOD, indices=["nope"])
+    assert unknown.value.code == "index_unknown" and "nope" in unknown.value.message
+    # an index over 潼南's townships does not rank the city's county units
+    define_index(None, json.dumps({**_computed_spec(), "code": "tn_towns", "compare": TONGNAN}))
+    with pytest.raises(BulletinError) as other:
+        build_bulletin(TONGNAN, PERIOD, indices=["tn_towns"])
+    assert other.value.code == "index_not_comparable"
+    # defined but not computed for this period: left out, and the notes say so
+    _import(tmp_path, [[TONGNAN, "2022年3月", "规模以上工业增加值增速", "9"]])
+    march = build_bulletin(TONGNAN, "2022年3月", indices=["gyzs"])
+    assert "监测指数" not in march.paragraphs[0]
+    assert "工业经济运行监测指数2022年3月尚未计算(tiaodu index compute),通报未列此项" in march.notes
+
+
+def _computed_spec() -> dict[str, Any]:
+    from tiaodu.monitoring.demo import COMPUTED_INDEX
+
+    return dict(COMPUTED_INDEX)
+
+
+def test_index_clause_from_the_cli_and_the_page(computed_index: Any, users: Any, client_for: Any) -> None:
+    out = io.StringIO()
+    call_command("bulletin", "--region", TONGNAN, "--period", PERIOD, "--index", "gyzs", stdout=out)
+    assert (
+        f"工业经济运行监测指数{computed_index.value:.2f},排名全市第{computed_index.rank}位" in out.getvalue()
+    )
+    with pytest.raises(CommandError, match=r"^index_unknown: "):
+        call_command(
+            "bulletin", "--region", TONGNAN, "--period", PERIOD, "--index", "nope", stdout=io.StringIO()
+        )
+
+    client = client_for(users["leader"])
+    plain = client.get(reverse("monitoring:bulletin"), {"region": TONGNAN, "period": PERIOD}).content.decode()
+    assert '<option value="gyzs">工业经济运行监测指数</option>' in plain
+    assert f"工业经济运行监测指数{computed_index.value:.2f}" not in plain and SEED_SENTENCE in plain
+    page = client.get(reverse("monitoring:bulletin"), {"region": TONGNAN, "period": PERIOD, "index": "gyzs"})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert f"工业经济运行监测指数{computed_index.value:.2f},排名全市第{computed_index.rank}位" in html
+    assert "index=gyzs&amp;format=docx" in html
+    docx = client.get(
+        reverse("monitoring:bulletin_download"),
+        {"region": TONGNAN, "period": PERIOD, "index": "gyzs", "format": "text"},
+    )
+    assert f"工业经济运行监测指数{computed_index.value:.2f}" in docx.content.decode()
+    refused = client.get(
+        reverse("monitoring:bulletin"), {"region": TONGNAN, "period": PERIOD, "index": "nope"}
+    )
+    assert refused.status_code == 422

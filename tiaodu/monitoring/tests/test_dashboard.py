@@ -104,6 +104,22 @@ def test_choropleth(demo: dict[str, int], users: dict[str, Any], client_for: Any
     assert tongnan["properties"] == {"code": TONGNAN, "name": "潼南区", "value": 74.41, "rank": 12}
     assert tongnan["geometry"]["type"] == "MultiPolygon"
     assert len(response.content) < 300_000  # simplified outlines
+    assert "Content-Encoding" not in response  # the browser did not ask for gzip
+
+
+def test_choropleth_is_compressed_for_browsers_that_accept_gzip(
+    demo: dict[str, int], users: dict[str, Any], client_for: Any
+) -> None:
+    import gzip
+    import json
+
+    client = client_for(users["jxw"])
+    params = {"index": "gyzs_city", "period": "2022-M01-02"}
+    plain = client.get("/monitoring/choropleth.json", params)
+    packed = client.get("/monitoring/choropleth.json", params, HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    assert len(packed.content) < len(plain.content) / 2
+    assert json.loads(gzip.decompress(packed.content)) == plain.json()
 
 
 def test_simplified_outline_keeps_the_shape() -> None:
@@ -222,3 +238,57 @@ def test_index_results_keep_township_figures_in_their_district(
     )
     outside = client.get(url, **bearer(other))
     assert outside.status_code == 404 or not (set(towns) & {r["region_code"] for r in outside.json()["rows"]})
+
+
+def test_a_township_index_card_ranks_among_all_the_district_townships(
+    users: dict[str, Any], tmp_path: Any
+) -> None:
+    """A township user sees its own township ranked among all 潼南区's townships: the interval is
+    drawn over the same regions as the stored rank (not over the one township the user may see),
+    and the rank is said within 全区, not 全市."""
+    import json
+
+    from tiaodu.core.imports import run_import
+    from tiaodu.monitoring.dashboard import build_dashboard
+    from tiaodu.monitoring.indexes import compute_index, define_index, rank_interval
+
+    guxi = "500152103"  # the guxi user's township, last on both figures
+    towns = ["500152001", "500152002", "500152101", "500152107", guxi]
+    path = tmp_path / "towns.csv"
+    path.write_text(
+        "地区代码,期别,规上工业增加值增速,规模以上工业总产值增速\n"
+        + "".join(f"{c},2019年3月,{9 - i},{12 - 2 * i}\n" for i, c in enumerate(towns)),
+        encoding="utf-8",
+    )
+    assert run_import("indicators", path).ok
+    spec = {
+        "code": "town_idx",
+        "name": "镇街指数",
+        "compare": TONGNAN,
+        "indicators": [
+            {"indicator": "规上工业增加值增速", "weight": 1},
+            {"indicator": "规模以上工业总产值增速", "weight": 1},
+        ],
+    }
+    define_index(None, json.dumps(spec, ensure_ascii=False))
+    compute_index(None, "town_idx", "2019年3月")
+    stored = IndexValue.objects.get(index__code="town_idx", region__code=guxi, period__key="2019-M03")
+    assert stored.rank == 5
+
+    board = build_dashboard(guxi, "2019年3月", users["guxi"])
+    card = next(c for c in board.indices if c.code == "town_idx")
+    assert card.rank == 5
+    assert card.rank_text == "排名全区第5位"
+    assert card.interval.startswith("第5位(90%区间") and card.interval.endswith("5位)")
+    # Another township's interval is not shown to this user.
+    from tiaodu.monitoring.indexes import get_index
+
+    assert rank_interval(get_index("town_idx"), "2019年3月", "500152001", users["guxi"]) is None
+    assert rank_interval(get_index("town_idx"), "2019年3月", "500152001") is not None
+
+
+def test_index_card_says_the_compared_whole() -> None:
+    from tiaodu.monitoring.dashboard import IndexCard
+
+    assert IndexCard("x", "x", "computed", None, 3, None, 38).rank_text == "排名全市第3位"
+    assert IndexCard("x", "x", "computed", None, 3, None, 9, word="全区").rank_text == "排名全区第3位"

@@ -115,6 +115,38 @@ def test_xlsx_long_and_wide(tmp_path: Path) -> None:
     assert current("500152", "社会消费品零售总额", "2022-Q1") == Decimal("30.25")
 
 
+def test_xlsx_period_typed_as_a_decimal_number_is_a_row_error(tmp_path: Path) -> None:
+    """Excel stores a typed "2022.10" as the number 2022.1: refused on its row, not read as 1月."""
+    import io
+    from datetime import datetime
+
+    path = tmp_path / "periods.xlsx"
+    write_xlsx(
+        path,
+        [
+            LONG,
+            ["500152", 202202, "工业投资", 3],  # a whole number: 2022年2月
+            ["500152", datetime(2022, 3, 1), "工业投资", 4],  # an Excel date: 2022年3月
+            ["500152", 2022.1, "工业投资", 5],  # was "2022.10"
+        ],
+    )
+    result = run_import("indicators", path)
+    assert errors(result) == [(4, "期别", "period_ambiguous")]
+    assert "“2022年10月”" in result.errors[0].message
+    assert current("500152", "工业投资", "2022-M01") is None
+    assert current("500152", "工业投资", "2022-M02") is None  # all or nothing
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="validation_error"):
+        call_command("import", "indicators", str(path), stderr=err)
+    assert "第4行 [期别]" in err.getvalue() and "(period_ambiguous)" in err.getvalue()
+    path.unlink()
+    write_xlsx(
+        path, [LONG, ["500152", 202202, "工业投资", 3], ["500152", datetime(2022, 3, 1), "工业投资", 4]]
+    )
+    assert run_import("indicators", path).ok
+    assert (current("500152", "工业投资", "2022-M02"), current("500152", "工业投资", "2022-M03")) == (3, 4)
+
+
 def test_template_imports_as_it_is(tmp_path: Path) -> None:
     path = tmp_path / "template.xlsx"
     path.write_bytes(template_workbook("indicators"))
@@ -194,6 +226,55 @@ def test_wide_form_errors_name_the_column(tmp_path: Path) -> None:
         (2, "工业技术改造投资", "share_over_100"),
         (3, "地区名称", "region_name_mismatch"),
     ]
+
+
+UNIT_HEADERS = ["序号", "地区代码", "期别", "规模以上工业总产值", "工业投资(%)", "规上工业产值(万元)"]
+UNIT_TAIL = ["gy_jg_tz(亿元)", "备注", "地区名称(全称)"]  # the catalogue unit after a code; ignored
+
+
+def test_wide_form_column_with_another_unit_is_refused(tmp_path: Path) -> None:
+    """ "工业投资(%)" and "规上工业产值(万元)" are not 工业投资 and 规模以上工业总产值: the import
+    fails naming the columns instead of dropping them and reporting success."""
+    path = write_csv(
+        tmp_path / "units.csv",
+        [
+            [*UNIT_HEADERS, *UNIT_TAIL],
+            ["1", "500152", "2022年2月", "66.81", "16.5", "668100", "3", "说明", "潼南区"],
+        ],
+    )
+    before = IndicatorValue.objects.count()
+    result = run_import("indicators", path)
+    assert not result.ok and result.code == "rate_for_level"
+    assert errors(result) == [
+        (1, "工业投资(%)", "rate_for_level"),
+        (1, "规上工业产值(万元)", "unit_mismatch"),
+    ]
+    first, second = (e.message for e in result.errors)
+    assert "计量单位是亿元" in first and "增速请填写到“工业投资增速”" in first
+    assert "“万元”与“规模以上工业总产值”的计量单位亿元不符" in second
+    assert "第1行(表头)" in result.message and "另有1列" in result.message
+    assert IndicatorValue.objects.count() == before  # nothing written
+    # the same in the enterprise form: 营业收入 is kept in 万元
+    ent = write_csv(
+        tmp_path / "ent.csv", [["统一社会信用代码", "期别", "营业收入(亿元)"], [GUXI_FIRM, "2022年2月", "1"]]
+    )
+    result = run_import("enterprise-data", ent)
+    assert errors(result) == [(1, "营业收入(亿元)", "unit_mismatch")]
+    # without the two columns: the catalogue unit after a code is read, other headers are ignored
+    good = write_csv(
+        tmp_path / "good.csv",
+        [[*UNIT_HEADERS[:4], *UNIT_TAIL], ["1", "500152", "2022年2月", "66.81", "3", "说明", "潼南区"]],
+    )
+    result = run_import("indicators", good)
+    assert result.ok and result.created == 2, result.error_lines()
+    assert current("500152", "工业技术改造投资", "2022-M02") == Decimal("3")
+
+
+def test_the_framework_hands_the_header_row_to_check_header(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "units.csv", [["地区代码", "期别", "工业投资(%)"], ["500152", "2022年2月", "16.5"]]
+    )
+    assert run_import("indicators", path).code == "rate_for_level"
 
 
 def test_a_file_without_indicator_columns_is_refused(tmp_path: Path) -> None:

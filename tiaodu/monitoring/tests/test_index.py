@@ -461,6 +461,22 @@ def test_weights_summing_to_zero() -> None:
     assert "权重之和为0" in exc.value.message
 
 
+def test_weights_too_large_to_normalise() -> None:
+    """1e308 three times overflows the sum: every normalised weight would be 0, every region None."""
+    data = json.loads(json.dumps(GOOD))
+    for item in data["indicators"]:
+        item["weight"] = 1e308
+    with pytest.raises(ServiceError) as exc:
+        parse_spec(data)
+    assert exc.value.code == "index_weights_invalid"
+    assert exc.value.errors[0].field == "indicators"
+    assert "权重过大" in exc.value.message
+    # Large but finite weights are only proportions.
+    for item in data["indicators"]:
+        item["weight"] = 1e300
+    assert list(parse_spec(data).weights) == [0.25] * 4
+
+
 def test_duplicate_component() -> None:
     data = json.loads(json.dumps(GOOD))
     data["indicators"].append({"indicator": "工业投资", "measure": "growth", "weight": 0.1})

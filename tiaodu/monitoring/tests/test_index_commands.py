@@ -52,6 +52,12 @@ def define(tmp_path: Path, text: str = SPEC, name: str = "gyzs.yaml") -> None:
     assert "已定义综合指数" in run("define", str(path))
 
 
+def index_defined(code: str) -> bool:
+    from tiaodu.monitoring.models import CompositeIndex
+
+    return CompositeIndex.objects.filter(code=code).exists()
+
+
 def reference(matrix: list[list[float]], weights: list[float]) -> list[Fraction | None]:
     """The documented default method, independently: min-max to 0–100, weighted mean."""
     cols = list(zip(*matrix, strict=True))
@@ -129,6 +135,45 @@ def test_missing_figures_are_stated(tmp_path: Path) -> None:
     assert IndexValue.objects.get(index__code="gyzs", region__code="500101").notes
 
 
+def test_csv_keeps_stdout_pure_and_writes_the_notes_to_stderr(tmp_path: Path) -> None:
+    from tiaodu.monitoring.models import IndicatorValue
+
+    IndicatorValue.objects.filter(
+        region__code="500101", indicator__code="gy_tz", period__key="2021-M01-02"
+    ).delete()
+    define(tmp_path, SPEC.replace("decimals: 2", "decimals: 2\nmissing: reweight"))
+    out, err = io.StringIO(), io.StringIO()
+    call_command(
+        "index", "compute", "--index", "gyzs", "--period", PERIOD, "--format", "csv", stdout=out, stderr=err
+    )
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert len(rows) == 39 and all(len(r) == 5 for r in rows)  # the header and 38 regions, nothing else
+    assert "说明" not in out.getvalue()
+    notes = err.getvalue()
+    assert "说明:万州区缺少‘工业投资增速’数据,其余指标权重按比例放大至合计为1后计算" in notes
+    assert "方法:" in notes
+    # the same notes as text mode prints after its table
+    text = run("compute", "--index", "gyzs", "--period", PERIOD)
+    assert [line for line in text.splitlines() if line.startswith(("说明:", "方法:"))] == notes.splitlines()
+    out, err = io.StringIO(), io.StringIO()
+    call_command(
+        "index",
+        "uncertainty",
+        "--index",
+        "gyzs",
+        "--period",
+        PERIOD,
+        "--draws",
+        "20",
+        "--format",
+        "csv",
+        stdout=out,
+        stderr=err,
+    )
+    assert all(len(r) == 6 for r in csv.reader(io.StringIO(out.getvalue())))
+    assert "万州区缺少" in err.getvalue() and "方法:" in err.getvalue()
+
+
 def test_published_index_is_ranked_the_same_way(tmp_path: Path) -> None:
     define(tmp_path, PUBLISHED, "city.json")
     out = run("compute", "--index", "gyzs_city", "--period", PERIOD, "--format", "csv")
@@ -138,6 +183,29 @@ def test_published_index_is_ranked_the_same_way(tmp_path: Path) -> None:
     assert (stored.value, stored.rank, stored.origin) == (Decimal("74.41"), 12, "imported")
     with pytest.raises(CommandError, match="index_imported"):
         run("uncertainty", "--index", "gyzs_city", "--period", PERIOD)
+
+
+def test_published_index_is_rounded_half_up_as_the_bulletin_ranks_it(tmp_path: Path) -> None:
+    """74.405 is 74.41 (四舍五入, not banker's 74.40) in compute, the stored results and the bulletin."""
+    from tiaodu.monitoring.computations import ranking
+    from tiaodu.monitoring.services import record_value
+
+    for code, value in ((TONGNAN, "74.405"), ("500101", "74.41"), ("500102", "74.415")):
+        record_value(None, "工业经济运行综合指数", code, PERIOD, value)
+    define(tmp_path, PUBLISHED, "city.json")
+    out = run("compute", "--index", "gyzs_city", "--period", PERIOD, "--format", "csv")
+    rows = {r["region_code"]: r for r in csv.DictReader(io.StringIO(out))}
+    bulletin = ranking("500000", "工业经济运行综合指数", PERIOD)
+    tongnan = bulletin.row(TONGNAN)
+    assert tongnan is not None and (tongnan.figures.figure, tongnan.rank) == (Decimal("74.41"), 11)
+    assert (rows[TONGNAN]["value"], rows[TONGNAN]["rank"]) == ("74.41", "11")
+    assert (rows["500101"]["value"], rows["500102"]["value"]) == ("74.41", "74.42")
+    stored = {
+        v.region.code: v for v in IndexValue.objects.filter(index__code="gyzs_city").select_related("region")
+    }
+    for r in bulletin.rows:
+        assert (stored[r.region_code].value, stored[r.region_code].rank) == (r.figures.figure, r.rank)
+        assert stored[r.region_code].group_rank == r.group_rank
 
 
 def test_uncertainty_is_reproducible(tmp_path: Path) -> None:
@@ -181,6 +249,32 @@ def test_bad_definitions(tmp_path: Path, change: tuple[str, str], code: str) -> 
     with pytest.raises(IndexInvalid) as err:
         define_index(None, SPEC.replace(*change))
     assert code in {e.code for e in err.value.errors}
+
+
+@pytest.mark.parametrize("spelling", ["工业投资额", "gy_tz", "工 业 投 资"])
+def test_one_indicator_twice_under_other_names_is_refused(spelling: str) -> None:
+    """工业投资, its alias 工业投资额 and its code gy_tz are one indicator: its weight would count twice."""
+    text = SPEC + f"  - {{indicator: {spelling}, measure: growth, weight: 0.2}}\n"
+    with pytest.raises(IndexInvalid) as err:
+        define_index(None, text)
+    error = next(e for e in err.value.errors if e.code == "index_component_duplicate")
+    assert error.field == "indicators[4].indicator"
+    assert f"第5个指标“{spelling}”与第3个指标“工业投资”是同一指标“工业投资”" in error.message
+    assert not IndexValue.objects.exists() and not index_defined("gyzs")
+    # Another measure of the same indicator is another component.
+    define_index(None, SPEC + "  - {indicator: gy_tz, measure: value, weight: 0.1}\n")
+
+
+def test_published_index_names_an_index_indicator() -> None:
+    text = PUBLISHED.replace('"indicator": "工业经济运行综合指数"', '"indicator": "工业投资增速"')
+    with pytest.raises(IndexInvalid) as err:
+        define_index(None, text)
+    assert err.value.code == "index_indicator_not_index"
+    assert err.value.errors[0].field == "indicator"
+    assert "“工业投资增速”是增速指标,不是指数" in err.value.message
+    assert "工业经济运行综合指数" in err.value.message
+    assert not index_defined("gyzs_city")
+    assert define_index(None, PUBLISHED).indicator is not None
 
 
 def test_unknown_index(capsys: Any) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -242,6 +243,25 @@ def test_dates_and_excel_cells() -> None:
     assert parse_period(date(2022, 2, 1)).key == "2022-M02"
     assert parse_period(datetime(2022, 2, 1, 0, 0)).key == "2022-M02"  # Excel turned "2022-02" into a date
     assert parse_period(Period.month(2022, 2)) == Period.month(2022, 2)
+
+
+def test_whole_numbers_from_excel_are_read_as_digits() -> None:
+    assert parse_period(202202).key == "2022-M02"
+    assert parse_period(202202.0).key == "2022-M02"  # a whole number stored as a float
+    assert parse_period(Decimal("202210")).key == "2022-M10"
+    assert parse_period(2022).key == "2022-Y"
+
+
+@pytest.mark.parametrize(
+    "raw", [2022.1, 2022.12, Decimal("2022.10"), Decimal("2022.1"), 202202.5, float("nan")]
+)
+def test_numbers_with_a_fraction_are_ambiguous(raw: object) -> None:
+    """Excel turns a typed "2022.10" into the number 2022.1: it must not be read as 2022年1月."""
+    with pytest.raises(PeriodError) as err:
+        parse_period(raw)
+    assert err.value.detail_code == "period_ambiguous"
+    assert err.value.errors[0].code == "period_ambiguous"
+    assert "“2022年10月”" in err.value.message and "文字" in err.value.message
 
 
 def test_series_for_trends() -> None:

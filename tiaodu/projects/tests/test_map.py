@@ -198,3 +198,21 @@ def test_tile_origin() -> None:
     assert tile_origin("http://10.0.0.8:8080/tiles/{z}/{x}/{y}.png") == "http://10.0.0.8:8080"
     assert tile_origin("/tiles/{z}/{x}/{y}.png") is None
     assert tile_origin("") is None
+
+
+def test_data_and_outline_are_compressed_when_the_browser_accepts_gzip(
+    users: dict, client_for: Any, placed: dict
+) -> None:
+    import gzip
+
+    import orjson
+
+    client = client_for(users["leader"])
+    for url in (DATA, OUTLINE):
+        plain = client.get(url)
+        packed = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+        assert "Content-Encoding" not in plain, url
+        assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"], url
+        assert orjson.loads(gzip.decompress(packed.content)) == plain.json(), url
+    outline_plain, outline_packed = client.get(OUTLINE), client.get(OUTLINE, HTTP_ACCEPT_ENCODING="gzip")
+    assert len(outline_packed.content) < len(outline_plain.content) / 2

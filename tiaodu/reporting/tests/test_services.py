@@ -289,3 +289,105 @@ def test_figures_shown_plain() -> None:
     assert services.plain(Decimal("1.2500")) == "1.25"
     assert services.plain(Decimal("-0.0000")) == "0"
     assert services.plain(None) == "—"
+
+
+# --- 分工: a department round divided between departments ------------------------------------------
+
+
+def _divided(tongnan: Region, actor: Any = None, **kw: Any) -> ReportingRound:
+    return services.open_round(
+        actor,
+        district=tongnan,
+        period=kw.pop("period", "2023年4月"),
+        indicators=kw.pop("indicators", ["固定资产投资", "社会消费品零售总额", "招商引资到位资金"]),
+        due_on=date(2023, 5, 5),
+        unit_kind=kw.pop("unit_kind", UnitKind.DEPARTMENT),
+        **kw,
+    )
+
+
+def test_a_divided_department_round(tongnan: Region, users: dict[str, Any]) -> None:
+    rnd = _divided(
+        tongnan,
+        users["jxw"],
+        assignments={
+            "区发展改革委": ["固定资产投资"],
+            "区商务委": ["shxf"],
+            "区招商投资局": ["招商引资到位资金"],
+        },
+    )
+    # only the assigned departments report, each its own indicators
+    slots = {s.organization.name: s for s in rnd.slots.select_related("organization")}
+    assert set(slots) == {"区发展改革委", "区商务委", "区招商投资局"} and rnd.expected_count == 3
+    assert rnd.unit_filter == UnitFilter.SELECTED
+    assert [i.code for i in services.slot_indicators(rnd, slots["区商务委"])] == ["shxf"]
+    # a department fills in its own indicator only; another's is refused by name
+    business = slots["区商务委"]
+    fails("required", services.submit, None, rnd.pk, business.pk, {})
+    err = fails(
+        "indicator_assigned_elsewhere",
+        services.submit,
+        None,
+        rnd.pk,
+        business.pk,
+        {"shxf": "50", "gdzc_tz": "9"},
+    )
+    assert any("由区发展改革委报送" in e.message for e in err.errors)
+    assert not IndicatorValue.objects.filter(source__detail__round=rnd.pk).exists()
+    services.submit(None, rnd.pk, business.pk, {"社会消费品零售总额": "50.5"})
+    assert IndicatorValue.objects.get(
+        region=tongnan, indicator__code="shxf", period=rnd.figure_period, is_current=True
+    ).value == Decimal("50.5")
+    assert services.totals(rnd).reported == 1
+    # the round's totals still cover every indicator of the round
+    assert [t.code for t in services.totals(rnd).indicators] == ["gdzc_tz", "shxf", "zsyz_dw"]
+
+
+def test_bad_divisions_change_nothing(tongnan: Region, firms: dict[str, Enterprise]) -> None:
+    before = counts()
+    fails("organization_unknown", _divided, tongnan, assignments={"区不存在局": ["gdzc_tz"]})
+    fails(
+        "indicator_assigned_twice",
+        _divided,
+        tongnan,
+        assignments={"区发展改革委": ["gdzc_tz", "shxf"], "区商务委": ["shxf"], "区招商投资局": ["zsyz_dw"]},
+    )
+    fails(
+        "indicator_unassigned",
+        _divided,
+        tongnan,
+        assignments={"区发展改革委": ["gdzc_tz"], "区商务委": ["shxf"]},
+    )
+    fails(
+        "indicator_not_in_round",
+        _divided,
+        tongnan,
+        assignments={"区发展改革委": ["gdzc_tz", "gdp"], "区商务委": ["shxf"], "区招商投资局": ["zsyz_dw"]},
+    )
+    fails("indicator_unknown", _divided, tongnan, assignments={"区发展改革委": ["没有的指标"]})
+    fails("required", _divided, tongnan, assignments={})
+    fails(
+        "assignments_not_allowed",
+        _divided,
+        tongnan,
+        unit_kind=UnitKind.ENTERPRISE,
+        indicators=["gy_zcz"],
+        assignments={"区发展改革委": ["gy_zcz"]},
+    )
+    # a department of another district is not one of 潼南's
+    fails("organization_unknown", _divided, tongnan, assignments={"大渡口区经信委": ["gdzc_tz"]})
+    assert counts() == before
+
+
+def test_parse_division() -> None:
+    assert services.parse_division(
+        "区发展改革委:固定资产投资、地区生产总值\n\n 区商务委:社会消费品零售总额\n"
+    ) == {
+        "区发展改革委": ["固定资产投资", "地区生产总值"],
+        "区商务委": ["社会消费品零售总额"],
+    }
+    assert services.parse_division("区招商投资局: zsyz_dw, gdp;gdzc_tz") == {
+        "区招商投资局": ["zsyz_dw", "gdp", "gdzc_tz"]
+    }
+    for bad in ("区发展改革委 固定资产投资", "区商务委:", ":shxf"):
+        fails("assignment_line_invalid", services.parse_division, bad)

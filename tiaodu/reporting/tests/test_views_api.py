@@ -299,3 +299,52 @@ def test_home_tiles(
     assert after["填报中的报送任务"] == before["填报中的报送任务"] - 1
     assert after["待处理产值预警"] == before["待处理产值预警"] + 1
     assert home("yuxi")["待处理产值预警"] == yuxi_before["待处理产值预警"]  # not 古溪镇's alert
+
+
+def test_divided_department_round_from_the_page_and_the_api(users: dict[str, Any], client_for: Any) -> None:
+    from tiaodu.reporting.models import ReportingRound
+
+    leader = client_for(users["leader"])
+    data = {
+        "unit_kind": "department",
+        "unit_filter": "departments",
+        "period": "2023年5月",
+        "indicators": ["gdzc_tz", "shxf"],
+        "due_on": "2023-06-05",
+        "assignments": "区发展改革委:固定资产投资\n区商务委:社会消费品零售总额",
+    }
+    bad = leader.post("/reporting/new/", {**data, "assignments": "区发展改革委 固定资产投资"})
+    assert bad.status_code == 422 and "指标分工第1行" in bad.content.decode()
+    twice = leader.post(
+        "/reporting/new/", {**data, "assignments": "区发展改革委:gdzc_tz、shxf\n区商务委:shxf"}
+    )
+    assert twice.status_code == 422 and "每项指标只能由一个部门报送" in twice.content.decode()
+    assert not ReportingRound.objects.filter(period__key="2023-M05", unit_kind="department").exists()
+    assert leader.post("/reporting/new/", data).status_code == 302
+    rnd = ReportingRound.objects.get(period__key="2023-M05", unit_kind="department")
+    page = leader.get(f"/reporting/{rnd.pk}/").content.decode()
+    assert page.count('class="small text-muted slot-indicators"') == 2
+    assert "区发展改革委" in page and "社会消费品零售总额" in page
+
+    api = client_for(users["jxw"])
+    body = {
+        "period": "2023年6月",
+        "indicators": ["gdzc_tz", "shxf"],
+        "due_on": "2023-07-05",
+        "unit_kind": "department",
+        "assignments": {"区发展改革委": ["gdzc_tz"], "区商务委": ["shxf"]},
+    }
+    created = api.post("/api/v1/reporting/rounds", body, content_type="application/json")
+    assert created.status_code == 201, created.content
+    detail = api.get(f"/api/v1/reporting/rounds/{created.json()['id']}").json()
+    assert {s["unit_name"]: s["indicators"] for s in detail["slots"]} == {
+        "区发展改革委": ["gdzc_tz"],
+        "区商务委": ["shxf"],
+    }
+    refused = api.post(
+        "/api/v1/reporting/rounds",
+        {**body, "period": "2023年7月", "assignments": {"区商务委": ["shxf"]}},
+        content_type="application/json",
+    )
+    assert refused.status_code == 422
+    assert "indicator_unassigned" in [e["code"] for e in refused.json()["errors"]]

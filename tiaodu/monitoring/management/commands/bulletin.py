@@ -1,5 +1,6 @@
-"""``tiaodu bulletin --region CODE --period P [--format text|docx|pdf|xlsx] [--output FILE] [--user USERNAME]``:
-the monthly bulletin (月通报) of a county unit.
+"""``tiaodu bulletin --region CODE --period P [--format text|docx|pdf|xlsx] [--output FILE] [--user USERNAME]
+[--index CODE …]``: the monthly bulletin (月通报) of a county unit; ``--index`` states a composite
+index computed here (``tiaodu index compute``) after the city's published one.
 
 Text goes to standard output unless ``--output`` names a file. Word, PDF and Excel are written to
 ``--output`` or, without it, to ``bulletin-CODE-PERIOD.EXT`` in the current directory; the path is
@@ -28,6 +29,13 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=FORMATS, default="text", help="输出格式(默认 text)")
         parser.add_argument("--output", "-o", help="输出文件(text 默认输出到屏幕)")
         parser.add_argument("--user", help="按该用户的权限范围读取数据(默认不限)")
+        parser.add_argument(
+            "--index",
+            action="append",
+            default=[],
+            metavar="CODE",
+            help="同时通报本平台测算的综合指数(指数代码,可重复;须先 tiaodu index compute)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from tiaodu.monitoring.bulletin import build_bulletin
@@ -42,7 +50,9 @@ class Command(BaseCommand):
                 raise CommandError(f"user_unknown: 用户“{options['user']}”不存在")
         fmt = options["format"]
         try:
-            bulletin = build_bulletin(options["region"], options["period"], user=user)
+            bulletin = build_bulletin(
+                options["region"], options["period"], user=user, indices=options["index"]
+            )
             content = render(bulletin, fmt)
         except ServiceError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from exc

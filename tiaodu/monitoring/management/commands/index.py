@@ -6,6 +6,9 @@
 * ``tiaodu index compute --index CODE --period P [--format text|csv]`` — compute, store and print
   each compared region's value, rank and 考核组 rank. CSV columns: region_code, region_name,
   value, rank, group_rank.
+
+In CSV mode stdout is the CSV alone; the notes (missing figures, weights scaled up …) and the
+method go to stderr, one "说明:" / "方法:" line each, as text mode prints them after the table.
 * ``tiaodu index uncertainty --index CODE --period P [--draws 1000] [--seed N] [--format text|csv]``
   — each region's rank interval (5–95%) under drawn weights and normalisations.
 * ``tiaodu index sensitivity --index CODE --period P [--seed N] [--samples 512]`` — which
@@ -88,6 +91,7 @@ class Command(BaseCommand):
                 writer.writerow(
                     [r.region_code, r.region_name, run.value_text(r), r.rank or "", r.group_rank or ""]
                 )
+            self._explain(run.notes, run.method, csv_mode=True)
             return
         origin = "导入的发布值" if run.origin == "imported" else "计算值"
         self.stdout.write(
@@ -99,10 +103,16 @@ class Command(BaseCommand):
                 f"{r.region_code:<10}{r.region_name:<10}{run.value_text(r) or '—':>10}"
                 f"{r.rank or '—':>7}{r.group_rank or '—':>10}  {r.group_name}"
             )
-        for note in run.notes:
-            self.stdout.write(f"说明:{note}")
-        if run.method:
-            self.stdout.write(f"方法:{run.method}")
+        self._explain(run.notes, run.method)
+
+    def _explain(self, notes: list[str], method: str, csv_mode: bool = False) -> None:
+        """The notes and the method after the table: on stdout in text mode, on stderr in CSV mode
+        (stdout stays pure CSV)."""
+        out = self.stderr if csv_mode else self.stdout
+        for note in notes:
+            out.write(f"说明:{note}")
+        if method:
+            out.write(f"方法:{method}")
 
     def _matrix(self, options: dict[str, Any]) -> Any:
         from tiaodu.monitoring.index import IndexInvalid
@@ -153,6 +163,7 @@ class Command(BaseCommand):
             writer.writerow(["region_code", "region_name", "rank", "rank_low", "rank_median", "rank_high"])
             for r, point, low, median, high in rows:
                 writer.writerow([r.code, r.name, point or "", low or "", median or "", high or ""])
+            self._explain(result.notes, result.method, csv_mode=True)
             return
         self.stdout.write(
             f"{m.spec.name}({m.spec.code}) {parse_period(options['period']).full_label} 排名区间"
@@ -160,9 +171,7 @@ class Command(BaseCommand):
         for r, point, low, _median, high in rows:
             text = "未参与排名" if point is None else f"第{point}位(90%区间 {low}–{high}位)"
             self.stdout.write(f"{r.code:<10}{r.name:<10}{text}")
-        for note in result.notes:
-            self.stdout.write(f"说明:{note}")
-        self.stdout.write(f"方法:{result.method}")
+        self._explain(result.notes, result.method)
 
     def do_sensitivity(self, options: dict[str, Any]) -> None:
         from tiaodu.monitoring.uncertainty import sensitivity
@@ -198,9 +207,4 @@ class Command(BaseCommand):
                         f"{label} {cell}" for label, cell in zip(result.components, cells, strict=True)
                     )
                 )
-        if not writer:
-            for note in getattr(result, "notes", []):
-                self.stdout.write(f"说明:{note}")
-            method = getattr(result, "method", "")
-            if method:
-                self.stdout.write(f"方法:{method}")
+        self._explain(getattr(result, "notes", []), getattr(result, "method", ""), csv_mode=bool(writer))

@@ -1,0 +1,143 @@
+"""Guards against silently wrong numbers whatever the way in: a part above its whole, growth of
+roll-ups over different sets of enterprises, and the choropleth's answers to bad requests."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tiaodu.core.errors import ServiceError
+from tiaodu.monitoring.computations import compare, figures
+from tiaodu.monitoring.models import IndicatorValue
+from tiaodu.monitoring.rollup import rollup
+from tiaodu.monitoring.services import check_value, find_indicator, record_value
+from tiaodu.monitoring.tests.test_rollup import GUXI, TONGNAN, firms, import_enterprise_data  # noqa: F401
+from tiaodu.regions.models import Region
+
+pytestmark = pytest.mark.django_db
+
+WANZHOU = "500101"
+
+
+def codes(exc: pytest.ExceptionInfo[ServiceError]) -> list[str]:
+    return [e.code for e in exc.value.errors] or [exc.value.code]
+
+
+def test_manual_entry_refuses_a_part_above_its_whole() -> None:
+    record_value(None, "工业投资", WANZHOU, "2022年1-2月", "10")
+    with pytest.raises(ServiceError) as exc:
+        record_value(None, "工业技术改造投资", WANZHOU, "2022年1-2月", "30")
+    assert codes(exc) == ["share_over_100"]
+    assert "工业技术改造投资(30亿元)不能大于工业投资(10亿元)" in exc.value.errors[0].message
+    assert not IndicatorValue.objects.filter(indicator__code="gy_jg_tz", region__code=WANZHOU).exists()
+    # and the other way round: a whole below the stored part
+    record_value(None, "工业技术改造投资", WANZHOU, "2022年1-2月", "4")
+    with pytest.raises(ServiceError) as exc:
+        record_value(None, "工业投资", WANZHOU, "2022年1-2月", "3")
+    assert codes(exc) == ["share_over_100"]
+    assert (
+        IndicatorValue.objects.get(indicator__code="gy_tz", region__code=WANZHOU, is_current=True).value == 10
+    )
+
+
+def test_a_contradictory_share_is_never_published_or_ranked() -> None:
+    """Figures that contradict each other, however they got in (here written directly, as an old
+    database or a roll-up could hold them), give no share and say why."""
+    from tiaodu.monitoring.models import DataSource, StatPeriod
+    from tiaodu.monitoring.services import period_row
+
+    period: StatPeriod = period_row("2022年1-2月")
+    source = DataSource.objects.create(origin="manual", name="旧数据")
+    wanzhou = Region.objects.get(code=WANZHOU)
+    for code, value in (("gy_tz", "10"), ("gy_jg_tz", "30")):
+        IndicatorValue.objects.create(
+            region=wanzhou, indicator=find_indicator(code), period=period, value=Decimal(value), source=source
+        )
+    f = figures("工业技术改造投资", "2022年1-2月", [wanzhou])[wanzhou.pk]
+    assert f.share is None and f.figure is None
+    assert f.notes == ["工业技术改造投资与工业投资数据矛盾(比重为300.0%),未计算比重"]
+    ratio = figures("工业技改投资占工业投资比重", "2022年1-2月", [wanzhou])[wanzhou.pk]
+    assert ratio.value is None and "数据矛盾" in ratio.notes[0]
+    cmp = compare(wanzhou, "2022年1-2月", "工业技术改造投资")
+    assert cmp.rank is None and "未计算比重" in " ".join(cmp.notes)
+
+
+def test_check_value_writes_the_number_as_staff_do() -> None:
+    with pytest.raises(ServiceError) as exc:
+        check_value(find_indicator("工业技改投资占工业投资比重"), Decimal("140"))
+    assert "现为140%" in exc.value.errors[0].message
+
+
+def test_reporting_round_refuses_a_part_above_its_whole(users: dict[str, Any]) -> None:
+    from tiaodu.orgs.models import Organization
+    from tiaodu.reporting import services
+
+    jxw = users["jxw"]
+    rnd = services.open_round(
+        jxw,
+        district=Region.objects.get(code=TONGNAN),
+        period="2023年2月",
+        indicators=["工业投资", "工业技术改造投资"],
+        due_on=date(2023, 3, 5),
+        unit_kind="department",
+        organizations=Organization.objects.filter(pk=jxw.organization_id),
+    )
+    slot = rnd.slots.get()
+    with pytest.raises(ServiceError) as exc:
+        services.submit(jxw, rnd.pk, slot.pk, {"gy_tz": "10", "gy_jg_tz": "25"})
+    assert codes(exc) == ["share_over_100"]
+    assert not IndicatorValue.objects.filter(period=rnd.figure_period, region__code=TONGNAN).exists()
+    services.submit(jxw, rnd.pk, slot.pk, {"gy_tz": "10", "gy_jg_tz": "2.5"})
+
+
+def test_rollup_growth_only_over_the_same_number_of_enterprises(
+    firms: dict[str, str],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Two 古溪镇 firms reported 100 each last year, one of them 105 this year: the sums are
+    200 and 105, but the firms did not fall by 47.5%."""
+    import_enterprise_data(
+        tmp_path,
+        [
+            [firms["e1"], "2021年1-2月", "100", "", ""],
+            [firms["e2"], "2021年1-2月", "100", "", ""],
+            [firms["e1"], "2022年1-2月", "105", "", ""],
+        ],
+    )
+    rollup()
+    guxi = Region.objects.get(code=GUXI)
+    f = figures("营业收入", "2022年1-2月", [guxi])[guxi.pk]
+    assert f.value == Decimal("105") and f.last_year == Decimal("200")
+    assert f.growth is None
+    assert f.notes == ["营业收入为企业数据汇总,本期1家、上年同期2家,口径不一致,未计算同比增速"]
+    # with the same firms reporting both years the growth is computed
+    import_enterprise_data(tmp_path, [[firms["e2"], "2022年1-2月", "110", "", ""]], name="more.csv")
+    rollup()
+    f = figures("营业收入", "2022年1-2月", [guxi])[guxi.pk]
+    assert f.growth == Decimal("7.5") and f.notes == []
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "code"),
+    [
+        ({}, 422, "choropleth_params_missing"),
+        ({"index": "gyzs_city"}, 422, "choropleth_params_missing"),
+        ({"index": "nope", "period": "2022-M01-02"}, 422, "index_unknown"),
+        ({"index": "gyzs_city", "period": "某月"}, 422, "period_unknown"),
+    ],
+)
+def test_choropleth_answers_bad_requests_in_json(
+    users: dict[str, Any], client_for: Any, query: dict[str, str], status: int, code: str
+) -> None:
+    from tiaodu.monitoring.demo import load_monitoring_demo
+
+    load_monitoring_demo()
+    response = client_for(users["leader"]).get("/monitoring/choropleth.json", query)
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert code in [body["code"], *[e["code"] for e in body["errors"]]]
+    assert body["message"]
