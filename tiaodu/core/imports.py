@@ -985,11 +985,12 @@ def write_xlsx(path: str | os.PathLike[str], rows: Iterable[Iterable[Any]], titl
 
 def row_region(ctx: ImportContext, row: Row, denied_message: str) -> Any:
     """The region a row names in its 地区代码 column, with the checks every such import makes:
-    a known code (``region_unknown``), the optional 地区名称 matching it (``region_name_mismatch``),
+    a known code (``region_unknown``) of a real region, not a grouping node of the code table
+    such as 市辖区 500100 (``region_grouping_node``), the optional 地区名称 matching it (``region_name_mismatch``),
     and the actor allowed to write it (``ctx.cache["allowed"]``: region ids, None for all;
     ``permission_denied``). Lookups are memoised in ``ctx.cache["regions"]``. None when the row
     has no code or an error was recorded."""
-    from tiaodu.regions.services import get_region
+    from tiaodu.regions.services import check_figure_region, get_region
 
     raw = row.values.get("region")
     if not raw:
@@ -998,6 +999,7 @@ def row_region(ctx: ImportContext, row: Row, denied_message: str) -> Any:
     if raw not in memo:
         try:
             memo[raw] = get_region(raw)
+            check_figure_region(memo[raw])
         except ServiceError as exc:
             memo[raw] = exc
     found = memo[raw]

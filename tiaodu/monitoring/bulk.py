@@ -296,6 +296,7 @@ def _check(run: _Run) -> None:
         )
     if layout.indicator is not None:
         _long_indicators(run)
+    _negatives(run)
     _shares(run)
     _duplicates(run)
     if run.actor is not None:
@@ -374,6 +375,48 @@ def _long_indicators(run: _Run) -> None:
         "指标",
         "indicator_unknown",
         lambda n: "指标不能为空" if not n else f"指标“{n}”不在指标目录中,或不是企业可填报的总量指标",
+    )
+
+
+def _negatives(run: _Run) -> None:
+    """A negative figure of an indicator that cannot be below zero (产值, 投资 …; 利润总额 may be a
+    loss), as :func:`~tiaodu.monitoring.services.check_value` refuses it on the other ways in. One
+    pass looks for a minus sign at all; only a file that has one is checked cell by cell."""
+    layout = run.layout
+    levels = {i.pk: i for i in Indicator.objects.filter(kind=IndicatorKind.LEVEL, may_be_negative=False)}
+    if layout.indicator is None:
+        cells = [(c, h, levels[i]) for c, h, i in _value_columns(layout) if i in levels]
+        if not cells:
+            return
+        haystack = "concat_ws('|', " + ", ".join(_col(c) for c, _h, _i in cells) + ")"
+        run.cursor.execute(f"SELECT EXISTS (SELECT 1 FROM mon_stage WHERE {haystack} LIKE '%%-%%')", [])
+        if not run.cursor.fetchone()[0]:
+            return
+        for column, header, ind in cells:
+            x = _num(_col(column))
+            run.report(
+                f"SELECT line, {x} FROM mon_stage WHERE {x} ~ %s AND {x}::numeric < 0 ORDER BY line",
+                [NUMBER_RE],
+                header,
+                "negative_value",
+                lambda v, ind=ind: f"{ind.name}不能为负数(现为{v}{ind.unit})",
+            )
+        return
+    assert layout.value is not None
+    x = _num(_col(layout.value))
+    run.cursor.execute(f"SELECT EXISTS (SELECT 1 FROM mon_stage WHERE {_col(layout.value)} LIKE '%%-%%')", [])
+    if not levels or not run.cursor.fetchone()[0]:
+        return
+    ids = ", ".join(str(pk) for pk in levels)
+    run.report(
+        f"SELECT line, indicator_id || '|' || {x} FROM mon_stage WHERE indicator_id IN ({ids}) "
+        f"AND {x} ~ %s AND {x}::numeric < 0 ORDER BY line",
+        [NUMBER_RE],
+        "数值",
+        "negative_value",
+        lambda d: (
+            f"{levels[int(d.split('|')[0])].name}不能为负数(现为{d.split('|')[1]}{levels[int(d.split('|')[0])].unit})"
+        ),
     )
 
 

@@ -42,9 +42,10 @@ from tiaodu.monitoring.choices import IndicatorKind, Measure
 from tiaodu.monitoring.computations import Comparison, Figures, compare, figures, ranking, trend
 from tiaodu.monitoring.models import Indicator, IndicatorValue, StatPeriod
 from tiaodu.monitoring.periods import Period, PeriodError, parse_period
-from tiaodu.monitoring.services import NATION_CODE, area_word, is_grouping_node, ranking_parent
+from tiaodu.monitoring.services import NATION_CODE, area_word, ranking_parent
 from tiaodu.regions.choices import Level
 from tiaodu.regions.models import Region
+from tiaodu.regions.services import is_grouping_node
 
 if TYPE_CHECKING:
     from tiaodu.accounts.models import User

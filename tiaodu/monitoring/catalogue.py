@@ -30,6 +30,7 @@ def read_catalogue(path: Path = CATALOGUE) -> list[dict[str, Any]]:
                 "direction": row["direction"],
                 "rank_by": row["rank_by"],
                 "additive": row["additive"] == "1",
+                "may_be_negative": row["may_be_negative"] == "1",
                 "decimals": int(row["decimals"]),
                 "source": row["source"],
                 "description": row["description"],
@@ -43,8 +44,11 @@ def read_catalogue(path: Path = CATALOGUE) -> list[dict[str, Any]]:
 def load_catalogue(indicator_model: Any, path: Path = CATALOGUE) -> int:
     """Create or update the built-in indicators; returns how many there are."""
     entries = read_catalogue(path)
+    # A migration passes its historical model: it sets the fields that model has (0002 predates
+    # ``may_be_negative``, which 0003 adds and fills).
+    known = {f.name for f in indicator_model._meta.get_fields()}
     for entry in entries:
-        fields = {k: v for k, v in entry.items() if k not in ("code", "links")}
+        fields = {k: v for k, v in entry.items() if k not in ("code", "links") and k in known}
         indicator_model.objects.update_or_create(code=entry["code"], defaults={**fields, "builtin": True})
     by_code = {i.code: i for i in indicator_model.objects.filter(code__in=[e["code"] for e in entries])}
     for entry in entries:

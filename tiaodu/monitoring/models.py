@@ -146,6 +146,8 @@ class Indicator(ScopedModel):
     direction = models.CharField(_("方向"), max_length=8, choices=Direction.choices, default=Direction.HIGHER)
     rank_by = models.CharField(_("排名依据"), max_length=8, choices=Measure.choices, default=Measure.VALUE)
     additive = models.BooleanField(_("可跨地区加总"), default=False)
+    # a level that may be below zero (利润总额: a loss); other levels (产值, 投资 …) are refused
+    may_be_negative = models.BooleanField(_("可为负数"), default=False, help_text=_("如利润总额(亏损)"))
     decimals = models.PositiveSmallIntegerField(_("发布小数位数"), default=2)
     # level: the indicator whose share it is ranked by (技改投资 → 工业投资)
     share_of = models.ForeignKey(

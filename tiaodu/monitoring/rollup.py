@@ -37,12 +37,12 @@ from tiaodu.monitoring.periods import Period, parse_period
 from tiaodu.monitoring.services import (
     WriteCounts,
     find_indicator,
-    is_grouping_node,
     new_source,
     write_versions,
 )
 from tiaodu.regions.choices import Level
 from tiaodu.regions.models import Region
+from tiaodu.regions.services import is_grouping_node
 
 if TYPE_CHECKING:
     from tiaodu.accounts.models import User

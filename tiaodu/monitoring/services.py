@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from tiaodu.core.errors import FieldError, Forbidden, InvalidInput, invalid
 from tiaodu.core.imports import bulk_insert
 from tiaodu.core.permissions import can, ensure_permitted
-from tiaodu.monitoring.choices import ValueOrigin
+from tiaodu.monitoring.choices import IndicatorKind, ValueOrigin
 from tiaodu.monitoring.models import (
     VALUE_DECIMALS,
     VALUE_DIGITS,
@@ -34,15 +34,13 @@ from tiaodu.monitoring.models import (
 from tiaodu.monitoring.periods import Period, parse_period
 from tiaodu.regions.choices import Level
 from tiaodu.regions.models import PeerGroup, Region
-from tiaodu.regions.services import PEER_SCHEME
+from tiaodu.regions.services import PEER_SCHEME, check_figure_region, is_grouping_node
 
 if TYPE_CHECKING:
     from tiaodu.accounts.models import User
 
 QUANTUM = Decimal(1).scaleb(-VALUE_DECIMALS)
 MAX_VALUE = Decimal(10) ** (VALUE_DIGITS - VALUE_DECIMALS)
-# City-level nodes that only group counties (重庆市's 市辖区 500100 and 县 500200).
-PLACEHOLDER_NAMES = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 NATION_CODE = "100000"
 CHUNK = 2000
 
@@ -124,10 +122,6 @@ def period_row(period: Period | str) -> StatPeriod:
 
 
 # --- regions compared -------------------------------------------------------------------------------
-
-
-def is_grouping_node(region: Region) -> bool:
-    return region.level == Level.CITY and region.name in PLACEHOLDER_NAMES
 
 
 def compared_units(parent: Region) -> list[Region]:
@@ -312,6 +306,7 @@ def record_value(
     reg = region if isinstance(region, Region) else get_region(region)
     if actor is not None and not can(actor, "add", IndicatorValue):
         raise Forbidden(audit=f"add monitoring.indicatorvalue region={reg.code}")
+    check_figure_region(reg)
     check_value(ind, to_value(value))
     per = period_row(period)
     problems = part_whole_errors(IndicatorValue, reg.pk, per.pk, {ind.pk: to_value(value)})
@@ -327,7 +322,14 @@ def record_value(
 
 
 def check_value(indicator: Indicator, value: Decimal) -> None:
-    """Rules every figure obeys whatever its way in: a share lies between 0 and 100%."""
+    """Rules every figure obeys whatever its way in (import, manual entry, reporting round): a share
+    lies between 0 and 100%; a level is not negative unless the catalogue allows it (利润总额)."""
+    if indicator.kind == IndicatorKind.LEVEL and value < 0 and not indicator.may_be_negative:
+        raise invalid(
+            "value",
+            "negative_value",
+            f"{indicator.name}不能为负数(现为{value.normalize():f}{indicator.unit})",
+        )
     if indicator.kind == "ratio":
         if value > 100:
             raise invalid(

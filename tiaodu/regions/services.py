@@ -16,6 +16,8 @@ from tiaodu.regions.models import PeerGroup, Region
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PEER_SCHEME = "一区两群"
+# City-level nodes of the code table that only group counties (重庆市's 市辖区 500100, 县 500200).
+GROUPING_NAMES = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 
 
 def normalize_code(code: str) -> str:
@@ -59,6 +61,24 @@ def ancestors(region: Region) -> list[Region]:
 
 def is_within(region: Region | None, ancestor: Region | None) -> bool:
     return region is not None and ancestor is not None and region.path.startswith(ancestor.path)
+
+
+def is_grouping_node(region: Region) -> bool:
+    """A city-level node that only groups counties in the code table (重庆市's 市辖区 500100 and
+    县 500200): not a region anybody reports for, ranks or sets targets for."""
+    return region.level == Level.CITY and region.name in GROUPING_NAMES
+
+
+def check_figure_region(region: Region) -> None:
+    """Figures and targets belong to real regions: a grouping node is refused
+    (``region_grouping_node``), naming what to use instead."""
+    if is_grouping_node(region):
+        raise invalid(
+            "region",
+            "region_grouping_node",
+            f"区划代码{region.code}“{region.name}”是区划表中的分组,不是一个地区,"
+            "不能填报数据或目标;请填写所属区县或上级地区的代码",
+        )
 
 
 @dataclass

@@ -56,5 +56,3 @@ KEY_TIERS = ("100m", "1b", "10b")
 # ``REPORTING_ALERT_THRESHOLD`` override them, a round's own threshold overrides both.
 DEFAULT_ALERT_INDICATOR = "gy_zcz"  # 规模以上工业总产值 (cumulative, 亿元)
 DEFAULT_ALERT_THRESHOLD = Decimal("-10.0")  # year-on-year growth in %, alert when below
-# Level indicators whose figures may be negative (利润总额 may be a loss); rates may always be.
-NEGATIVE_ALLOWED = frozenset({"lrze"})

@@ -53,7 +53,6 @@ from tiaodu.reporting.choices import (
     DEPARTMENT_FILTERS,
     ENTERPRISE_FILTERS,
     KEY_TIERS,
-    NEGATIVE_ALLOWED,
     AlertAction,
     AlertState,
     RoundKind,
@@ -473,11 +472,6 @@ def round_closed(rnd: ReportingRound) -> Conflict:
     )
 
 
-def may_be_negative(indicator: Indicator) -> bool:
-    codes = getattr(settings, "REPORTING_NEGATIVE_INDICATORS", NEGATIVE_ALLOWED)
-    return indicator.kind == IndicatorKind.RATE or indicator.code in codes
-
-
 def _value(raw: Any) -> Decimal:
     """``monitoring.to_value``, with huge numbers refused before rounding (quantizing 1e30 to four
     decimals overflows the decimal context: ``InvalidOperation`` instead of a clear error)."""
@@ -551,11 +545,13 @@ def validate_values(
             monitoring.check_value(indicator, value)
         except ServiceError as exc:
             errors += [
-                FieldError(indicator.code, e.code, f"{indicator.name}:{e.message}") for e in exc.errors
+                FieldError(
+                    indicator.code,
+                    e.code,
+                    e.message if e.message.startswith(indicator.name) else f"{indicator.name}:{e.message}",
+                )
+                for e in exc.errors
             ]
-            continue
-        if value < 0 and not may_be_negative(indicator):
-            errors.append(FieldError(indicator.code, "negative_value", f"{indicator.name}不能为负数"))
             continue
         cleaned[indicator.pk] = value
     for indicator in indicators:

@@ -54,7 +54,7 @@ from tiaodu.monitoring.services import area_word, compared_units, find_indicator
 from tiaodu.orgs.choices import OrgKind
 from tiaodu.orgs.models import Organization
 from tiaodu.regions.models import Region
-from tiaodu.regions.services import get_region
+from tiaodu.regions.services import check_figure_region, get_region
 from tiaodu.targets.choices import Basis, Status
 from tiaodu.targets.models import Target, TargetRevision
 
@@ -283,6 +283,7 @@ def _clean(
         try:
             if step == "region":
                 reg = region if isinstance(region, Region) else get_region(region)
+                check_figure_region(reg)
             elif step == "indicator":
                 ind = find_indicator(indicator)
             elif step == "year":

@@ -89,6 +89,8 @@ def test_every_bad_row_is_listed(tmp_path: Path) -> None:
             [GUXI_FIRM2, "2022年3月", "很多", "1", "1"],  # 6 not a number
             [GUXI_FIRM, "2022-02", "101", "1", "1"],  # 7 duplicate of row 2, other value
             [GUXI_FIRM, "2022M02", "100", "1", "1"],  # 8 duplicate of row 2, same value: harmless
+            [YUXI_FIRM, "2022年2月", "100", "-35.5", "-"],  # 9 a loss, and "-" for no figure: fine
+            [YUXI_FIRM, "2022年3月", "100", "-35.5", " -2.5"],  # 10 negative electricity use
         ],
     )
     result = load_enterprise_data(path)
@@ -99,8 +101,10 @@ def test_every_bad_row_is_listed(tmp_path: Path) -> None:
         (5, "营业收入", "rate_for_level"),
         (6, "营业收入", "number_invalid"),
         (7, "统一社会信用代码", "duplicate_conflict"),
+        (10, "工业用电量", "negative_value"),
     ]
-    assert "第2行" in result.errors[-1].message
+    assert "第2行" in result.errors[4].message
+    assert result.errors[5].message == "工业用电量不能为负数(现为-2.5万千瓦时)"
     assert not EnterpriseValue.objects.exists()
     assert "数据库未作任何修改" in result.message
 
@@ -114,10 +118,13 @@ def test_long_form_and_scope(tmp_path: Path, users: Any) -> None:
             [GUXI_FIRM, "2022年2月", "营业收入", "5"],
             [YUXI_FIRM, "2022年2月", "主营业务收入", "6"],  # an alias
             [YUXI_FIRM, "2022年2月", "规模以上工业增加值增速", "6"],  # not a level
+            [YUXI_FIRM, "2022年2月", "利润总额", "-6"],  # a loss
+            [GUXI_FIRM, "2022年2月", "工业用电量", "-1,000.5"],
         ],
     )
     result = load_enterprise_data(path)
-    assert [(e.row, e.code) for e in result.errors] == [(4, "indicator_unknown")]
+    assert [(e.row, e.code) for e in result.errors] == [(4, "indicator_unknown"), (6, "negative_value")]
+    assert result.errors[1].message == "工业用电量不能为负数(现为-1000.5万千瓦时)"
     good = write(
         tmp_path / "good.csv",
         [

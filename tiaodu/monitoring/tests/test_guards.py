@@ -27,6 +27,20 @@ def codes(exc: pytest.ExceptionInfo[ServiceError]) -> list[str]:
     return [e.code for e in exc.value.errors] or [exc.value.code]
 
 
+def test_manual_entry_refuses_a_negative_level_and_a_grouping_node() -> None:
+    with pytest.raises(ServiceError) as exc:
+        record_value(None, "工业投资", WANZHOU, "2022年1-2月", "-5")
+    assert codes(exc) == ["negative_value"]
+    with pytest.raises(ServiceError) as exc:
+        record_value(None, "工业投资", "500100", "2022年1-2月", "5")
+    assert codes(exc) == ["region_grouping_node"]
+    assert not IndicatorValue.objects.filter(indicator__code="gy_tz").exists()
+    # a loss and a falling rate are figures like any other
+    record_value(None, "利润总额", WANZHOU, "2022年1-2月", "-3.5")
+    record_value(None, "工业投资增速", WANZHOU, "2022年1-2月", "-12.4")
+    assert IndicatorValue.objects.filter(region__code=WANZHOU, value__lt=0).count() == 2
+
+
 def test_manual_entry_refuses_a_part_above_its_whole() -> None:
     record_value(None, "工业投资", WANZHOU, "2022年1-2月", "10")
     with pytest.raises(ServiceError) as exc:

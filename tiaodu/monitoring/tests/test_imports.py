@@ -179,6 +179,8 @@ def test_every_bad_row_is_listed_and_nothing_is_written(tmp_path: Path) -> None:
             ["500152", "2022年13月", "工业投资", "1", ""],  # 14: impossible period
             ["500152", "2022年1-2月", "", "5", ""],  # 15: a number without an indicator
             ["500152", "2022年1-2月", "工业投资", "", ""],  # 16: an indicator without a number
+            ["500153", "2022年1-2月", "工业投资", "-5", ""],  # 17: a negative investment
+            ["500100", "2022年1-2月", "工业投资", "5", ""],  # 18: 市辖区, a grouping node
         ],
     )
     before = IndicatorValue.objects.count()
@@ -202,6 +204,8 @@ def test_every_bad_row_is_listed_and_nothing_is_written(tmp_path: Path) -> None:
         (14, "期别", "period_invalid"),
         (15, "指标", "required"),
         (16, "数值", "required"),
+        (17, "数值", "negative_value"),
+        (18, "地区代码", "region_grouping_node"),
     ]
     messages = {e.row: e.message for e in result.errors}
     assert "第2行" in messages[9] and "66.81" in messages[9] and "66.9" in messages[9]
@@ -209,6 +213,30 @@ def test_every_bad_row_is_listed_and_nothing_is_written(tmp_path: Path) -> None:
     assert "计量单位是亿元" in messages[7]
     assert "工业技术改造投资(12)大于工业投资(10)" in messages[13]
     assert "2022年1-2月" in messages[5]  # the accepted forms
+    assert messages[17] == "工业投资不能为负数(现为-5亿元)"
+    assert "500100“市辖区”是区划表中的分组" in messages[18]
+
+
+def test_a_loss_is_a_negative_profit_and_no_other_level_may_be_negative(tmp_path: Path) -> None:
+    from tiaodu.monitoring.models import Indicator
+
+    negatives = set(Indicator.objects.filter(may_be_negative=True).values_list("code", flat=True))
+    assert negatives == {"lrze"}  # the catalogue's column, set by migration 0003
+    wide = write_csv(
+        tmp_path / "wide.csv",
+        [
+            ["统一社会信用代码", "期别", "利润总额", "营业收入"],
+            [GUXI_FIRM, "2022年1-2月", "-120.5", "800"],
+            [YUXI_FIRM, "2022年1-2月", "30", "-1"],
+        ],
+    )
+    result = run_import("enterprise-data", wide)
+    assert errors(result) == [(3, "营业收入", "negative_value")]
+    assert result.errors[0].message == "营业收入不能为负数(现为-1万元)"
+    wide.write_text(wide.read_text(encoding="utf-8").replace("30,-1", "30,1"), encoding="utf-8")
+    assert run_import("enterprise-data", wide).ok
+    loss = EnterpriseValue.objects.get(enterprise__credit_code=GUXI_FIRM, indicator__code="lrze")
+    assert loss.value == Decimal("-120.5")
 
 
 def test_wide_form_errors_name_the_column(tmp_path: Path) -> None:

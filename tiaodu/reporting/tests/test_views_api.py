@@ -141,7 +141,7 @@ def test_api(
     assert refused.json()["errors"][0] == {
         "field": "gy_zcz",
         "code": "negative_value",
-        "message": "规模以上工业总产值不能为负数",
+        "message": "规模以上工业总产值不能为负数(现为-1亿元)",
     }
     unknown = client.post(
         url, {"values": {"gy_zcz": 1, "yysr": 5, "x": 1}}, content_type="application/json", **qiye

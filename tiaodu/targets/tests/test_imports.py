@@ -68,6 +68,7 @@ def test_bad_rows_change_nothing_and_are_all_listed(no_targets: Any, tmp_path: P
         [GUXI, 2030, "工业投资", "5", "", "大渡口区人民政府"],  # 12
         [TONGNAN, 2030, "工业投资", "abc", "", ""],  # 13
         [TONGNAN, 2030, "地区生产总值", "1e30", "", ""],  # 14
+        ["500100", 2030, "工业投资", "5", "", ""],  # 15: 市辖区 groups counties, it is not one
     ]
     result = run_import("targets", write_csv(tmp_path / "bad.csv", HEADER, rows))
     assert not result.ok and result.code == "validation_error"
@@ -85,11 +86,12 @@ def test_bad_rows_change_nothing_and_are_all_listed(no_targets: Any, tmp_path: P
         (12, "责任单位", "organization_out_of_region"),
         (13, "目标值", "number_invalid"),
         (14, "目标值", "number_too_large"),
+        (15, "地区代码", "region_grouping_node"),
     ]
     messages = {e.row: e.message for e in result.errors}
     assert messages[9] == "与第8行重复(地区、年度、指标相同)但目标不同"
     assert "增速目标请填写在“目标增速”列或“固定资产投资增速”指标" in messages[7]
-    assert result.message == "导入年度目标失败:11行有错误,数据库未作任何修改。"
+    assert result.message == "导入年度目标失败:12行有错误,数据库未作任何修改。"
     (target,) = Target.objects.all()
     assert (target.value, target.version) == (Decimal(100), 1)
 

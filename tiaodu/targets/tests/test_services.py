@@ -81,6 +81,9 @@ def test_year_region_and_responsible_unit(no_targets: Any) -> None:
     with pytest.raises(InvalidInput) as err:
         services.set_target(None, "999999", "工业投资", 1990, value="1", responsible="区经济信息委")
     assert codes(err.value) == [("region", "region_unknown"), ("year", "year_invalid")]
+    with pytest.raises(InvalidInput) as err:
+        services.set_target(None, "500100", "工业投资", YEAR, value="1")
+    assert codes(err.value) == [("region", "region_grouping_node")]
     # 大渡口's 经信委 cannot answer for a 潼南 township; the short name is unique within 潼南.
     with pytest.raises(InvalidInput) as err:
         services.set_target(None, GUXI, "工业投资", YEAR, value="1", responsible="龙形镇人民政府")
