@@ -42,6 +42,7 @@ class MonitoringIndicatorOut(Schema):
     direction: str = Field(..., description="higher 越高越好、lower 越低越好")
     rank_by: str = Field(..., description="value 按数值、growth 按增速、share 按占比排名")
     additive: bool
+    may_be_negative: bool = Field(..., description="总量指标可否为负数(如利润总额);增速、比率、指数不受此限")
     decimals: int
     source: str
 

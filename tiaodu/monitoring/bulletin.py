@@ -313,13 +313,15 @@ def _clause_text(
     if f.value is None and f.figure is None and f.growth is None:
         notes.append(f"{where}{cmp.indicator_name}数据缺失,通报未列此项")
         return None
+    # what the computation said of these figures (同口径 roll-up growth, contradictory shares)
+    notes.extend(f"{where}{n}" for n in f.notes)
     parts: list[str] = []
     if f.value is not None:
         parts.append(f"{name}{spec.verb}{cmp.value_text}")
         if spec.growth:
             if f.growth is not None:
                 parts.append(cmp.growth_text)
-            else:
+            elif not any("同比增速" in n for n in f.notes):
                 notes.append(f"{where}{cmp.indicator_name}上年同期数据缺失,未计算同比增速")
     elif spec.growth and f.growth is not None:
         parts.append(f"{name}{cmp.growth_text}")
@@ -330,7 +332,7 @@ def _clause_text(
     if spec.share:
         if f.share is not None:
             parts.append(cmp.share_text)
-        else:
+        elif not any("未计算比重" in n for n in f.notes):
             notes.append(f"{where}{cmp.indicator_name}或{cmp.share_of_name}数据缺失,未计算比重")
     for which in spec.benchmarks:
         code = city.code if which == "city" else NATION_CODE
@@ -710,6 +712,10 @@ def build_bulletin(
         f = c.comparison.figures
         if c.spec.growth and f.growth_basis == "computed":
             notes.append(f"{c.comparison.indicator_name}同比增速按本期与上年同期累计值计算(现价)")
+        elif c.spec.growth and f.growth_basis == "comparable":
+            notes.append(
+                f"{c.comparison.indicator_name}为企业数据汇总,同比增速按两期均有数据的企业同口径计算(现价)"
+            )
         if c.spec.share and f.share_basis == "computed" and c.comparison.share_of_name:
             notes.append(f"{c.comparison.indicator_name}占{c.comparison.share_of_name}比重按两项总量计算")
 

@@ -33,6 +33,7 @@ from tiaodu.core import figures as fig
 from tiaodu.monitoring.choices import Direction, IndicatorKind, Measure
 from tiaodu.monitoring.models import Indicator, IndicatorValue, StatPeriod
 from tiaodu.monitoring.periods import Period, parse_period
+from tiaodu.monitoring.rollup import Comparable, comparable_sums
 from tiaodu.monitoring.services import (
     NATION_CODE,
     area_word,
@@ -120,7 +121,7 @@ class Figures:
     value: Decimal | None = None  # the level, rate, ratio or index (a ratio may be derived)
     last_year: Decimal | None = None  # the level a year before (for levels)
     growth: Decimal | None = None  # year-on-year, % (one decimal)
-    growth_basis: str = ""  # "reported" (published rate) | "computed"
+    growth_basis: str = ""  # "reported" (published rate) | "computed" | "comparable" (同口径 roll-up)
     share: Decimal | None = None  # % of the share_of indicator (one decimal)
     share_basis: str = ""  # "reported" | "computed"
     measure: str = Measure.VALUE  # which figure is ranked
@@ -187,6 +188,27 @@ def _checked_share(
     return value
 
 
+def _comparable_growth(
+    f: Figures, ind: Indicator, contributors: int, last_year: int | None, c: Comparable
+) -> None:
+    """The growth of a roll-up over the enterprises with figures in both periods (同口径), or a
+    note saying why there is none. ``last_year``: how many enterprise figures last year's
+    roll-up summed (None when last year's figure is not a roll-up)."""
+    if c.total != f.value or c.count != contributors:
+        f.notes.append(f"{ind.name}汇总后企业数据有变动,请重新汇总后再计算同比增速")
+        return
+    if c.matched == 0 or c.before == 0:
+        f.notes.append(f"{ind.name}为企业数据汇总,本期{c.count}家企业上年同期均无数据,未计算同比增速")
+        return
+    f.growth, f.growth_basis = growth_rate(c.now, c.before), "comparable"
+    if c.matched < c.count or (last_year is not None and c.matched < last_year):
+        before = f"上年同期{last_year}家" if last_year is not None else "上年同期非汇总数"
+        f.notes.append(
+            f"{ind.name}为企业数据汇总,本期{c.count}家、{before},"
+            f"同比增速按两期均有数据的{c.matched}家企业同口径计算"
+        )
+
+
 def figures(
     indicator: Indicator | str,
     period: Period | str,
@@ -194,10 +216,12 @@ def figures(
     user: User | None = None,
 ) -> dict[int, Figures]:
     """The figures of ``indicator`` for ``period`` for each region (by region id), in three
-    queries. With ``user``, only figures the user may read are used (ADR 0021)."""
+    queries (a fourth for roll-ups, :func:`~tiaodu.monitoring.rollup.comparable_sums`). With
+    ``user``, only figures the user may read are used (ADR 0021)."""
     ind = find_indicator(indicator)
     p = parse_period(period)
     plan = _plan(ind)
+    regions = list(regions)
     region_ids = [r.pk for r in regions]
     keys = [p.key]
     if ind.kind == IndicatorKind.LEVEL:
@@ -222,6 +246,13 @@ def figures(
             return None
         return stored.get((region_id, item.pk, period_id))
 
+    # A rolled-up level's growth is computed over the enterprises that reported both periods (同口径)
+    comparable: dict[int, Comparable] = {}
+    if ind.kind == IndicatorKind.LEVEL and now is not None:
+        rolled = [
+            r for r in regions if (r.pk, ind.pk, now) in summed and get(r.pk, plan.growth_rate, now) is None
+        ]
+        comparable = comparable_sums(ind.pk, now, before, rolled)
     out: dict[int, Figures] = {}
     measure = _measure(ind)
     pct = _percent_measure(ind)
@@ -233,18 +264,12 @@ def figures(
             reported = get(rid, plan.growth_rate, now)
             if reported is not None:
                 f.growth, f.growth_basis = round_half_up(reported), "reported"
+            elif rid in comparable:
+                counted = summed[(rid, ind.pk, now or 0)], summed.get((rid, ind.pk, before or 0))
+                _comparable_growth(f, ind, *counted, comparable[rid])
             else:
                 f.growth = growth_rate(f.value, f.last_year)
                 f.growth_basis = "computed" if f.growth is not None else ""
-                counted = summed.get((rid, ind.pk, now or 0)), summed.get((rid, ind.pk, before or 0))
-                if f.growth is not None and counted[0] is not None and counted[0] != counted[1]:
-                    # Sums of different sets of enterprises are not comparable (同口径): a firm
-                    # that stopped reporting would read as a fall.
-                    f.notes.append(
-                        f"{ind.name}为企业数据汇总,本期{counted[0]}家、上年同期"
-                        f"{'未汇总' if counted[1] is None else f'{counted[1]}家'},口径不一致,未计算同比增速"
-                    )
-                    f.growth, f.growth_basis = None, ""
             if plan.whole is not None:
                 reported_share = get(rid, plan.ratio, now)
                 if reported_share is not None:

@@ -109,6 +109,7 @@ class IndicatorListView(ObjectListView):
         Column(_("方向"), "direction"),
         Column(_("排名依据"), "rank_by"),
         Column(_("可跨地区加总"), "additive"),
+        Column(_("可为负数"), "may_be_negative"),
         Column(_("数据来源"), "source"),
     ]
     filter_fields = [("q", _("指标名称或代码"), None)]

@@ -180,6 +180,8 @@ def test_api(demo: dict[str, int], users: dict[str, Any], client: Any, bearer: A
         f"/api/v1/monitoring/compare?region={TONGNAN}&period=2022年第五季度&indicator=工业投资", **headers
     )
     assert bad.status_code in (400, 422)
+    catalogue = client.get("/api/v1/monitoring/indicators?page_size=100", **headers).json()["results"]
+    assert {i["code"] for i in catalogue if i["may_be_negative"]} == {"lrze"}
     outsider = bearer(users["qiye"])
     assert client.get(f"/api/v1/monitoring/dashboard?region={TONGNAN}", **outsider).status_code == 403
     assert client.get("/api/v1/monitoring/figures", **outsider).json()["results"] == []

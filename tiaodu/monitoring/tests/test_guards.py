@@ -108,31 +108,80 @@ def test_reporting_round_refuses_a_part_above_its_whole(users: dict[str, Any]) -
     services.submit(jxw, rnd.pk, slot.pk, {"gy_tz": "10", "gy_jg_tz": "2.5"})
 
 
-def test_rollup_growth_only_over_the_same_number_of_enterprises(
+def test_rollup_growth_is_over_the_same_enterprises(
     firms: dict[str, str],  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    """Two 古溪镇 firms reported 100 each last year, one of them 105 this year: the sums are
-    200 and 105, but the firms did not fall by 47.5%."""
+    """Growth of a roll-up is 同口径: over the enterprises with figures in both years. Two 古溪镇
+    firms reported 100 each last year and only one of them 105 this year: the sums are 200 and
+    105, but the firm grew 5%, it did not fall by 47.5%."""
     import_enterprise_data(
         tmp_path,
         [
             [firms["e1"], "2021年1-2月", "100", "", ""],
             [firms["e2"], "2021年1-2月", "100", "", ""],
+            [firms["e3"], "2021年1-2月", "50", "", ""],
             [firms["e1"], "2022年1-2月", "105", "", ""],
         ],
     )
     rollup()
-    guxi = Region.objects.get(code=GUXI)
+    guxi, tongnan = Region.objects.get(code=GUXI), Region.objects.get(code=TONGNAN)
+
+    def growth(region: Region) -> tuple[Decimal | None, str, list[str]]:
+        f = figures("营业收入", "2022年1-2月", [guxi, tongnan])[region.pk]
+        return f.growth, f.growth_basis, f.notes
+
     f = figures("营业收入", "2022年1-2月", [guxi])[guxi.pk]
     assert f.value == Decimal("105") and f.last_year == Decimal("200")
-    assert f.growth is None
-    assert f.notes == ["营业收入为企业数据汇总,本期1家、上年同期2家,口径不一致,未计算同比增速"]
-    # with the same firms reporting both years the growth is computed
+    assert growth(guxi) == (
+        Decimal("5.0"),
+        "comparable",
+        ["营业收入为企业数据汇总,本期1家、上年同期2家,同比增速按两期均有数据的1家企业同口径计算"],
+    )
+    # 潼南区 sums 古溪镇 and 玉溪镇 (e3, which reported last year only): the same one firm
+    assert growth(tongnan)[:2] == (Decimal("5.0"), "comparable")
+    assert "本期1家、上年同期3家" in growth(tongnan)[2][0]
+    # the same number of firms both years is not the same firms: e2 this year, e3 (玉溪镇) not
     import_enterprise_data(tmp_path, [[firms["e2"], "2022年1-2月", "110", "", ""]], name="more.csv")
     rollup()
-    f = figures("营业收入", "2022年1-2月", [guxi])[guxi.pk]
-    assert f.growth == Decimal("7.5") and f.notes == []
+    assert growth(guxi) == (Decimal("7.5"), "comparable", [])  # (105 + 110) / (100 + 100)
+    assert growth(tongnan)[:2] == (Decimal("7.5"), "comparable")  # not 215 / 250 − 1 = −14%
+    assert "本期2家、上年同期3家" in growth(tongnan)[2][0]
+    # enterprise data revised after the roll-up: no growth until it is rolled up again
+    import_enterprise_data(tmp_path, [[firms["e2"], "2022年1-2月", "120", "", ""]], name="rev.csv")
+    assert growth(guxi) == (None, "", ["营业收入汇总后企业数据有变动,请重新汇总后再计算同比增速"])
+    rollup()
+    assert growth(guxi) == (Decimal("12.5"), "comparable", [])
+    # a figure the statistics office published keeps the plain computation
+    record_value(None, "营业收入", GUXI, "2021年1-2月", "180")
+    record_value(None, "营业收入", GUXI, "2022年1-2月", "200")
+    assert growth(guxi) == (Decimal("11.1"), "computed", [])
+
+
+def test_the_bulletin_says_a_rollup_growth_is_comparable(
+    firms: dict[str, str],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from tiaodu.core.imports import run_import
+    from tiaodu.monitoring.bulletin import build_bulletin
+
+    path = tmp_path / "output.csv"
+    path.write_text(
+        "统一社会信用代码,期别,规模以上工业总产值\n"
+        f"{firms['e1']},2021年1-2月,2.00\n{firms['e2']},2021年1-2月,1.00\n"
+        f"{firms['e1']},2022年1-2月,2.30\n{firms['e3']},2022年1-2月,0.50\n",
+        encoding="utf-8",
+    )
+    assert run_import("enterprise-data", path).ok
+    rollup()
+    b = build_bulletin(TONGNAN, "2022年1-2月")
+    # 2.30 + 0.50 this year; the growth is e1's alone: 2.30 / 2.00 − 1 = 15% (not 2.80 / 3.00 − 1)
+    assert "规上工业产值完成2.8亿元,同比增长15%" in b.paragraphs[0]
+    assert (
+        "潼南区1月—2月规模以上工业总产值为企业数据汇总,本期2家、上年同期2家,同比增速按两期均有数据的1家企业同口径计算"
+        in b.notes
+    )
+    assert "规模以上工业总产值为企业数据汇总,同比增速按两期均有数据的企业同口径计算(现价)" in b.notes
 
 
 @pytest.mark.parametrize(
