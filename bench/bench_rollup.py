@@ -23,7 +23,8 @@ then times:
 2. **rollup**: :func:`tiaodu.monitoring.rollup.rollup` over every period and additive indicator —
    the ``GROUP BY`` of current enterprise figures per 镇街, the sums up the tree, the versioned
    writes of every 镇街, 区县 and 重庆市 figure;
-3. a second roll-up with nothing changed (every figure unchanged, nothing written);
+3. a second roll-up with nothing changed (every figure unchanged, nothing written), and the read
+   of the rolled-up 38 county units and the city with their 同口径 growth (``figures``);
 4. on PostgreSQL, **the floor of the wider layout** ADR 0021 weighs (one row per enterprise and
    period with the figures in a ``numeric[]``): the same file ``COPY``-ed, one ``INSERT … SELECT``
    joined to the enterprises and periods into a scratch table with only its primary key and the
@@ -190,6 +191,18 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
     second = rollup()
     again_s = time.perf_counter() - t0
 
+    # Reading a rolled-up figure with its 同口径 growth: figures() for the 38 county units and the
+    # city, one indicator, the last period (rollup.comparable_sums joins each enterprise figure to
+    # its figure a year before; this data set has no earlier year, so every probe misses).
+    from tiaodu.monitoring.computations import figures
+    from tiaodu.monitoring.services import compared_units
+    from tiaodu.regions.models import Region
+
+    city = Region.objects.get(code="500000")
+    t0 = time.perf_counter()
+    read = figures(indicators[0], period_label(MONTHS), [*compared_units(city), city])
+    read_s = time.perf_counter() - t0
+
     floor = wide_floor(data, len(indicators)) if vendor == "postgresql" else None
 
     last = f"{YEAR}-Y" if MONTHS == 12 else f"{YEAR}-M01-{MONTHS:02d}"
@@ -220,6 +233,8 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
         "import_s": round(import_s, 1),
         "rollup_s": round(rollup_s, 1),
         "second_rollup_s": round(again_s, 1),
+        "read_comparable_growth_s": round(read_s, 2),
+        "read_regions": len(read),
         "import_plus_rollup_s": round(total, 1),
         "checked_totals": len(expected),
         "mismatched_totals": [f"{r} {i}" for r, i in mismatches[:10]],
@@ -259,6 +274,12 @@ def wide_floor(data: Path, width: int) -> dict[str, Any]:
                 while chunk := fh.read(1 << 20):
                     copy.write(chunk)
             out["copy_s"] = round(time.perf_counter() - t0, 1)
+            # the loader's one pass looking for a minus sign (negative levels), on the same rows
+            haystack = "concat_ws('|', " + ", ".join(f"c{i}" for i in range(width)) + ")"
+            t0 = time.perf_counter()
+            cur.execute(f"SELECT EXISTS (SELECT 1 FROM bench_stage WHERE {haystack} LIKE '%%-%%')", [])
+            assert cur.fetchone()[0] is False
+            out["negative_scan_s"] = round(time.perf_counter() - t0, 1)
             cur.execute("SELECT DISTINCT period FROM bench_stage")
             labels = [row[0] for row in cur.fetchall()]
             cur.execute("CREATE TEMP TABLE bench_periods (label text, period_id integer) ON COMMIT DROP")

@@ -30,6 +30,7 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -394,12 +395,14 @@ def _negatives(run: _Run) -> None:
             return
         for column, header, ind in cells:
             x = _num(_col(column))
+            # stored to four decimals, as the INSERT casts it: −0.00004 is 0, as on the other paths
             run.report(
-                f"SELECT line, {x} FROM mon_stage WHERE {x} ~ %s AND {x}::numeric < 0 ORDER BY line",
+                f"SELECT line, {x}::numeric(20,4) FROM mon_stage WHERE {x} ~ %s AND {x}::numeric(20,4) < 0 "
+                "ORDER BY line",
                 [NUMBER_RE],
                 header,
                 "negative_value",
-                lambda v, ind=ind: f"{ind.name}不能为负数(现为{v}{ind.unit})",
+                lambda v, ind=ind: _negative_message(ind, v),
             )
         return
     assert layout.value is not None
@@ -409,15 +412,18 @@ def _negatives(run: _Run) -> None:
         return
     ids = ", ".join(str(pk) for pk in levels)
     run.report(
-        f"SELECT line, indicator_id || '|' || {x} FROM mon_stage WHERE indicator_id IN ({ids}) "
-        f"AND {x} ~ %s AND {x}::numeric < 0 ORDER BY line",
+        f"SELECT line, ARRAY[indicator_id::numeric, {x}::numeric(20,4)] FROM mon_stage "
+        f"WHERE indicator_id IN ({ids}) AND {x} ~ %s AND {x}::numeric(20,4) < 0 ORDER BY line",
         [NUMBER_RE],
         "数值",
         "negative_value",
-        lambda d: (
-            f"{levels[int(d.split('|')[0])].name}不能为负数(现为{d.split('|')[1]}{levels[int(d.split('|')[0])].unit})"
-        ),
+        lambda pair: _negative_message(levels[int(pair[0])], pair[1]),
     )
+
+
+def _negative_message(indicator: Indicator, value: Decimal) -> str:
+    """The words of :func:`~tiaodu.monitoring.services.check_value`, so both paths read alike."""
+    return f"{indicator.name}不能为负数(现为{Decimal(value).normalize():f}{indicator.unit})"
 
 
 def _shares(run: _Run) -> None:

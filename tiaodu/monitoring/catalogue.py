@@ -30,7 +30,7 @@ def read_catalogue(path: Path = CATALOGUE) -> list[dict[str, Any]]:
                 "direction": row["direction"],
                 "rank_by": row["rank_by"],
                 "additive": row["additive"] == "1",
-                "may_be_negative": row["may_be_negative"] == "1",
+                "may_be_negative": row.get("may_be_negative", "") == "1",
                 "decimals": int(row["decimals"]),
                 "source": row["source"],
                 "description": row["description"],

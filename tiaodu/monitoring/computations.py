@@ -197,12 +197,17 @@ def _comparable_growth(
     if c.total != f.value or c.count != contributors:
         f.notes.append(f"{ind.name}汇总后企业数据有变动,请重新汇总后再计算同比增速")
         return
-    if c.matched == 0 or c.before == 0:
+    if c.matched == 0:
         f.notes.append(f"{ind.name}为企业数据汇总,本期{c.count}家企业上年同期均无数据,未计算同比增速")
+        return
+    if c.before == 0:
+        f.notes.append(
+            f"{ind.name}为企业数据汇总,两期均有数据的{c.matched}家企业上年同期合计为零,未计算同比增速"
+        )
         return
     f.growth, f.growth_basis = growth_rate(c.now, c.before), "comparable"
     if c.matched < c.count or (last_year is not None and c.matched < last_year):
-        before = f"上年同期{last_year}家" if last_year is not None else "上年同期非汇总数"
+        before = f"上年同期{last_year}家" if last_year is not None else "上年同期为统计部门数据"
         f.notes.append(
             f"{ind.name}为企业数据汇总,本期{c.count}家、{before},"
             f"同比增速按两期均有数据的{c.matched}家企业同口径计算"

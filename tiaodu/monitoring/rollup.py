@@ -133,6 +133,7 @@ def comparable_sums(
     query (grouped by township, added up by region path). Growth of a roll-up is computed over the
     enterprises that reported both periods, as statistics offices compute 同口径 growth: a firm
     that stopped reporting, or one new to the list, does not read as a fall or a rise."""
+    regions = list({r.pk: r for r in regions}.values())  # a region listed twice is summed once
     out = {r.pk: Comparable() for r in regions}
     if not regions:
         return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -233,15 +234,34 @@ def write_versions(
                 is_current=True,
             )
             .select_for_update()
-            .values("pk", owner, "indicator_id", "period_id", "value", "version", "source__origin")
+            .values(
+                "pk",
+                owner,
+                "indicator_id",
+                "period_id",
+                "value",
+                "version",
+                "source__origin",
+                *(["contributors"] if model is IndicatorValue else []),
+            )
         }
         retire: list[int] = []
         rows: list[dict[str, Any]] = []
+        recount: dict[int, list[int]] = defaultdict(list)  # contributors → unchanged roll-up ids
         for owner_id, indicator_id, period_id, value in chunk:
             key = (owner_id, indicator_id, period_id)
             old = current.get(key)
             if old is not None and old["value"] == value:
                 counts.unchanged += 1
+                # the same sum over another number of enterprises (a firm reporting 0): the figure
+                # stands, the count it was summed over is brought up to date (no new version)
+                if (
+                    contributors is not None
+                    and old["source__origin"] == ValueOrigin.ROLLUP
+                    and key in contributors
+                    and old["contributors"] != contributors[key]
+                ):
+                    recount[contributors[key]].append(old["pk"])
                 continue
             if old is not None and yield_to_others and old["source__origin"] != ValueOrigin.ROLLUP:
                 counts.kept += 1
@@ -269,6 +289,8 @@ def write_versions(
                     counts.revisions.append({"key": key, "old": old["value"], "new": value})
         if retire:
             model.objects.filter(pk__in=retire).update(is_current=False)
+        for number, pks in recount.items():
+            IndicatorValue.objects.filter(pk__in=pks).update(contributors=number)
         insert_rows(model, rows)
     return counts
 

@@ -77,7 +77,7 @@ def check_figure_region(region: Region) -> None:
             "region",
             "region_grouping_node",
             f"区划代码{region.code}“{region.name}”是区划表中的分组,不是一个地区,"
-            "不能填报数据或目标;请填写所属区县或上级地区的代码",
+            "不能填报数据或目标;请填写其下辖的具体区县或上级地区(如重庆市500000)的代码",
         )
 
 

@@ -1,14 +1,18 @@
-"""Indicator.may_be_negative: a level that may be below zero (利润总额); set from the catalogue."""
+"""Indicator.may_be_negative: a level that may be below zero (利润总额), marked from the catalogue.
+
+Only the flag is set: built-in indicators edited since migration 0002 keep their other fields.
+"""
 
 from typing import Any
 
 from django.db import migrations, models
 
 
-def load(apps: Any, schema_editor: Any) -> None:
-    from tiaodu.monitoring.catalogue import load_catalogue
+def mark(apps: Any, schema_editor: Any) -> None:
+    from tiaodu.monitoring.catalogue import read_catalogue
 
-    load_catalogue(apps.get_model("monitoring", "Indicator"))
+    codes = [entry["code"] for entry in read_catalogue() if entry["may_be_negative"]]
+    apps.get_model("monitoring", "Indicator").objects.filter(code__in=codes).update(may_be_negative=True)
 
 
 class Migration(migrations.Migration):
@@ -20,5 +24,5 @@ class Migration(migrations.Migration):
             name="may_be_negative",
             field=models.BooleanField(default=False, help_text="如利润总额(亏损)", verbose_name="可为负数"),
         ),
-        migrations.RunPython(load, migrations.RunPython.noop),
+        migrations.RunPython(mark, migrations.RunPython.noop),
     ]

@@ -120,11 +120,18 @@ def test_long_form_and_scope(tmp_path: Path, users: Any) -> None:
             [YUXI_FIRM, "2022年2月", "规模以上工业增加值增速", "6"],  # not a level
             [YUXI_FIRM, "2022年2月", "利润总额", "-6"],  # a loss
             [GUXI_FIRM, "2022年2月", "工业用电量", "-1,000.5"],
+            [YUXI_FIRM, "2022年3月", "工业用电量", "-0.00004"],  # 0 to four decimals, as elsewhere
+            [GUXI_FIRM, "2022年3月", "营业收入", "-.5"],
         ],
     )
     result = load_enterprise_data(path)
-    assert [(e.row, e.code) for e in result.errors] == [(4, "indicator_unknown"), (6, "negative_value")]
+    assert [(e.row, e.code) for e in result.errors] == [
+        (4, "indicator_unknown"),
+        (6, "negative_value"),
+        (8, "negative_value"),
+    ]
     assert result.errors[1].message == "工业用电量不能为负数(现为-1000.5万千瓦时)"
+    assert result.errors[2].message == "营业收入不能为负数(现为-0.5万元)"
     good = write(
         tmp_path / "good.csv",
         [

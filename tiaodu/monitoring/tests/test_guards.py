@@ -152,10 +152,45 @@ def test_rollup_growth_is_over_the_same_enterprises(
     assert growth(guxi) == (None, "", ["营业收入汇总后企业数据有变动,请重新汇总后再计算同比增速"])
     rollup()
     assert growth(guxi) == (Decimal("12.5"), "comparable", [])
+    # a firm reporting 0 leaves the sum as it was: the roll-up brings its count up to date, so
+    # the figure is not taken for stale
+    import_enterprise_data(tmp_path, [[firms["e3"], "2022年1-2月", "0", "", ""]], name="zero.csv")
+    assert "汇总后企业数据有变动" in growth(tongnan)[2][0]
+    rollup()
+    assert (
+        IndicatorValue.objects.get(
+            region__code=TONGNAN, indicator__code="yysr", period__key="2022-M01-02", is_current=True
+        ).contributors
+        == 3
+    )
+    assert growth(tongnan) == (
+        Decimal("-10.0"),  # (105 + 120 + 0) / (100 + 100 + 50) − 1
+        "comparable",
+        [],
+    )
     # a figure the statistics office published keeps the plain computation
     record_value(None, "营业收入", GUXI, "2021年1-2月", "180")
     record_value(None, "营业收入", GUXI, "2022年1-2月", "200")
     assert growth(guxi) == (Decimal("11.1"), "computed", [])
+
+
+def test_no_rollup_growth_over_a_zero_base(
+    firms: dict[str, str],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    import_enterprise_data(
+        tmp_path,
+        [
+            [firms["e1"], "2021年1-2月", "0", "", ""],
+            [firms["e1"], "2022年1-2月", "5", "", ""],
+            [firms["e2"], "2022年1-2月", "5", "", ""],
+        ],
+    )
+    rollup()
+    guxi = Region.objects.get(code=GUXI)
+    f = figures("营业收入", "2022年1-2月", [guxi, guxi])[guxi.pk]  # listed twice, summed once
+    assert (f.value, f.growth) == (Decimal("10"), None)
+    assert f.notes == ["营业收入为企业数据汇总,两期均有数据的1家企业上年同期合计为零,未计算同比增速"]
 
 
 def test_the_bulletin_says_a_rollup_growth_is_comparable(
