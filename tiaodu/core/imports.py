@@ -256,6 +256,12 @@ class Importer:
         importers need nothing here: unknown columns are ignored."""
         return
 
+    def check_rows(self, ctx: ImportContext, rows: list[Row]) -> None:
+        """Checks across rows once every row is cleaned (a row naming another row of the file),
+        reported with ``ctx.error``; a reported row is dropped like any bad row. Most importers
+        need nothing here."""
+        return
+
     def allowed(self, actor: User | None) -> bool:
         """May this user run the import at all? ``None`` is the server operator (CLI)."""
         return actor is None or can(actor, "add", self.model)
@@ -528,7 +534,8 @@ def _parse(importer: Importer, ctx: ImportContext, table: Iterator[tuple[int, tu
             ctx.service_error(number, exc)
         if number not in ctx.bad_rows:
             rows.append(row)
-    return rows
+    importer.check_rows(ctx, rows)
+    return [r for r in rows if r.number not in ctx.bad_rows]
 
 
 def _header(

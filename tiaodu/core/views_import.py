@@ -105,7 +105,12 @@ class ImportView(ImportBaseView):
             "errors": result.errors[:ERRORS_SHOWN] if result else [],
             "errors_hidden": max(0, len(result.errors) - ERRORS_SHOWN) if result else 0,
             "batches": history(request.user, [importer.name]),
-            "kinds": [(kind, importer_title(kind)) for kind in self.kinds],
+            # the tabs: only the imports this user may run
+            "kinds": [
+                (kind, importer_title(kind))
+                for kind in self.kinds
+                if get_importer(kind).allowed(current_user(request))
+            ],
         }
         return render(request, self.template_name, context, status=status)
 

@@ -686,3 +686,7 @@ class EnterpriseDataImporter(FigureImporter):
             ctx.error(row.number, "统一社会信用代码", "permission_denied", self.denied_message)
             return None
         return int(pk)
+
+
+# The catalogue's own import lives beside the figure importers; importing it registers it.
+from tiaodu.monitoring import catalogue_import  # noqa: E402, F401

@@ -101,6 +101,7 @@ class IndicatorListView(ObjectListView):
     filterset = IndicatorFilter
     title = _("监测指标目录")
     export_name = "indicators"
+    template_name = "monitoring/indicator_list.html"
     columns = [
         Column(_("指标代码"), "code"),
         Column(_("指标名称"), "name"),
@@ -125,6 +126,7 @@ class FigureListView(ObjectListView):
     filterset = FigureFilter
     title = _("指标数据")
     export_name = "indicator-values"
+    template_name = "monitoring/figure_list.html"
     detail_url_name = "monitoring:figure"
     columns = [
         Column(_("地区"), "region.name", link=True),
