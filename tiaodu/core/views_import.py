@@ -57,7 +57,9 @@ class ImportBaseView(LoginRequiredMixin, View):
             return response
 
     def importer(self, request: HttpRequest, kind: str | None) -> Importer:
-        kind = kind or self.kinds[0]
+        if kind is None:  # the first import this user may run
+            user = current_user(request)
+            kind = next((k for k in self.kinds if get_importer(k).allowed(user)), self.kinds[0])
         if kind not in self.kinds:
             raise Http404
         importer = get_importer(kind)

@@ -7,21 +7,25 @@ headed in Chinese: 指标代码, 指标名称, 计量单位, 指标类型 (requi
 说明. A row with a new code creates an indicator; a row with the code of an added indicator updates
 it; built-in indicators are not changed by a file (``indicator_builtin``).
 
-Every rule the comparisons rely on is checked, each a row error with the column and a stable code:
-the code's form (``code_invalid``); a name, code or alias already used by another indicator or by
-another row (``name_taken``: imports find indicators by any of them, so they must be unique);
-the unit of a rate or ratio is % and a level's is not (``unit_invalid``); what each kind may have —
-a ranking by growth or share and the flags 可跨地区加总 / 可为负数 only for a level
-(``level_only``), a share ranking with its 占比分母 (``share_of_missing``), a ratio with both its
-parts (``ratio_parts_missing``), a published growth rate's level only for a rate
-(``rate_only``); and each link naming a level indicator of the catalogue or of the file
-(``link_unknown``, ``link_not_level``). All-or-nothing like every import.
+Every rule the comparisons rely on is checked on the indicator as it will be (the row's columns
+over its current fields), each a row error with the column and a stable code: the code's form
+(``code_invalid``); a name, code or alias already used by another indicator or row, or read as
+something else by the figure imports — a column name (本期数) or another indicator's name with a
+unit in brackets (工业投资(亿元)) — (``name_taken``); the unit of a rate or ratio is % and a level's
+is not (``unit_invalid``); what each kind may have (``level_only``, ``rate_only``,
+``share_of_missing``, ``ratio_parts_missing``); links naming a level of the catalogue or of the
+file (``link_unknown``, ``link_not_level``); a part in its whole's unit and a ratio of two
+different levels (``unit_mismatch``, ``ratio_parts_same``); no share cycle (``share_cycle``); one
+published growth rate per level (``rate_exists``); no change of kind while others link to the
+indicator as a level (``indicator_in_use``). All-or-nothing like every import.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+from django.db.models import Q
 
 from tiaodu.core.imports import (
     Column,
@@ -60,6 +64,18 @@ LINKS = {
     "numerator": ("分子指标", (IndicatorKind.RATIO,)),
     "denominator": ("分母指标", (IndicatorKind.RATIO,)),
     "growth_of": ("所报增速对应的总量指标", (IndicatorKind.RATE,)),
+}
+PERCENT = ("%", "%")
+BRACKETS = re.compile(r"[((][^()()]*[))]\s*$")  # a trailing "(亿元)"
+DEFAULTS: dict[str, Any] = {
+    "aliases": [],
+    "direction": Direction.HIGHER.value,
+    "rank_by": Measure.VALUE.value,
+    "additive": False,
+    "may_be_negative": False,
+    "decimals": 2,
+    "source": "",
+    "description": "",
 }
 FIELDS = (
     "name",
@@ -173,13 +189,14 @@ class CatalogueImporter(Importer):
     ]
 
     def prepare(self, ctx: ImportContext) -> None:
-        indicators = list(Indicator.objects.all())
+        indicators = list(Indicator.objects.select_related(*LINKS))
         ctx.cache["by_code"] = {i.code: i for i in indicators}
         taken: dict[str, Indicator] = {}
         for ind in indicators:
             for word in (ind.code, ind.name, *(ind.aliases or [])):
                 taken.setdefault(name_key(word), ind)
         ctx.cache["taken"] = taken
+        ctx.cache["reserved"] = reserved_headers()
         ctx.cache["rows"] = {}  # name_key of a row's code, name or alias → (row number, code)
         ctx.cache["order"] = max((i.order for i in indicators), default=0)
 
@@ -205,17 +222,30 @@ class CatalogueImporter(Importer):
                 f"“{code}”是内置指标“{existing.name}”,不能通过导入修改",
             )
             return
-        ok = self._names(ctx, row, code, existing)
-        kind = v.get("kind")
-        if kind is None:
-            return
-        ok = self._rules(ctx, row, kind) and ok
-        if ok:
-            row.data = {"code": code, **{f: v[f] for f in FIELDS if f in v}}
-            row.data["links"] = {f: v[f] for f in LINKS if v.get(f)}
+        if self._names(ctx, row, code) and "kind" in v:
+            row.data = {"code": code, "existing": existing, "fields": self._fields(ctx, v, existing)}
 
-    def _names(self, ctx: ImportContext, row: Row, code: str, existing: Indicator | None) -> bool:
-        """The row's code, name and aliases: unused by other indicators and other rows."""
+    def _fields(self, ctx: ImportContext, v: dict[str, Any], existing: Indicator | None) -> dict[str, Any]:
+        """The indicator's fields after the import: the row's columns over what it has (an absent
+        column leaves a field as it is; an empty cell is the field's default)."""
+        if existing is not None:
+            fields = {f: getattr(existing, f) for f in FIELDS}
+            fields |= {f: getattr(existing, f) for f in LINKS}  # Indicator or None
+        else:
+            fields = dict(DEFAULTS) | dict.fromkeys(LINKS)
+        present = ctx.present_fields
+        for f in FIELDS:
+            if f in present:
+                fields[f] = DEFAULTS[f] if v.get(f) in (None, "") and f in DEFAULTS else v.get(f)
+        for f in LINKS:
+            if f in present:
+                fields[f] = v.get(f) or None  # a reference (text) to resolve, or none
+        return fields
+
+    def _names(self, ctx: ImportContext, row: Row, code: str) -> bool:
+        """The row's code, name and aliases: unused by other indicators and other rows, and not
+        read as something else by the figure imports (a column header such as 本期数, or another
+        indicator's name with a unit in brackets such as 工业投资(亿元))."""
         ok = True
         words = [("指标代码", code), ("指标名称", row.values.get("name") or "")]
         words += [("别名", a) for a in row.values.get("aliases") or []]
@@ -226,9 +256,18 @@ class CatalogueImporter(Importer):
                 continue
             mine.add(key)
             other: Indicator | None = ctx.cache["taken"].get(key)
+            base = ctx.cache["taken"].get(name_key(BRACKETS.sub("", word)))
+            if other is None and base is not None and base.code != code:
+                other = base
             if other is not None and other.code != code:
                 ctx.error(
                     row.number, header, "name_taken", f"“{word}”已是指标“{other.name}”的名称、代码或别名"
+                )
+                ok = False
+                continue
+            if key in ctx.cache["reserved"]:
+                ctx.error(
+                    row.number, header, "name_taken", f"“{word}”是数据导入文件的列名,不能作为指标名称或别名"
                 )
                 ok = False
                 continue
@@ -247,51 +286,180 @@ class CatalogueImporter(Importer):
             ctx.cache["rows"].setdefault(key, (row.number, code))
         return ok
 
-    def _rules(self, ctx: ImportContext, row: Row, kind: str) -> bool:
-        v = row.values
-        errors: list[tuple[str, str, str]] = []
-        unit = v.get("unit") or ""
+    def check_rows(self, ctx: ImportContext, rows: list[Row]) -> None:
+        """Resolve every row's links (to the catalogue or to another row), then check each row's
+        fields as they will be — the rules need the kind and unit of what a row links to."""
+        rows = [r for r in rows if r.data is not None]
+        by_word = {
+            name_key(w): r
+            for r in rows
+            for w in (r.data["code"], r.data["fields"]["name"], *(r.data["fields"]["aliases"] or []))
+        }
+        by_code = {r.data["code"]: r for r in rows}
+        failed: set[int] = set()
+
+        def target(ref: Indicator | str) -> Row | Indicator | None:
+            if isinstance(ref, Indicator):
+                return by_code.get(ref.code, ref)
+            found: Row | Indicator | None = by_word.get(name_key(ref)) or ctx.cache["taken"].get(
+                name_key(ref)
+            )
+            return by_code.get(found.code, found) if isinstance(found, Indicator) else found
+
+        for r in rows:
+            links: dict[str, Row | Indicator] = {}
+            for f in LINKS:
+                ref = r.data["fields"][f]
+                if ref is None:
+                    continue
+                found = target(ref)
+                if found is None:
+                    bad = ctx.cache["rows"].get(name_key(str(ref)))
+                    detail = f"(第{bad[0]}行)有错误,未导入" if bad else "不在指标目录中,也不是本文件中的指标"
+                    ctx.error(r.number, LINKS[f][0], "link_unknown", f"“{ref}”{detail}")
+                    failed.add(r.number)
+                else:
+                    links[f] = found
+            r.data["links"] = links
+        for r in rows:
+            if r.number not in failed and not self._rules(ctx, r, rows):
+                failed.add(r.number)
+        changed = True
+        while changed:
+            changed = False
+            for r in rows:
+                linked = r.data["links"].values()
+                if r.number not in failed and any(isinstance(t, Row) and t.number in failed for t in linked):
+                    ctx.error(r.number, "指标代码", "link_unknown", "所关联的本文件中的指标有错误,未导入")
+                    failed.add(r.number)
+                    changed = True
+
+    def _rules(self, ctx: ImportContext, r: Row, rows: list[Row]) -> bool:
+        f = r.data["fields"]
+        links: dict[str, Row | Indicator] = r.data["links"]
+        kind, unit, rank_by = f["kind"], f["unit"], f["rank_by"]
         level = kind == IndicatorKind.LEVEL
-        label = KIND_WORDS[kind]
-        if kind in (IndicatorKind.RATE, IndicatorKind.RATIO) and unit not in ("%", "%"):
-            errors.append(("计量单位", "unit_invalid", f"{label}指标的计量单位为%(现为“{unit}”)"))
-        if level and unit in ("%", "%"):
+        errors: list[tuple[str, str, str]] = []
+        if kind in (IndicatorKind.RATE, IndicatorKind.RATIO) and unit not in PERCENT:
+            errors.append(("计量单位", "unit_invalid", f"{KIND_WORDS[kind]}指标的计量单位为%(现为“{unit}”)"))
+        if level and unit in PERCENT:
             errors.append(
                 ("计量单位", "unit_invalid", "总量指标不能以%为单位;增速、比重请定义为增速或比重指标")
             )
-        rank_by = v.get("rank_by") or Measure.VALUE
         if rank_by != Measure.VALUE and not level:
             errors.append(("排名依据", "level_only", f"按{MEASURE_WORDS[rank_by]}排名只用于总量指标"))
-        for field_name, header in (("additive", "可跨地区加总"), ("may_be_negative", "可为负数")):
-            if v.get(field_name) and not level:
+        for name, header in (("additive", "可跨地区加总"), ("may_be_negative", "可为负数")):
+            if f[name] and not level:
                 errors.append((header, "level_only", f"“{header}”只用于总量指标"))
-        if level and rank_by == Measure.SHARE and not v.get("share_of"):
+        if level and rank_by == Measure.SHARE and "share_of" not in links:
             errors.append(
                 ("占比分母", "share_of_missing", "按占比排名须填写占比分母(它占哪个总量指标的比重)")
             )
-        if kind == IndicatorKind.RATIO and not (v.get("numerator") and v.get("denominator")):
+        if kind == IndicatorKind.RATIO and not ("numerator" in links and "denominator" in links):
             errors.append(("分子指标", "ratio_parts_missing", "比重指标须填写分子指标和分母指标"))
-        for field_name, (header, kinds) in LINKS.items():
-            if v.get(field_name) and kind not in kinds:
-                code = "rate_only" if field_name == "growth_of" else "level_only"
-                allowed = "、".join(KIND_WORDS[k] for k in kinds)
-                errors.append((header, code, f"“{header}”只用于{allowed}指标"))
+        for name, linked in links.items():
+            header, kinds = LINKS[name]
+            if kind not in kinds:
+                code = "rate_only" if name == "growth_of" else "level_only"
+                errors.append(
+                    (header, code, f"“{header}”只用于{'、'.join(KIND_WORDS[k] for k in kinds)}指标")
+                )
+            elif linked is r or _code(linked) == r.data["code"]:
+                errors.append((header, "link_not_level", f"{header}不能是指标本身"))
+            elif _kind(linked) != IndicatorKind.LEVEL:
+                errors.append((header, "link_not_level", f"“{_name(linked)}”不是总量指标,不能作为{header}"))
+        if not errors:
+            errors += self._link_rules(ctx, r, rows, links)
         for header, code, message in errors:
-            ctx.error(row.number, header, code, message)
+            ctx.error(r.number, header, code, message)
         return not errors
 
-    def check_rows(self, ctx: ImportContext, rows: list[Row]) -> None:
-        ctx.cache["targets"] = self._links(ctx, [r for r in rows if r.data is not None])
+    def _link_rules(
+        self, ctx: ImportContext, r: Row, rows: list[Row], links: dict[str, Row | Indicator]
+    ) -> list[tuple[str, str, str]]:
+        """What the links mean together: a part in its whole's unit, a ratio of two different
+        levels, no share cycle, one published growth rate per level, and no kind change that
+        leaves others linking to something that is no longer a level."""
+        f, code = r.data["fields"], r.data["code"]
+        errors: list[tuple[str, str, str]] = []
+        whole = links.get("share_of")
+        if whole is not None and _unit(whole) != f["unit"]:
+            errors.append(
+                (
+                    "占比分母",
+                    "unit_mismatch",
+                    f"占比分母“{_name(whole)}”的单位是{_unit(whole)},与本指标的{f['unit']}不同",
+                )
+            )
+        # a share cycle: 甲 share of 乙 share of 甲
+        step: Row | Indicator | None = whole
+        seen: set[str | None] = {code}
+        while whole is not None and step is not None:
+            if _code(step) in seen:
+                message = f"占比分母“{_name(whole)}”又以本指标为分母,构成循环"
+                errors.append(("占比分母", "share_cycle", message))
+                break
+            seen.add(_code(step))
+            step = _link(step, "share_of")
+        top, bottom = links.get("numerator"), links.get("denominator")
+        if top is not None and bottom is not None:
+            if _code(top) == _code(bottom):
+                errors.append(("分母指标", "ratio_parts_same", "分子指标和分母指标不能是同一个指标"))
+            elif _unit(top) != _unit(bottom):
+                errors.append(
+                    (
+                        "分母指标",
+                        "unit_mismatch",
+                        f"分子“{_name(top)}”({_unit(top)})与分母“{_name(bottom)}”({_unit(bottom)})单位不同",
+                    )
+                )
+        level = links.get("growth_of")
+        if level is not None:
+            others = [
+                str(x.data["fields"]["name"])
+                for x in rows
+                if x is not r and _code(x.data["links"].get("growth_of")) == _code(level)
+            ]
+            in_file = {x.data["code"] for x in rows}
+            others += [
+                i.name
+                for i in Indicator.objects.filter(growth_of__code=_code(level)).exclude(code=code)
+                if i.code not in in_file
+            ]
+            if others:
+                errors.append(
+                    (
+                        "所报增速对应的总量指标",
+                        "rate_exists",
+                        f"“{_name(level)}”已有所报增速指标“{others[0]}”,一个总量指标只能有一个",
+                    )
+                )
+        old: Indicator | None = r.data["existing"]
+        if old is not None and old.kind == IndicatorKind.LEVEL and f["kind"] != IndicatorKind.LEVEL:
+            in_file = {x.data["code"] for x in rows}
+            users = [
+                i.name
+                for i in Indicator.objects.filter(
+                    Q(share_of=old) | Q(numerator=old) | Q(denominator=old) | Q(growth_of=old)
+                ).exclude(code__in=in_file)
+            ]
+            if users:
+                errors.append(
+                    (
+                        "指标类型",
+                        "indicator_in_use",
+                        f"指标“{users[0]}”等以本指标为总量指标,不能改为{KIND_WORDS[f['kind']]}指标",
+                    )
+                )
+        return errors
 
     def write(self, ctx: ImportContext, rows: list[Row]) -> None:
-        targets: dict[int, dict[str, Row | Indicator]] = ctx.cache["targets"]
-        present = ctx.present_fields
         saved: dict[int, Indicator] = {}
         before: dict[int, tuple[Any, ...]] = {}
         order = ctx.cache["order"]
         for r in rows:
-            fields = {f: r.data[f] for f in FIELDS if r.data.get(f) is not None}
-            existing: Indicator | None = ctx.cache["by_code"].get(r.data["code"])
+            fields = {f: r.data["fields"][f] for f in FIELDS}
+            existing: Indicator | None = r.data["existing"]
             if existing is None:
                 order += 10
                 saved[r.number] = Indicator.objects.create(code=r.data["code"], order=order, **fields)
@@ -302,63 +470,52 @@ class CatalogueImporter(Importer):
                 setattr(existing, f, value)
             existing.save()
             saved[r.number] = existing
-        for number, ind in saved.items():
-            for field_name in LINKS:
-                if field_name not in present and number in before:
-                    continue  # a column absent from the file leaves an added indicator's link as it was
-                target = targets[number].get(field_name)
-                setattr(ind, field_name, saved.get(target.number) if isinstance(target, Row) else target)
-            ind.save(update_fields=list(LINKS))
-            if number in before:
-                ctx.counts["unchanged" if _state(ind) == before[number] else "updated"] += 1
-
-    def _links(self, ctx: ImportContext, rows: list[Row]) -> dict[int, dict[str, Row | Indicator]]:
-        """Each row's links, to a level of the catalogue or of the file (a row of the file wins
-        over the catalogue's version of the same indicator); a row whose link fails is reported,
-        and so is a row linking to a reported row."""
-        by_word = {
-            name_key(w): r
-            for r in rows
-            for w in (r.data["code"], r.data.get("name") or "", *(r.data.get("aliases") or []))
-        }
-        by_code = {r.data["code"]: r for r in rows}
-        targets: dict[int, dict[str, Row | Indicator]] = {}
-        failed: set[int] = set()
         for r in rows:
-            targets[r.number] = {}
-            for field_name, ref in r.data["links"].items():
-                header = LINKS[field_name][0]
-                found: Row | Indicator | None = by_word.get(name_key(ref)) or ctx.cache["taken"].get(
-                    name_key(ref)
-                )
-                if isinstance(found, Indicator) and found.code in by_code:
-                    found = by_code[found.code]
-                problem = ""
-                if found is None:
-                    problem, text = "link_unknown", f"“{ref}”不在指标目录中,也不是本文件中的指标"
-                elif found is r:
-                    problem, text = "link_not_level", f"{header}不能是指标本身"
-                elif (found.data["kind"] if isinstance(found, Row) else found.kind) != IndicatorKind.LEVEL:
-                    problem, text = "link_not_level", f"“{ref}”不是总量指标,不能作为{header}"
-                if found is None and name_key(ref) in ctx.cache["rows"]:
-                    bad_row = ctx.cache["rows"][name_key(ref)][0]
-                    problem, text = "link_unknown", f"所关联的“{ref}”(第{bad_row}行)有错误,未导入"
-                if problem:
-                    ctx.error(r.number, header, problem, text)
-                    failed.add(r.number)
-                else:
-                    assert found is not None
-                    targets[r.number][field_name] = found
-        changed = True
-        while changed:
-            changed = False
-            for r in rows:
-                linked = targets[r.number].values()
-                if r.number not in failed and any(isinstance(t, Row) and t.number in failed for t in linked):
-                    ctx.error(r.number, "指标代码", "link_unknown", "所关联的本文件中的指标有错误,未导入")
-                    failed.add(r.number)
-                    changed = True
-        return targets
+            ind = saved[r.number]
+            for f in LINKS:
+                linked = r.data["links"].get(f)
+                setattr(ind, f, saved[linked.number] if isinstance(linked, Row) else linked)
+            ind.save(update_fields=list(LINKS))
+            if r.number in before:
+                ctx.counts["unchanged" if _state(ind) == before[r.number] else "updated"] += 1
+
+
+def reserved_headers() -> set[str]:
+    """The column names of the figure and target imports (期别, 数值, 本期数 …): an indicator
+    named so would be read as that column."""
+    from tiaodu.core.imports import get_importer
+
+    words: set[str] = set()
+    for kind in ("indicators", "enterprise-data", "targets"):
+        for column in get_importer(kind).columns:
+            if not column.field.startswith("ind:"):
+                words |= {name_key(n) for n in column.names}
+    return words
+
+
+def _code(x: Row | Indicator | None) -> str | None:
+    if x is None:
+        return None
+    return x.data["code"] if isinstance(x, Row) else x.code
+
+
+def _name(x: Row | Indicator) -> str:
+    return str(x.data["fields"]["name"]) if isinstance(x, Row) else x.name
+
+
+def _kind(x: Row | Indicator) -> str:
+    return str(x.data["fields"]["kind"]) if isinstance(x, Row) else x.kind
+
+
+def _unit(x: Row | Indicator) -> str:
+    return str(x.data["fields"]["unit"]) if isinstance(x, Row) else x.unit
+
+
+def _link(x: Row | Indicator, name: str) -> Row | Indicator | None:
+    if isinstance(x, Row):
+        linked: Row | Indicator | None = x.data.get("links", {}).get(name)
+        return linked
+    return getattr(x, name)  # type: ignore[no-any-return]
 
 
 def _state(ind: Indicator) -> tuple[Any, ...]:

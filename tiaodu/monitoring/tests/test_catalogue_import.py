@@ -218,3 +218,64 @@ def test_the_import_page(tmp_path: Path, users: dict[str, Any], client_for: Any)
     assert "规模以上服务业营业收入" in listing and "/monitoring/import/catalogue/" in listing
     assert "/monitoring/import/catalogue/" not in jxw.get("/monitoring/indicators/").content.decode()
     assert "/monitoring/import/" in jxw.get("/monitoring/figures/").content.decode()
+    # a town user imports its enterprises' figures: the page opens on the first tab it may use
+    town = client_for(users["guxi"]).get("/monitoring/import/")
+    assert town.status_code == 200 and "导入企业指标数据" in town.content.decode()
+
+
+def test_indicators_that_would_be_misread_or_inconsistent_are_refused(tmp_path: Path) -> None:
+    assert run_import("catalogue", write(tmp_path / "good.csv", GOOD)).ok
+    rows = [
+        ["b1", "某总量", "亿元", "总量", "本期数;工业投资(亿元)", "", "", "", "", "", "", ""],  # 2
+        ["b2", "规上工业产值增速二", "%", "增速", "", "", "", "", "", "", "", "规模以上工业总产值"],  # 3
+        ["b3", "甲", "亿元", "总量", "", "占比", "", "", "乙", "", "", ""],  # 4 甲 in 乙
+        ["b4", "乙", "亿元", "总量", "", "占比", "", "", "甲", "", "", ""],  # 5 乙 in 甲
+        ["b5", "某比重", "%", "比重", "", "", "", "", "", "工业投资", "gy_tz", ""],  # 6 the same level
+        ["b6", "某比重二", "%", "比重", "", "", "", "", "", "营业收入", "工业投资", ""],  # 7 万元 / 亿元
+        ["b7", "某占比", "万元", "总量", "", "占比", "", "", "工业投资", "", "", ""],  # 8 万元 in 亿元
+        ["fw_yysr", "规模以上服务业营业收入", "指数", "指数", "", "", "", "", "", "", "", ""],  # 9 in use
+    ]
+    result = run_import("catalogue", write(tmp_path / "bad.csv", rows))
+    assert [(e.row, e.field, e.code) for e in result.errors] == [
+        (2, "别名", "name_taken"),
+        (2, "别名", "name_taken"),
+        (3, "所报增速对应的总量指标", "rate_exists"),
+        (4, "占比分母", "share_cycle"),
+        (5, "占比分母", "share_cycle"),
+        (6, "分母指标", "ratio_parts_same"),
+        (7, "分母指标", "unit_mismatch"),
+        (8, "占比分母", "unit_mismatch"),
+        (9, "指标类型", "indicator_in_use"),
+    ]
+    messages = [e.message for e in result.errors]
+    assert messages[0] == "“本期数”是数据导入文件的列名,不能作为指标名称或别名"
+    assert messages[1] == "“工业投资(亿元)”已是指标“工业投资”的名称、代码或别名"
+    assert (
+        messages[2] == "“规模以上工业总产值”已有所报增速指标“规模以上工业总产值增速”,一个总量指标只能有一个"
+    )
+    assert messages[8] == "指标“规模以上服务业营业收入增速”等以本指标为总量指标,不能改为指数指标"
+
+
+def test_an_update_is_checked_as_the_indicator_will_be(tmp_path: Path) -> None:
+    assert run_import("catalogue", write(tmp_path / "good.csv", GOOD)).ok
+    Indicator.objects.filter(code="gy_szh_tz").update(decimals=3)
+    # only the required columns: 工业数字化改造投资 keeps its ranking by share and its whole
+    short = tmp_path / "short.csv"
+    with short.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([HEADER[:4], ["gy_szh_tz", "工业数字化改造投资", "亿元", "总量"]])
+    assert run_import("catalogue", short).unchanged == 1
+    # …and cannot become a rate with them: it is still ranked by share, additive, part of 工业投资
+    short.write_text(short.read_text(encoding="utf-8").replace("亿元,总量", "%,增速"), encoding="utf-8")
+    refused = run_import("catalogue", short)
+    assert {(e.field, e.code) for e in refused.errors} >= {
+        ("排名依据", "level_only"),
+        ("可跨地区加总", "level_only"),
+        ("占比分母", "level_only"),
+    }
+    # a blank cell in a present column is the default (发布小数位数 2)
+    with short.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(
+            [[*HEADER[:4], "发布小数位数"], ["gy_szh_tz", "工业数字化改造投资", "亿元", "总量", ""]]
+        )
+    assert run_import("catalogue", short).updated == 1
+    assert Indicator.objects.get(code="gy_szh_tz").decimals == 2
