@@ -1,16 +1,14 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The rounds' states are shared by every kind of round (ADR 0028).
+from tiaodu.core.rounds import RoundState as RoundState
+
 
 class PeriodKind(models.TextChoices):
     WEEK = "week", _("周")
     XUN = "xun", _("旬")
     MONTH = "month", _("月")
-
-
-class RoundState(models.TextChoices):
-    OPEN = "open", _("填报中")
-    CLOSED = "closed", _("已关闭")
 
 
 class ProblemState(models.TextChoices):

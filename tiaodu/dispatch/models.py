@@ -16,8 +16,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from tiaodu.core.models import ScopedModel, TimeStampedModel
-from tiaodu.core.permissions import Action, Scope, ScopedQuerySet, scope_q
-from tiaodu.dispatch.choices import PeriodKind, RoundState
+from tiaodu.core.permissions import Action, Scope, ScopedQuerySet
+from tiaodu.core.rounds import ReminderBase, RoundBase, district_rounds_q
+from tiaodu.dispatch.choices import PeriodKind
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -27,53 +28,18 @@ if TYPE_CHECKING:
 
 class RoundQuerySet(ScopedQuerySet["DispatchRound"]):
     def restrict(self, user: User | AnonymousUser, action: Action = "view") -> RoundQuerySet:
-        """The scope's rows, plus the rounds of the district the user works in.
-
-        A round belongs to a district; township, squad and owner users sit below it (their region
-        is a township, or the district itself), so "the subtree of the user's region" would hide
-        the rounds they have to fill in. Every role the scope allows the action reaches the rounds
-        of the districts on its region's path.
-        """
-        q = scope_q(user, self.model, action)
-        if q is None:
-            return self
-        region = getattr(user, "region", None)
-        if region is not None and self.model.scope.allows(user.role, action):  # type: ignore[union-attr]
-            codes = [c for c in region.path.split("/") if c]
-            q |= Q(district__code__in=codes)
-        return self.filter(q)
+        """The scope's rows, plus the rounds of the district the user works in (township, squad
+        and owner users sit below the district whose rounds they fill in): see
+        :func:`tiaodu.core.rounds.district_rounds_q`."""
+        q = district_rounds_q(user, self.model, action)
+        return self if q is None else self.filter(q)
 
 
-class DispatchRound(TimeStampedModel, ScopedModel):
-    district = models.ForeignKey(
-        "regions.Region", verbose_name=_("所属区县"), on_delete=models.PROTECT, related_name="+"
-    )
+class DispatchRound(RoundBase):
     period_kind = models.CharField(_("调度周期"), max_length=8, choices=PeriodKind.choices)
     period_label = models.CharField(_("期次"), max_length=32, help_text=_("如“2022年第3旬”“2022年3月”"))
     period_start = models.DateField(_("开始日期"))
     period_end = models.DateField(_("结束日期"))
-    due_on = models.DateField(_("填报截止日期"))
-    state = models.CharField(
-        _("状态"), max_length=8, choices=RoundState.choices, default=RoundState.OPEN, db_index=True
-    )
-    opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("发起人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("关闭人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    notes = models.TextField(_("说明"), blank=True)
     # Frozen on close (expected_count is set when the round opens).
     expected_count = models.PositiveIntegerField(_("应报项目数"), default=0)
     reported_count = models.PositiveIntegerField(_("已报项目数"), default=0)
@@ -119,10 +85,6 @@ class DispatchRound(TimeStampedModel, ScopedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("dispatch:detail", args=[self.pk])
-
-    @property
-    def is_open(self) -> bool:
-        return self.state == RoundState.OPEN
 
 
 def _via_project(actions: dict[str, str]) -> Scope:
@@ -210,23 +172,15 @@ class DispatchReport(TimeStampedModel, ScopedModel):
         return problem_lines(self.problems)
 
 
-class Reminder(ScopedModel):
-    """One 催报: who reminded which round, and how many projects were still missing."""
+class Reminder(ReminderBase):
+    """One 催报: who reminded which round, and which projects were still missing."""
 
     round = models.ForeignKey(
         DispatchRound, verbose_name=_("调度任务"), on_delete=models.CASCADE, related_name="reminders"
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("催报人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
     missing_count = models.PositiveIntegerField(_("未报项目数"))
-    note = models.CharField(_("说明"), max_length=255, blank=True)
-    created_at = models.DateTimeField(_("催报时间"), auto_now_add=True)
+    # [{"slot": report id, "unit": project name}] as it was when reminded.
+    missing = models.JSONField(_("未报项目"), default=list, blank=True)
 
     scope = Scope(
         region="round__district",
@@ -234,10 +188,6 @@ class Reminder(ScopedModel):
         actions={"leader": "view add", "department": "view add"},
     )
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(ReminderBase.Meta):
         verbose_name = _("催报记录")
         verbose_name_plural = _("催报记录")
-
-    def __str__(self) -> str:
-        return f"{self.round} {self.created_at:%Y-%m-%d %H:%M}"

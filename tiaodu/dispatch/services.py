@@ -14,15 +14,17 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tiaodu.cases import services as cases
 from tiaodu.cases.models import Case
-from tiaodu.core.errors import Conflict, FieldError, Forbidden, InvalidInput, ServiceError, invalid
-from tiaodu.core.permissions import can, ensure_permitted, get_scoped
+from tiaodu.core import rounds
+from tiaodu.core.errors import Conflict, FieldError, InvalidInput, ServiceError, invalid
+from tiaodu.core.permissions import ensure_permitted, get_scoped
+from tiaodu.core.rounds import district_of as district_of
 from tiaodu.dispatch.choices import DEFAULT_PROBLEM_CATEGORY, WORKERS_TOLERANCE, PeriodKind, RoundState
 from tiaodu.dispatch.models import DispatchReport, DispatchRound, Reminder
 from tiaodu.dispatch.problems import WORKFLOW
@@ -38,17 +40,6 @@ MAX_MONEY = Decimal("999999999999.99")
 MAX_WORKERS = 1_000_000
 # Projects a round takes by default: every project of the district still being prepared or built.
 DEFAULT_EXCLUDED_STAGES = (Stage.FULL_PRODUCTION, Stage.CANCELLED)
-
-
-def district_of(region: Region) -> Region:
-    """The district (区县) a region belongs to (the region itself when it is one)."""
-    if region.level == Level.COUNTY:
-        return region
-    codes = [c for c in region.path.split("/") if c]
-    found = Region.objects.filter(code__in=codes, level=Level.COUNTY).first()
-    if found is None:
-        raise invalid("district", "district_unknown", f"“{region.name}”不属于任何区县")
-    return found
 
 
 # --- Opening a round ------------------------------------------------------------------------------
@@ -72,8 +63,7 @@ def open_round(
     ``projects`` defaults to every project of the district except those 达产 or 取消; projects
     given outside the district are refused.
     """
-    if actor is not None and not can(actor, "add", DispatchRound):
-        raise Forbidden(audit="add dispatch.dispatchround")
+    rounds.ensure_may_open(KIND, actor)
     errors: list[FieldError] = []
     label = (period_label or "").strip()
     if district.level != Level.COUNTY:
@@ -109,40 +99,47 @@ def open_round(
             raise invalid(
                 "projects", "project_outside_district", f"项目不在{district.name}:{'、'.join(outside)}"
             )
-    rnd = DispatchRound.objects.create(
-        district=district,
-        period_kind=period_kind,
-        period_label=label,
-        period_start=period_start,
-        period_end=period_end,
-        due_on=due_on,
-        opened_by=actor,
-        notes=notes.strip(),
+    fields = {
+        "district": district,
+        "period_kind": period_kind,
+        "period_label": label,
+        "period_start": period_start,
+        "period_end": period_end,
+        "due_on": due_on,
+        "notes": notes.strip(),
+    }
+    return rounds.start(
+        KIND,
+        actor,
+        fields,
+        lambda rnd: _insert_slots(rnd, projects),
+        ("projects", "round_no_projects", "没有可调度的项目"),
     )
-    if actor is not None:
-        ensure_permitted(actor, "add", rnd)
-    rnd.expected_count = _insert_slots(rnd, projects)
-    if not rnd.expected_count:
-        raise invalid("projects", "round_no_projects", "没有可调度的项目")
-    rnd.save(update_fields=["expected_count", "updated_at"])
-    return rnd
 
 
 def _insert_slots(rnd: DispatchRound, projects: QuerySet[Project]) -> int:
     """One empty report per project: ``INSERT … SELECT`` over the projects' ids."""
-    ids_sql, ids_params = projects.order_by().values("pk").distinct().query.sql_with_params()
-    table = connection.ops.quote_name(DispatchReport._meta.db_table)
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    # Identifiers come from model metadata; values are parameters.
-    sql = (
-        f"INSERT INTO {table} (round_id, project_id, investment, progress, workers_required, "  # noqa: S608
-        "workers_on_site, confirmed_over_required, problems, problem_category, reminded_count, "
-        "created_at, updated_at) "
-        f"SELECT %s, s.pk, 0, NULL, 0, 0, %s, '', '', 0, %s, %s FROM ({ids_sql}) s"
+    now = rounds.now_param()
+    return rounds.insert_select(
+        DispatchReport,
+        [
+            "round_id",
+            "project_id",
+            "investment",
+            "progress",
+            "workers_required",
+            "workers_on_site",
+            "confirmed_over_required",
+            "problems",
+            "problem_category",
+            "reminded_count",
+            "created_at",
+            "updated_at",
+        ],
+        "%s, s.pk, 0, NULL, 0, 0, %s, '', '', 0, %s, %s",
+        projects.order_by().values("pk").distinct(),
+        [rnd.pk, False, now, now],
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [rnd.pk, False, now, now, *ids_params])
-        return int(cursor.rowcount)
 
 
 # --- Reports --------------------------------------------------------------------------------------
@@ -272,11 +269,7 @@ def report_slot(rnd: DispatchRound, project_id: int) -> DispatchReport:
 
 
 def _round_closed(rnd: DispatchRound) -> Conflict:
-    return Conflict(
-        "round_closed",
-        f"“{rnd.period_label}”调度任务已关闭,不能再填报或修改",
-        [FieldError("round", "round_closed", "调度任务已关闭")],
-    )
+    return rounds.round_closed(KIND, rnd)
 
 
 @transaction.atomic
@@ -286,14 +279,7 @@ def submit_report(actor: User | None, round_id: int, project_id: int, data: Repo
     Problems become cases of the project-problem workflow, one per problem line not reported
     before in this report, with the category's due date; the sweep cards them when late.
     """
-    if actor is not None:
-        get_scoped(DispatchRound, actor, "view", pk=round_id)
-    # Locked: closing takes the same lock, so no report slips in after the totals are frozen.
-    rnd = DispatchRound.objects.select_for_update().filter(pk=round_id).first()
-    if rnd is None:
-        raise invalid("round", "round_unknown", "调度任务不存在")
-    if rnd.state != RoundState.OPEN:
-        raise _round_closed(rnd)
+    rnd = rounds.lock_for_submit(KIND, actor, round_id)
     slot = report_slot(rnd, project_id)
     if actor is not None:
         slot = get_scoped(DispatchReport, actor, "change", pk=slot.pk)
@@ -343,24 +329,10 @@ def missing(rnd: DispatchRound) -> QuerySet[Project]:
     return Project.objects.filter(dispatch_reports__round=rnd, dispatch_reports__submitted_at__isnull=True)
 
 
-@transaction.atomic
 def remind(actor: User | None, round_id: int, note: str = "") -> Reminder:
-    """催报: count each missing report's reminder (one UPDATE) and record who reminded."""
-    if actor is not None:
-        rnd = get_scoped(DispatchRound, actor, "change", pk=round_id)
-    else:
-        rnd = DispatchRound.objects.select_for_update().get(pk=round_id)
-    if rnd.state != RoundState.OPEN:
-        raise _round_closed(rnd)
-    if len(note) > 255:
-        raise invalid("note", "too_long", "说明不能超过255个字符")
-    now = timezone.now()
-    count = DispatchReport.objects.filter(round=rnd, submitted_at__isnull=True).update(
-        reminded_count=F("reminded_count") + 1, last_reminded_at=now, updated_at=now
-    )
-    if not count:
-        raise Conflict("nothing_missing", "所有项目均已填报,无需催报")
-    return Reminder.objects.create(round=rnd, actor=actor, missing_count=count, note=note.strip())
+    """催报: count each missing report's reminder (one UPDATE) and record who reminded whom."""
+    reminder: Reminder = rounds.remind(KIND, actor, round_id, note)
+    return reminder
 
 
 # --- Totals and closing --------------------------------------------------------------------------
@@ -433,26 +405,14 @@ def frozen_totals(rnd: DispatchRound) -> Totals:
     )
 
 
-@transaction.atomic
 def close_round(actor: User | None, round_id: int) -> DispatchRound:
     """Close a round: freeze its totals (one aggregate query) and add each report's investment to
     its project's 累计完成投资 (one UPDATE, which django-auditlog does not see per project)."""
-    if actor is not None:
-        rnd = get_scoped(DispatchRound, actor, "change", pk=round_id)
-    else:
-        rnd = DispatchRound.objects.select_for_update().get(pk=round_id)
-    if rnd.state != RoundState.OPEN:
-        raise _round_closed(rnd)
-    figures = totals(rnd)
-    now = timezone.now()
-    invested = DispatchReport.objects.filter(round=rnd, submitted_at__isnull=False, investment__gt=0)
-    Project.objects.filter(pk__in=invested.values("project_id")).update(
-        investment_completed=F("investment_completed")
-        + Subquery(invested.filter(project_id=OuterRef("pk")).values("investment")[:1]),
-        updated_at=now,
-    )
-    rnd.state = RoundState.CLOSED
-    rnd.closed_at, rnd.closed_by = now, actor
+    rnd: DispatchRound = rounds.close(KIND, actor, round_id)
+    return rnd
+
+
+def freeze(rnd: DispatchRound, figures: Totals) -> None:
     rnd.expected_count = figures.expected
     rnd.reported_count = figures.reported
     rnd.investment_total = figures.investment
@@ -460,10 +420,41 @@ def close_round(actor: User | None, round_id: int) -> DispatchRound:
     rnd.workers_on_site_total = figures.workers_on_site
     rnd.attendance_rate = figures.attendance_rate
     rnd.problem_count = figures.problems
-    rnd.save()
-    if actor is not None:
-        ensure_permitted(actor, "change", rnd)
-    return rnd
+
+
+class DispatchKind(rounds.RoundKind):
+    name = "dispatch"
+    noun = "调度任务"
+    unit_noun = "项目"
+    round_model = DispatchRound
+    slot_model = DispatchReport
+    reminder_model = Reminder
+    nothing_missing_message = "所有项目均已填报,无需催报"
+
+    def title(self, rnd: DispatchRound) -> str:
+        return rnd.period_label
+
+    def missing_units(self, rnd: DispatchRound) -> list[dict[str, Any]]:
+        rows = self.missing_slots(rnd).order_by("project__name", "pk").values_list("pk", "project__name")
+        return [{"slot": pk, "unit": name} for pk, name in rows]
+
+    def freeze(self, rnd: DispatchRound, now: Any) -> None:
+        freeze(rnd, totals(rnd))
+        invested = DispatchReport.objects.filter(round=rnd, submitted_at__isnull=False, investment__gt=0)
+        Project.objects.filter(pk__in=invested.values("project_id")).update(
+            investment_completed=F("investment_completed")
+            + Subquery(invested.filter(project_id=OuterRef("pk")).values("investment")[:1]),
+            updated_at=now,
+        )
+
+    def find(self, district: Region, period: str, **options: Any) -> DispatchRound:
+        rnd = DispatchRound.objects.filter(district=district, period_label=str(period).strip()).first()
+        if rnd is None:
+            raise invalid("period", "round_unknown", f"{district.name}没有期次“{period}”的调度任务")
+        return rnd
+
+
+KIND = rounds.register(DispatchKind())
 
 
 def round_by_label(label: str, project_id: int) -> DispatchRound | None:

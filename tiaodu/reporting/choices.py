@@ -3,6 +3,9 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The rounds' states are shared by every kind of round (ADR 0028).
+from tiaodu.core.rounds import RoundState as RoundState
+
 
 class RoundKind(models.TextChoices):
     """The periods a reporting round may cover (周报, 旬报, 月报): monitoring period kinds."""
@@ -31,11 +34,6 @@ class UnitFilter(models.TextChoices):
 
 ENTERPRISE_FILTERS = (UnitFilter.ABOVE_SCALE, UnitFilter.KEY, UnitFilter.ALL, UnitFilter.SELECTED)
 DEPARTMENT_FILTERS = (UnitFilter.DEPARTMENTS, UnitFilter.SELECTED)
-
-
-class RoundState(models.TextChoices):
-    OPEN = "open", _("填报中")
-    CLOSED = "closed", _("已关闭")
 
 
 class AlertState(models.TextChoices):

@@ -24,8 +24,9 @@ from django.utils.translation import gettext_lazy as _
 from tiaodu.accounts.choices import Role
 from tiaodu.core.models import ScopedModel, TimeStampedModel
 from tiaodu.core.permissions import Action, Scope, ScopedQuerySet, scope_q
+from tiaodu.core.rounds import ReminderBase, RoundBase, district_rounds_q
 from tiaodu.monitoring.models import VALUE_DECIMALS, VALUE_DIGITS
-from tiaodu.reporting.choices import AlertState, RoundKind, RoundState, UnitFilter, UnitKind
+from tiaodu.reporting.choices import AlertState, RoundKind, UnitFilter, UnitKind
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -38,34 +39,22 @@ DISTRICT_ROLES = (Role.LEADER, Role.DEPARTMENT, Role.TOWN, Role.SQUAD)
 
 class RoundQuerySet(ScopedQuerySet["ReportingRound"]):
     def restrict(self, user: User | AnonymousUser, action: Action = "view") -> RoundQuerySet:
-        """The scope's rows, plus the rounds of the district a government user works in, plus (for
-        enterprise users) the rounds the user's enterprise has a slot in.
-
-        A round belongs to a district; township and squad users sit below it, so "the subtree of
-        the user's region" would hide the rounds they fill in (as in ``dispatch``). Enterprise
-        users see only the rounds they report in, never the district's other rounds.
-        """
-        q = scope_q(user, self.model, action)
+        """The scope's rows, plus the rounds of the district a government user works in
+        (:func:`tiaodu.core.rounds.district_rounds_q`), plus (for enterprise users) the rounds the
+        user's enterprise has a slot in: enterprise users never see the district's other rounds."""
+        q = district_rounds_q(user, self.model, action, DISTRICT_ROLES)
         if q is None:
             return self
         role: str = getattr(user, "role", "")
-        allowed = self.model.scope.allows(role, action)  # type: ignore[attr-defined]
-        region = getattr(user, "region", None)
-        if allowed and region is not None and role in DISTRICT_ROLES:
-            codes = [c for c in region.path.split("/") if c]
-            q |= Q(district__code__in=codes)
-        if allowed and role == Role.ENTERPRISE and user.organization_id:  # type: ignore[union-attr]
+        if role == Role.ENTERPRISE and self.model.scope.allows(role, action) and user.organization_id:  # type: ignore[attr-defined,union-attr]
             mine = ReportSlot.objects.filter(organization_id=user.organization_id).values("round_id")  # type: ignore[union-attr]
             q |= Q(pk__in=mine)
         return self.filter(q)
 
 
-class ReportingRound(TimeStampedModel, ScopedModel):
+class ReportingRound(RoundBase):
     """One round of 周报/旬报/月报 of a district's enterprises or departments."""
 
-    district = models.ForeignKey(
-        "regions.Region", verbose_name=_("所属区县"), on_delete=models.PROTECT, related_name="+"
-    )
     title = models.CharField(_("报送任务"), max_length=64)
     unit_kind = models.CharField(_("报送单位类型"), max_length=16, choices=UnitKind.choices)
     unit_filter = models.CharField(_("报送范围"), max_length=16, choices=UnitFilter.choices)
@@ -95,31 +84,7 @@ class ReportingRound(TimeStampedModel, ScopedModel):
         blank=True,
         help_text=_("重点企业产值同比降幅超过该值时预警;不填则用系统默认值"),
     )
-    state = models.CharField(
-        _("状态"), max_length=8, choices=RoundState.choices, default=RoundState.OPEN, db_index=True
-    )
-    opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("发起人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    opened_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("关闭人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
-    notes = models.TextField(_("说明"), blank=True)
     # expected_count is set when the round opens; the rest is frozen when it closes.
-    expected_count = models.PositiveIntegerField(_("应报单位数"), default=0)
-    reported_count = models.PositiveIntegerField(_("已报单位数"), default=0)
     report_rate = models.DecimalField(_("报送率(%)"), max_digits=4, decimal_places=1, null=True, blank=True)
     # [{"code", "name", "unit", "sum", "count"}]: per indicator, the sum of the submitted units'
     # current figures (enterprise rounds) or the district's current figure (department rounds).
@@ -155,10 +120,6 @@ class ReportingRound(TimeStampedModel, ScopedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("reporting:detail", args=[self.pk])
-
-    @property
-    def is_open(self) -> bool:
-        return self.state == RoundState.OPEN
 
     @property
     def is_enterprise_round(self) -> bool:
@@ -269,25 +230,12 @@ class ReportSlot(TimeStampedModel, ScopedModel):
         return self.submitted_at is not None
 
 
-class Reminder(ScopedModel):
+class Reminder(ReminderBase):
     """One 催报: who reminded, when, and which units were still missing."""
 
     round = models.ForeignKey(
         ReportingRound, verbose_name=_("报送任务"), on_delete=models.CASCADE, related_name="reminders"
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("催报人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    missing_count = models.PositiveIntegerField(_("未报单位数"))
-    # [{"slot": id, "unit": name}] as it was when reminded.
-    missing = models.JSONField(_("未报单位"), default=list, blank=True)
-    note = models.CharField(_("说明"), max_length=255, blank=True)
-    created_at = models.DateTimeField(_("催报时间"), auto_now_add=True)
 
     scope = Scope(
         region="round__district",
@@ -295,17 +243,9 @@ class Reminder(ScopedModel):
         actions={"leader": "view add", "department": "view add"},
     )
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(ReminderBase.Meta):
         verbose_name = _("报送催报记录")
         verbose_name_plural = _("报送催报记录")
-
-    def __str__(self) -> str:
-        return f"{self.round} {self.created_at:%Y-%m-%d %H:%M}"
-
-    @property
-    def unit_names(self) -> list[str]:
-        return [str(item.get("unit", "")) for item in self.missing or []]
 
 
 class OutputAlert(ScopedModel):

@@ -22,14 +22,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, DecimalField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from tiaodu.core import rounds
 from tiaodu.core.errors import Conflict, FieldError, Forbidden, InvalidInput, ServiceError, invalid
 from tiaodu.core.permissions import can, ensure_permitted, get_scoped
+from tiaodu.core.rounds import district_of as district_of
 from tiaodu.enterprises.models import Enterprise
 from tiaodu.monitoring import services as monitoring
 from tiaodu.monitoring.choices import IndicatorKind, ValueOrigin
@@ -56,7 +57,6 @@ from tiaodu.reporting.choices import (
     AlertAction,
     AlertState,
     RoundKind,
-    RoundState,
     UnitFilter,
     UnitKind,
 )
@@ -93,17 +93,6 @@ def plain(value: Any) -> str:
     number = value if isinstance(value, Decimal) else Decimal(str(value))
     text = f"{number.normalize():f}"
     return "0" if text == "-0" else text
-
-
-def district_of(region: Region) -> Region:
-    """The district (区县) a region belongs to (the region itself when it is one)."""
-    if region.level == Level.COUNTY:
-        return region
-    codes = [c for c in region.path.split("/") if c]
-    found = Region.objects.filter(code__in=codes, level=Level.COUNTY).first()
-    if found is None:
-        raise invalid("district", "district_unknown", f"“{region.name}”不属于任何区县")
-    return found
 
 
 def in_district(district: Region, lookup: str = "township") -> Q:
@@ -193,8 +182,7 @@ def open_round(
     and every indicator of the round goes to exactly one of them, so no department overwrites
     another's figure.
     """
-    if actor is not None and not can(actor, "add", ReportingRound):
-        raise Forbidden(audit="add reporting.reportinground")
+    rounds.ensure_may_open(KIND, actor)
     errors: list[FieldError] = []
     if district.level != Level.COUNTY:
         errors.append(FieldError("district", "district_invalid", "报送任务须按区县发起"))
@@ -264,26 +252,27 @@ def open_round(
     units = _units(district, unit_kind, unit_filter, enterprises, organizations)
     cumulative = bool(cumulative and per.is_months)
     kind = RoundKind(per.kind)
-    rnd = ReportingRound.objects.create(
-        district=district,
-        title=title or f"{per.full_label}{UNIT_WORDS.get(unit_filter, '')}{KIND_WORDS[kind]}",
-        unit_kind=unit_kind,
-        unit_filter=unit_filter,
-        period_kind=kind,
-        period=row,
-        cumulative=cumulative,
-        figure_period=monitoring.period_row(figure_basis(per, cumulative)),
-        due_on=due_on,
-        alert_threshold=threshold,
-        opened_by=actor,
-        notes=notes.strip(),
+    fields = {
+        "district": district,
+        "title": title or f"{per.full_label}{UNIT_WORDS.get(unit_filter, '')}{KIND_WORDS[kind]}",
+        "unit_kind": unit_kind,
+        "unit_filter": unit_filter,
+        "period_kind": kind,
+        "period": row,
+        "cumulative": cumulative,
+        "figure_period": monitoring.period_row(figure_basis(per, cumulative)),
+        "due_on": due_on,
+        "alert_threshold": threshold,
+        "notes": notes.strip(),
+    }
+    rnd: ReportingRound = rounds.start(
+        KIND,
+        actor,
+        fields,
+        lambda rnd: _insert_slots(rnd, units),
+        ("units", "round_no_units", "没有可报送的单位"),
+        after_create=lambda rnd: rnd.indicators.set(chosen),
     )
-    rnd.indicators.set(chosen)
-    if actor is not None:
-        ensure_permitted(actor, "add", rnd)
-    rnd.expected_count = _insert_slots(rnd, units)
-    if not rnd.expected_count:
-        raise invalid("units", "round_no_units", "没有可报送的单位")
     if division:
         through = ReportSlot.indicators.through
         slots = dict(ReportSlot.objects.filter(round=rnd).values_list("organization_id", "pk"))
@@ -292,7 +281,6 @@ def open_round(
             for org, assigned in division.items()
             for ind in assigned
         )
-    rnd.save(update_fields=["expected_count", "updated_at"])
     return rnd
 
 
@@ -419,22 +407,24 @@ def _units(
 
 def _insert_slots(rnd: ReportingRound, units: QuerySet[Any]) -> int:
     """One empty slot per unit: ``INSERT … SELECT`` over the units' rows."""
-    try:
-        units_sql, params = units.query.sql_with_params()
-    except EmptyResultSet:  # e.g. an empty selection (``none()``)
-        return 0
-    table = connection.ops.quote_name(ReportSlot._meta.db_table)
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    now = rounds.now_param()
     enterprise = "s.ent" if rnd.unit_kind == UnitKind.ENTERPRISE else "NULL"
-    # Identifiers come from model metadata; values are parameters.
-    sql = (
-        f"INSERT INTO {table} (round_id, organization_id, enterprise_id, region_id, "  # noqa: S608
-        "submission_count, reminded_count, created_at, updated_at) "
-        f"SELECT %s, s.org, {enterprise}, s.reg, 0, 0, %s, %s FROM ({units_sql}) s"
+    return rounds.insert_select(
+        ReportSlot,
+        [
+            "round_id",
+            "organization_id",
+            "enterprise_id",
+            "region_id",
+            "submission_count",
+            "reminded_count",
+            "created_at",
+            "updated_at",
+        ],
+        f"%s, s.org, {enterprise}, s.reg, 0, 0, %s, %s",
+        units,
+        [rnd.pk, now, now],
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [rnd.pk, now, now, *params])
-        return int(cursor.rowcount)
 
 
 # --- Submitting ---------------------------------------------------------------------------------
@@ -465,11 +455,7 @@ def slot_for_unit(rnd: ReportingRound, organization_id: int) -> ReportSlot:
 
 
 def round_closed(rnd: ReportingRound) -> Conflict:
-    return Conflict(
-        "round_closed",
-        f"“{rnd.title}”已关闭,不能再填报或修改",
-        [FieldError("round", "round_closed", "报送任务已关闭")],
-    )
+    return rounds.round_closed(KIND, rnd)
 
 
 def _value(raw: Any) -> Decimal:
@@ -573,14 +559,7 @@ def submit(actor: User | None, round_id: int, slot_id: int, values: Mapping[str,
     new :class:`DataSource`; a value equal to the current figure changes nothing, a different one
     is a new version.
     """
-    if actor is not None:
-        get_scoped(ReportingRound, actor, "view", pk=round_id)
-    # Locked: closing takes the same lock, so no figure slips in after the totals are frozen.
-    rnd = ReportingRound.objects.select_for_update().filter(pk=round_id).first()
-    if rnd is None:
-        raise invalid("round", "round_unknown", "报送任务不存在")
-    if rnd.state != RoundState.OPEN:
-        raise round_closed(rnd)
+    rnd = rounds.lock_for_submit(KIND, actor, round_id)
     slot = round_slot(rnd, slot_id)
     if actor is not None:
         slot = get_scoped(ReportSlot, actor, "change", pk=slot.pk)
@@ -662,33 +641,9 @@ def missing(rnd: ReportingRound) -> QuerySet[ReportSlot]:
     )
 
 
-@transaction.atomic
 def remind(actor: User | None, round_id: int, note: str = "") -> Reminder:
     """催报: count a reminder on each missing slot (one UPDATE) and record who reminded whom."""
-    if actor is not None:
-        rnd = get_scoped(ReportingRound, actor, "change", pk=round_id)
-    else:
-        rnd = ReportingRound.objects.select_for_update().get(pk=round_id)
-    if rnd.state != RoundState.OPEN:
-        raise round_closed(rnd)
-    note = (note or "").strip()
-    if len(note) > 255:
-        raise invalid("note", "too_long", "说明不能超过255个字符")
-    names = [
-        {"slot": pk, "unit": ent or org}
-        for pk, org, ent in missing(rnd).values_list("pk", "organization__name", "enterprise__name")
-    ]
-    if not names:
-        raise Conflict("nothing_missing", "所有单位均已报送,无需催报")
-    now = timezone.now()
-    ReportSlot.objects.filter(round=rnd, submitted_at__isnull=True).update(
-        reminded_count=F("reminded_count") + 1, last_reminded_at=now, updated_at=now
-    )
-    reminder = Reminder.objects.create(
-        round=rnd, actor=actor, missing_count=len(names), missing=names, note=note
-    )
-    if actor is not None:
-        ensure_permitted(actor, "add", reminder)
+    reminder: Reminder = rounds.remind(KIND, actor, round_id, note)
     return reminder
 
 
@@ -818,35 +773,58 @@ def frozen_totals(rnd: ReportingRound) -> Totals:
     )
 
 
-@transaction.atomic
 def close_round(actor: User | None, round_id: int) -> ReportingRound:
     """Close a round: freeze its totals, refuse further submissions, and (enterprise rounds) raise
     the key-enterprise output alerts of the district for the round's figure period."""
-    if actor is not None:
-        rnd = get_scoped(ReportingRound, actor, "change", pk=round_id)
-    else:
-        rnd = ReportingRound.objects.select_for_update().get(pk=round_id)
-    if rnd.state != RoundState.OPEN:
-        raise round_closed(rnd)
-    figures = totals(rnd)
-    rnd.state = RoundState.CLOSED
-    rnd.closed_at, rnd.closed_by = timezone.now(), actor
-    rnd.expected_count = figures.expected
-    rnd.reported_count = figures.reported
-    rnd.report_rate = figures.rate
-    rnd.totals = [t.as_dict() for t in figures.indicators]
-    if rnd.is_enterprise_round:
-        run = evaluate_alerts(
-            rnd.district,
-            rnd.figure_period.period,
-            threshold=rnd.alert_threshold,
-            rnd=rnd,
-        )
-        rnd.alert_count = run.raised + run.updated + run.unchanged
-    rnd.save()
-    if actor is not None:
-        ensure_permitted(actor, "change", rnd)
+    rnd: ReportingRound = rounds.close(KIND, actor, round_id)
     return rnd
+
+
+class ReportingKind(rounds.RoundKind):
+    name = "reporting"
+    noun = "报送任务"
+    unit_noun = "单位"
+    round_model = ReportingRound
+    slot_model = ReportSlot
+    reminder_model = Reminder
+    nothing_missing_message = "所有单位均已报送,无需催报"
+
+    def title(self, rnd: ReportingRound) -> str:
+        return rnd.title
+
+    def closed_message(self, rnd: ReportingRound) -> str:
+        return f"“{rnd.title}”已关闭,不能再填报或修改"
+
+    def missing_units(self, rnd: ReportingRound) -> list[dict[str, Any]]:
+        rows = missing(rnd).values_list("pk", "organization__name", "enterprise__name")
+        return [{"slot": pk, "unit": ent or org} for pk, org, ent in rows]
+
+    def freeze(self, rnd: ReportingRound, now: Any) -> None:
+        figures = totals(rnd)
+        rnd.expected_count = figures.expected
+        rnd.reported_count = figures.reported
+        rnd.report_rate = figures.rate
+        rnd.totals = [t.as_dict() for t in figures.indicators]
+        if rnd.is_enterprise_round:
+            run = evaluate_alerts(
+                rnd.district, rnd.figure_period.period, threshold=rnd.alert_threshold, rnd=rnd
+            )
+            rnd.alert_count = run.raised + run.updated + run.unchanged
+
+    def find(self, district: Region, period: str, **options: Any) -> ReportingRound:
+        unit_kind = options.get("unit_kind") or UnitKind.ENTERPRISE
+        row = monitoring.period_row(parse_period(period))
+        rnd = ReportingRound.objects.filter(district=district, unit_kind=unit_kind, period=row).first()
+        if rnd is None:
+            raise invalid(
+                "period",
+                "round_unknown",
+                f"{district.name}没有{row.period.full_label}的{UnitKind(unit_kind).label}报送任务",
+            )
+        return rnd
+
+
+KIND = rounds.register(ReportingKind())
 
 
 # --- Key-enterprise output alerts ----------------------------------------------------------------
