@@ -8,11 +8,12 @@ chunk. ``visits`` and ``appeals`` save row by row through the services and the c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from stdnum.cn import uscc
@@ -21,8 +22,9 @@ from tiaodu.accounts.choices import Role
 from tiaodu.cases import services as cases
 from tiaodu.cases.choices import EventKind
 from tiaodu.cases.models import Case, CaseCategory, CaseEvent
+from tiaodu.cases.workdays import add_workdays
 from tiaodu.cases.workflow import get_workflow
-from tiaodu.core.errors import FieldError, InvalidInput, ServiceError, invalid
+from tiaodu.core.errors import FieldError, InvalidInput, ServiceError
 from tiaodu.core.imports import (
     CellError,
     Column,
@@ -39,13 +41,13 @@ from tiaodu.core.imports import (
     text_of,
 )
 from tiaodu.core.permissions import can, get_scoped, scope_q
+from tiaodu.core.resolve import resolver_for
 from tiaodu.enterprises import services
 from tiaodu.enterprises.appeals import WORKFLOW
 from tiaodu.enterprises.choices import AppealState, OutputTier
 from tiaodu.enterprises.models import Enterprise, Visit
 from tiaodu.orgs.choices import OrgKind
 from tiaodu.orgs.models import Organization
-from tiaodu.regions.choices import Level
 from tiaodu.regions.models import Region
 
 if TYPE_CHECKING:
@@ -63,19 +65,6 @@ def _max(model: Any, name: str) -> int:
 # --- lookups shared by the three importers ------------------------------------------------------
 
 
-def _district(ctx: ImportContext) -> Region | None:
-    """The district whose names win when a name is ambiguous: the actor's, else the home one."""
-    if "district" not in ctx.cache:
-        region = getattr(ctx.actor, "region", None)
-        found = None
-        if region is not None:
-            codes = [c for c in region.path.split("/") if c]
-            found = Region.objects.filter(code__in=codes, level=Level.COUNTY).first()
-        ctx.cache["district"] = found or Region.objects.filter(code=settings.HOME_REGION_CODE).first()
-    district: Region | None = ctx.cache["district"]
-    return district
-
-
 def _memo(ctx: ImportContext, table: str, key: Any, resolve: Any) -> Any:
     """Resolve once per distinct value; failures are remembered and raised again."""
     memo = ctx.cache.setdefault(table, {})
@@ -90,104 +79,30 @@ def _memo(ctx: ImportContext, table: str, key: Any, resolve: Any) -> Any:
     return value
 
 
+# Organisations a link column may name when it gives no kinds: anything but an enterprise or a
+# project owner (a 联系科室 or 走访单位 is a government unit).
+UNIT_KINDS = tuple(k for k in OrgKind.values if k not in (OrgKind.ENTERPRISE, OrgKind.OWNER))
+
+
 def township_of(ctx: ImportContext, ref: str) -> Region:
-    """A township by code or name: names inside the district first, then unique anywhere."""
-
-    def resolve() -> Region:
-        district = _district(ctx)
-        if district is not None:
-            try:
-                return services.township(ref, within=district)
-            except InvalidInput:
-                pass
-        return services.township(ref)
-
-    region: Region = _memo(ctx, "townships", ref, resolve)
-    return region
-
-
-@dataclass(frozen=True)
-class _Org:
-    pk: int
-    name: str
-    short_name: str
-    kind: str
-    path: str
-
-
-def _org_index(ctx: ImportContext) -> tuple[dict[str, list[_Org]], dict[str, list[_Org]]]:
-    if "org_index" not in ctx.cache:
-        by_name: dict[str, list[_Org]] = {}
-        by_short: dict[str, list[_Org]] = {}
-        rows = Organization.objects.exclude(kind__in=(OrgKind.ENTERPRISE, OrgKind.OWNER)).values_list(
-            "pk", "name", "short_name", "kind", "region__path"
-        )
-        for pk, name, short, kind, path in rows:
-            org = _Org(pk, name, short, kind, path)
-            by_name.setdefault(name, []).append(org)
-            if short:
-                by_short.setdefault(short, []).append(org)
-        ctx.cache["org_index"] = (by_name, by_short)
-    index: tuple[dict[str, list[_Org]], dict[str, list[_Org]]] = ctx.cache["org_index"]
-    return index
+    """A township by code or name, by the one resolver's rule (the actor's district first)."""
+    return resolver_for(ctx).township(ref)
 
 
 def org_of(ctx: ImportContext, ref: str, field: str, label: str, kinds: tuple[str, ...] = ()) -> int:
-    """An organisation's id by full name or short name (a squad, a department, a town …)."""
-
-    def resolve() -> int:
-        by_name, by_short = _org_index(ctx)
-        for table in (by_name, by_short):
-            found = [o for o in table.get(ref, []) if not kinds or o.kind in kinds]
-            if len(found) > 1:
-                district = _district(ctx)
-                local = [o for o in found if district is not None and o.path.startswith(district.path)]
-                found = local or found
-            if len(found) == 1:
-                return found[0].pk
-            if found:
-                raise invalid(field, "organization_ambiguous", f"{label}“{ref}”不唯一,请填写全称")
-        raise invalid(field, "organization_unknown", f"{label}“{ref}”不存在")
-
-    pk: int = _memo(ctx, f"orgs:{field}", ref, resolve)
-    return pk
+    """An organisation's id by code, full name or short name (a squad, a department, a town …)."""
+    return resolver_for(ctx).organization(ref, kinds=kinds or UNIT_KINDS, field=field, label=label).pk
 
 
 def user_of(ctx: ImportContext, ref: str, field: str, label: str) -> int:
     """An active user's id by username or full name."""
-    from tiaodu.accounts.models import User
-
-    if "user_index" not in ctx.cache:
-        by_username: dict[str, int] = {}
-        by_name: dict[str, list[int]] = {}
-        for pk, username, full_name in User.objects.filter(is_active=True).values_list(
-            "pk", "username", "full_name"
-        ):
-            by_username[username] = pk
-            if full_name:
-                by_name.setdefault(full_name, []).append(pk)
-        ctx.cache["user_index"] = (by_username, by_name)
-    by_username, by_name = ctx.cache["user_index"]
-    if ref in by_username:
-        return int(by_username[ref])
-    found = by_name.get(ref, [])
-    if len(found) == 1:
-        return int(found[0])
-    if found:
-        raise invalid(field, "user_ambiguous", f"有多个名为“{ref}”的用户,请填写用户名")
-    raise invalid(field, "user_unknown", f"{label}“{ref}”不是系统中的有效用户(请填写用户名或姓名)")
+    return resolver_for(ctx).user(ref, field=field, label=label).pk
 
 
 def enterprise_of(ctx: ImportContext, raw: str) -> Enterprise:
-    """The enterprise with this credit code (checksum checked first, for a clearer error)."""
-    code = services.check_credit_code(raw)
-
-    def resolve() -> Enterprise:
-        found = Enterprise.objects.select_related("organization", "township").filter(credit_code=code).first()
-        return found or services.by_credit_code(code)  # raises enterprise_unknown
-
-    enterprise: Enterprise = _memo(ctx, "enterprises", code, resolve)
-    return enterprise
+    """The enterprise a 统一社会信用代码 cell names (checksum checked first, for a clearer
+    error; a name is accepted too, by the resolver's rule)."""
+    return resolver_for(ctx).enterprise(raw, field="credit_code", label="企业")
 
 
 def category_of(ctx: ImportContext, ref: str) -> CaseCategory:
@@ -698,6 +613,34 @@ def _rating(raw: Any) -> int | None:
 
 
 VISIT_SOURCE = "走访"
+VISIT_WINDOW_DAYS = 30  # a 走访 appeal belongs to the enterprise's latest visit this many days before
+
+
+def _due_date_problems(ctx: ImportContext, raised_on: date, category: CaseCategory) -> list[FieldError]:
+    """The appeal's due date is counted in working days from 提出日期: a day the working-day
+    calendar does not cover is a problem of that column (not of the enterprise's code)."""
+    limit = category.time_limit_days
+    try:
+        _memo(ctx, "due", (raised_on, limit), lambda: add_workdays(raised_on, limit))
+    except ServiceError as exc:
+        return [_on_raised_on_error(exc)]
+    return []
+
+
+def _on_raised_on_error(exc: ServiceError) -> FieldError:
+    err = exc.errors[0] if exc.errors else FieldError("raised_on", exc.code, exc.message)
+    return FieldError("raised_on", err.code, err.message)
+
+
+@contextmanager
+def _on_raised_on() -> Iterator[None]:
+    """A refusal naming no field while the case is opened (the calendar) is one of 提出日期."""
+    try:
+        yield
+    except ServiceError as exc:
+        if exc.errors or exc.status in (403, 404):
+            raise
+        raise InvalidInput([_on_raised_on_error(exc)]) from exc
 
 
 @dataclass
@@ -735,7 +678,8 @@ class AppealImporter(Importer):
             "source",
             parse=text_of(_max(Case, "source")),
             example="走访",
-            note="如 走访、电话、平台;来源为“走访”且该企业当天有走访记录的,计入该次走访现场收集的困难",
+            note="如 走访、电话、平台;来源为“走访”的诉求计入走访现场收集的困难,"
+            "并关联到该企业提出日期前30天内(含当天)最近的一次走访记录",
         ),
         Column(
             "状态",
@@ -795,6 +739,8 @@ class AppealImporter(Importer):
             errors.append(FieldError("resolved_on", "resolved_before_raised", "办结日期早于提出日期"))
         if rating is not None and state != AppealState.RATED:
             errors.append(FieldError("rating", "state_mismatch", "只有已评价的诉求才填写满意度"))
+        if category is not None and raised_on is not None:
+            errors.extend(_due_date_problems(ctx, raised_on, category))
         for err in errors:
             ctx.error(row.number, err.field, err.code, err.message)
         if enterprise is None or category is None or errors or raised_on is None or "content" not in values:
@@ -829,19 +775,22 @@ class AppealImporter(Importer):
         if duplicate.exists():
             return "unchanged"
         content = data.content.strip()
-        case = cases.open_case(
-            actor,
-            workflow=WORKFLOW,
-            category_ref=data.category.code,
-            title=data.title or content.splitlines()[0][:60],
-            description=content,
-            region=data.enterprise.township,
-            raised_on=data.raised_on,
-            submitter_org=org,
-            handling_org=Organization.objects.get(pk=data.handling_org_id) if data.handling_org_id else None,
-            source=data.source,
-            initial_state=data.state,
-        )
+        with _on_raised_on():
+            case = cases.open_case(
+                actor,
+                workflow=WORKFLOW,
+                category_ref=data.category.code,
+                title=data.title or content.splitlines()[0][:60],
+                description=content,
+                region=data.enterprise.township,
+                raised_on=data.raised_on,
+                submitter_org=org,
+                handling_org=Organization.objects.get(pk=data.handling_org_id)
+                if data.handling_org_id
+                else None,
+                source=data.source,
+                initial_state=data.state,
+            )
         # The history's own dates: accepted on the day it was raised, resolved on 办结日期.
         case.accepted_at = _start_of(data.raised_on)
         fields = ["accepted_at", "updated_at"]
@@ -867,10 +816,15 @@ class AppealImporter(Importer):
             actor_org_id=getattr(actor, "organization_id", None),
         )
         if data.source == VISIT_SOURCE:
-            # A difficulty collected on a visit (现场收集困难) belongs to that day's visit.
+            # A difficulty collected on a visit (现场收集困难): it belongs to the enterprise's latest
+            # visit in the 30 days up to 提出日期, when there is one (the report counts it either way).
             visit = (
-                Visit.objects.filter(enterprise=data.enterprise, visited_on=data.raised_on)
-                .order_by("pk")
+                Visit.objects.filter(
+                    enterprise=data.enterprise,
+                    visited_on__lte=data.raised_on,
+                    visited_on__gte=data.raised_on - timedelta(days=VISIT_WINDOW_DAYS),
+                )
+                .order_by("-visited_on", "-pk")
                 .first()
             )
             if visit is not None:

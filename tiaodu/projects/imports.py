@@ -7,12 +7,11 @@ a changed 阶段 on an existing project goes through the stage table. All-or-not
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
-
-from tiaodu.core.errors import ServiceError, invalid
+from tiaodu.core.errors import InvalidInput, ServiceError
 from tiaodu.core.imports import (
     CellError,
     Column,
@@ -26,43 +25,34 @@ from tiaodu.core.imports import (
     register,
     text_of,
 )
+from tiaodu.core.resolve import resolver_for
 from tiaodu.orgs.choices import OrgKind
-from tiaodu.orgs.models import Organization
 from tiaodu.projects import services
 from tiaodu.projects.choices import BondField, Funding, ProjectCategory, ProjectKind, ProjectLevel, Stage
 from tiaodu.projects.models import Project
-from tiaodu.regions.choices import Level
-from tiaodu.regions.models import Region
 
 PROJECT_KINDS = ("projects",)
 
 
 def row_project(ctx: ImportContext, row: Row) -> Project | None:
-    """The project a row names by 项目代码 (preferred) or 项目名称 (must be unique); errors on the row."""
+    """The project a row names by 项目代码 (preferred) or 项目名称, through the run's resolver
+    (code, then the name in the actor's district, then unique anywhere); errors on the row."""
     code, name = row.values.get("code") or "", row.values.get("name") or ""
     if not code and not name:
         ctx.error(row.number, "项目名称", "required", "项目名称和项目代码至少填写一项")
         return None
-    memo = ctx.cache.setdefault("projects", {})
-    key = (code, name)
-    if key not in memo:
-        found = list(Project.objects.filter(code=code)[:1]) if code else []
-        if not found and name:
-            found = list(Project.objects.filter(name=name)[:2])
-        memo[key] = found
-    found = memo[key]
-    if len(found) != 1:
-        header = "项目代码" if code else "项目名称"
-        reason = "不唯一,请填写项目代码" if found else "不存在"
-        ctx.error(
-            row.number,
-            header,
-            "project_unknown" if not found else "project_ambiguous",
-            f"项目“{code or name}”{reason}",
-        )
+    resolver = resolver_for(ctx)
+    try:
+        try:
+            return resolver.project(code or name, field="code" if code else "name")
+        except InvalidInput as exc:
+            if not (code and name and exc.errors[0].code == "project_unknown"):
+                raise
+            return resolver.project(name, field="name")
+    except InvalidInput as exc:
+        err = exc.errors[0]
+        ctx.error(row.number, "项目代码" if err.field == "code" else "项目名称", err.code, err.message)
         return None
-    project: Project = found[0]
-    return project
 
 
 def _labels(choices: Any) -> dict[str, str]:
@@ -195,72 +185,25 @@ class ProjectImporter(Importer):
         "阶段可选:储备、签约、落地、开工、在建、竣工、投产、达产、停建、取消。",
     ]
 
-    def prepare(self, ctx: ImportContext) -> None:
-        region = getattr(ctx.actor, "region", None)
-        district = None
-        if region is not None:
-            codes = [c for c in region.path.split("/") if c]
-            district = Region.objects.filter(code__in=codes, level=Level.COUNTY).first()
-        ctx.cache["district"] = district or Region.objects.filter(code=settings.HOME_REGION_CODE).first()
-
-    def _township(self, ctx: ImportContext, ref: str) -> Region:
-        memo = ctx.cache.setdefault("townships", {})
-        if ref not in memo:
-            district: Region | None = ctx.cache["district"]
-            qs = Region.objects.filter(level=Level.TOWNSHIP)
-            found = list(qs.filter(code=ref)[:1])
-            if not found and district is not None:
-                found = list(qs.filter(name=ref, path__startswith=district.path)[:2])
-            if not found:
-                found = list(qs.filter(name=ref)[:2])
-            memo[ref] = found[0] if len(found) == 1 else None
-        if memo[ref] is None:
-            raise invalid("township", "township_unknown", f"镇街“{ref}”不存在或不唯一")
-        return memo[ref]  # type: ignore[no-any-return]
-
-    def _org(
-        self, ctx: ImportContext, ref: str, field: str, label: str, kinds: tuple[str, ...]
-    ) -> Organization:
-        qs = Organization.objects.filter(kind__in=kinds, is_active=True)
-        found = list(qs.filter(name=ref)[:2]) or list(qs.filter(short_name=ref)[:5])
-        district: Region | None = ctx.cache["district"]
-        if len(found) > 1 and district is not None:
-            found = [o for o in found if o.region.path.startswith(district.path)] or found
-        if len(found) == 1:
-            return found[0]
-        if found:
-            raise invalid(field, "organization_ambiguous", f"{label}“{ref}”不唯一,请填写全称")
-        raise invalid(field, "organization_unknown", f"{label}“{ref}”不存在")
-
-    def _user(self, ref: str) -> Any:
-        from tiaodu.accounts.models import User
-
-        found = list(User.objects.filter(is_active=True, username=ref)[:1]) or list(
-            User.objects.filter(is_active=True, full_name=ref)[:2]
-        )
-        if len(found) == 1:
-            return found[0]
-        if found:
-            raise invalid("leader", "user_ambiguous", f"有多个名为“{ref}”的用户,请填写用户名")
-        raise invalid("leader", "user_unknown", f"包保领导“{ref}”不是系统中的有效用户(请填写用户名或姓名)")
-
     def clean(self, ctx: ImportContext, row: Row) -> None:
         values = dict(row.values)
-        lookups = (
-            ("township", lambda v: self._township(ctx, v)),
-            ("owner", lambda v: self._org(ctx, v, "owner", "业主单位", (OrgKind.OWNER,))),
+        resolver = resolver_for(ctx)
+        units = (OrgKind.DEPARTMENT, OrgKind.GOVERNMENT, OrgKind.TOWN)
+        lookups: tuple[tuple[str, Callable[[str], Any]], ...] = (
+            ("township", lambda v: resolver.township(v)),
+            (
+                "owner",
+                lambda v: resolver.organization(v, kinds=(OrgKind.OWNER,), field="owner", label="业主单位"),
+            ),
             (
                 "responsible_unit",
-                lambda v: self._org(
-                    ctx,
-                    v,
-                    "responsible_unit",
-                    "责任单位",
-                    (OrgKind.DEPARTMENT, OrgKind.GOVERNMENT, OrgKind.TOWN),
-                ),
+                lambda v: resolver.organization(v, kinds=units, field="responsible_unit", label="责任单位"),
             ),
-            ("squad", lambda v: self._org(ctx, v, "squad", "服务专班", (OrgKind.SQUAD,))),
-            ("leader", self._user),
+            (
+                "squad",
+                lambda v: resolver.organization(v, kinds=(OrgKind.SQUAD,), field="squad", label="服务专班"),
+            ),
+            ("leader", lambda v: resolver.user(v, field="leader", label="包保领导")),
         )
         ok = True
         for field, resolve in lookups:
