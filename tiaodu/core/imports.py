@@ -20,7 +20,9 @@ What the framework does for every importer:
 * writes in one transaction. All-or-nothing by default: if any row fails, nothing is written and
   the result lists every bad row. ``partial=True`` writes the good rows and skips the bad ones;
 * records an :class:`~tiaodu.core.models.ImportBatch` (the import history) with one audit-log
-  entry summarising the import, because bulk writes bypass django-auditlog.
+  entry summarising the import, because bulk writes bypass django-auditlog;
+* reports its progress, when asked to (``progress=``): the rows checked, then the rows written
+  by importers that call :meth:`ImportContext.report` (background imports, ``tiaodu.core.jobs``).
 """
 
 from __future__ import annotations
@@ -283,7 +285,8 @@ class Importer:
         save fails is reported and the others continue, so that every bad row is listed.
         Bulk importers override this.
         """
-        for row in rows:
+        for done, row in enumerate(rows, start=1):
+            ctx.report(PHASE_WRITE, done, len(rows))
             try:
                 with transaction.atomic():
                     outcome = self.save(ctx, row)
@@ -354,12 +357,28 @@ def importer_title(kind: str) -> str:
 
 # --- one import --------------------------------------------------------------------------------
 
+# Progress phases: the rows of the file are read and checked (done = the spreadsheet row
+# reached, total = the file's rows), then the clean rows are written (done / total = rows).
+PHASE_CHECK = "check"
+PHASE_WRITE = "write"
+Progress = Callable[[str, int, int], None]
+
 
 class ImportContext:
     """What an import run knows: the actor, the mode, the present columns, errors and counts."""
 
-    def __init__(self, importer: Importer, actor: User | None, partial: bool, file_name: str) -> None:
+    def __init__(
+        self,
+        importer: Importer,
+        actor: User | None,
+        partial: bool,
+        file_name: str,
+        progress: Progress | None = None,
+        total_rows: int = 0,
+    ) -> None:
         self.importer = importer
+        self.progress = progress
+        self.total_rows = total_rows
         self.actor = actor
         self.partial = partial
         self.file_name = file_name
@@ -371,6 +390,13 @@ class ImportContext:
         self.cache: dict[str, Any] = {}  # for importers' lookup tables
         self.data_rows = 0
         self.audit_data: dict[str, Any] = {}  # extra detail for the import's audit entry
+
+    def report(self, phase: str, done: int, total: int) -> None:
+        """Progress for a background import (a no-op otherwise): ``phase`` is
+        :data:`PHASE_CHECK` or :data:`PHASE_WRITE`. Bulk importers may call it from ``write`` as
+        their rows go out; the receiver throttles, so calling it per row is cheap."""
+        if self.progress is not None:
+            self.progress(phase, done, total)
 
     @property
     def present_fields(self) -> set[str]:
@@ -445,6 +471,31 @@ class ImportResult:
             for e in self.errors
         ]
 
+    @classmethod
+    def from_batch(cls, batch: ImportBatch) -> ImportResult:
+        """The outcome as recorded in the history (its first ``MAX_STORED_ERRORS`` errors), to
+        show a finished background import like an inline one."""
+        errors = [
+            FieldError(e.get("field", FILE_FIELD), e.get("code", ""), e.get("message", ""), e.get("row"))
+            for e in batch.errors
+        ]
+        return cls(
+            kind=batch.kind,
+            title=batch.kind_label,
+            file_name=batch.file_name,
+            partial=batch.partial,
+            rows=batch.rows,
+            created=batch.created_count,
+            updated=batch.updated_count,
+            unchanged=batch.unchanged_count,
+            skipped=batch.skipped_count,
+            errors=errors,
+            code=batch.code or ("ok" if batch.status != "failed" else "failed"),
+            message=batch.message,
+            elapsed_ms=batch.elapsed_ms,
+            batch=batch,
+        )
+
 
 class _Rollback(Exception):
     pass
@@ -467,12 +518,18 @@ def run_import(
     actor: User | None = None,
     partial: bool = False,
     file_name: str | None = None,
+    batch: ImportBatch | None = None,
+    progress: Progress | None = None,
+    total_rows: int = 0,
 ) -> ImportResult:
     """Import a file (a path or a binary file object such as an upload) as ``kind``.
 
     Raises :class:`~tiaodu.core.errors.Forbidden` when the actor may not run this import at all
     and ``import_kind_unknown`` for an unknown kind; everything about the file and its rows is
-    reported in the returned :class:`ImportResult` (and recorded as an ImportBatch).
+    reported in the returned :class:`ImportResult` (and recorded as an ImportBatch: ``batch``,
+    the one a background import created when it was queued, or a new one). ``progress`` is
+    called with (phase, done, total) as rows are checked and written; ``total_rows`` is the
+    file's row count when known.
     """
     importer = get_importer(kind)
     if actor is not None and not importer.allowed(actor):
@@ -481,7 +538,7 @@ def run_import(
     name = file_name or (Path(source).name if isinstance(source, str | os.PathLike) else "") or "upload"
     name = Path(name).name[:255]
     result = ImportResult(kind=kind, title=importer.title, file_name=name, partial=partial)
-    ctx = ImportContext(importer, actor, partial, name)
+    ctx = ImportContext(importer, actor, partial, name, progress, total_rows)
     try:
         table = open_table(source, name)
         rows = _parse(importer, ctx, table)
@@ -492,7 +549,7 @@ def run_import(
         _write(importer, ctx, rows, result)
         result.audit_data = ctx.audit_data or None
     result.elapsed_ms = int((time.perf_counter() - started) * 1000)
-    result.batch = record_batch(result, actor)
+    result.batch = record_batch(result, actor, batch)
     if ctx.denied_rows:
         from tiaodu.audit.services import record_permission_denied
 
@@ -508,6 +565,7 @@ def _parse(importer: Importer, ctx: ImportContext, table: Iterator[tuple[int, tu
     rows: list[Row] = []
     columns = [(c, positions[c.field]) for c in ctx.present]
     for number, cells in table:
+        ctx.report(PHASE_CHECK, number, ctx.total_rows)
         raw = [cells[i] if i < len(cells) else None for _c, i in columns]
         if all(is_blank(v) for v in raw):
             continue
@@ -634,32 +692,42 @@ def _write(importer: Importer, ctx: ImportContext, rows: list[Row], result: Impo
         result.message = f"导入{importer.title}失败:{bad}行有错误,数据库未作任何修改。"
 
 
-def record_batch(result: ImportResult, actor: User | None) -> ImportBatch:
-    """The history row and its audit entry (one per import, whatever the outcome)."""
+def record_batch(result: ImportResult, actor: User | None, batch: ImportBatch | None = None) -> ImportBatch:
+    """The history row and its audit entry (one per import, whatever the outcome). ``batch``:
+    the row a background import created when it was queued, given its outcome here."""
     from auditlog.context import disable_auditlog
     from auditlog.models import LogEntry
 
     from tiaodu.core.models import ImportBatch
 
+    outcome = {
+        "status": result.status,
+        "code": result.code,
+        "message": result.message[:255],
+        "rows": result.rows,
+        "created_count": result.created,
+        "updated_count": result.updated,
+        "unchanged_count": result.unchanged,
+        "skipped_count": result.skipped,
+        "error_count": len(result.errors),
+        "errors": [e.as_dict() for e in result.errors[:MAX_STORED_ERRORS]],
+        "elapsed_ms": result.elapsed_ms,
+    }
     with transaction.atomic():
         with disable_auditlog():
-            batch = ImportBatch.objects.create(
-                kind=result.kind,
-                file_name=result.file_name,
-                user=actor,
-                partial=result.partial,
-                status=result.status,
-                code=result.code,
-                message=result.message[:255],
-                rows=result.rows,
-                created_count=result.created,
-                updated_count=result.updated,
-                unchanged_count=result.unchanged,
-                skipped_count=result.skipped,
-                error_count=len(result.errors),
-                errors=[e.as_dict() for e in result.errors[:MAX_STORED_ERRORS]],
-                elapsed_ms=result.elapsed_ms,
-            )
+            if batch is None:
+                batch = ImportBatch.objects.create(
+                    kind=result.kind,
+                    file_name=result.file_name,
+                    user=actor,
+                    partial=result.partial,
+                    **outcome,
+                )
+            else:
+                for name, value in outcome.items():
+                    setattr(batch, name, value)
+                batch.finished_at = timezone.now()
+                batch.save(update_fields=[*outcome, "finished_at"])
         summary = {
             "kind": result.kind,
             "file_name": result.file_name,

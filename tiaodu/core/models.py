@@ -31,6 +31,8 @@ class ScopedModel(models.Model):
 
 
 class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("导入中")
     SUCCEEDED = "succeeded", _("成功")
     PARTIAL = "partial", _("部分成功")
     FAILED = "failed", _("失败")
@@ -39,8 +41,11 @@ class ImportStatus(models.TextChoices):
 class ImportBatch(ScopedModel):
     """One run of a tabular import (``tiaodu import`` or an import page), kept as history.
 
-    Written once, after the import's own transaction has committed or rolled back, so failed
-    imports are recorded too. Its audit entry is the summary of the bulk writes, which
+    An inline import (the CLI, a small upload) writes it once, after the import's own transaction
+    has committed or rolled back, so failed imports are recorded too. A large upload runs as a
+    background task (``tiaodu.core.jobs``): its batch is created at once as 排队中, becomes 导入中
+    when a worker starts it and gets its outcome at the end; the rows done meanwhile are kept
+    outside the database (ADR 0031). Its audit entry is the summary of the bulk writes, which
     django-auditlog does not see row by row.
     """
 
@@ -68,6 +73,12 @@ class ImportBatch(ScopedModel):
     errors = models.JSONField(_("错误明细"), default=list, blank=True)
     elapsed_ms = models.PositiveIntegerField(_("耗时(毫秒)"), default=0)
     created_at = models.DateTimeField(_("导入时间"), auto_now_add=True, db_index=True)
+    # Background imports: the rows of the uploaded file (counted at upload, header included),
+    # the task that runs it, and when it started and ended.
+    rows_total = models.PositiveIntegerField(_("文件行数"), default=0)
+    task_id = models.CharField(_("后台任务"), max_length=64, blank=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     # Everyone sees the imports they ran; administrators see all.
     scope = Scope(users=("user",), actions={role.value: "view" for role in Role})
@@ -85,3 +96,7 @@ class ImportBatch(ScopedModel):
         from tiaodu.core.imports import importer_title
 
         return importer_title(self.kind)
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)

@@ -1,6 +1,12 @@
 """The import pages every module uses: upload → the same import service as ``tiaodu import`` →
 counts or the row-error table; the fill-in template. A module subclasses them with its ``kinds``
-and its page template (see enterprises/views_import.py and projects/views_import.py)."""
+and its page template (see enterprises/views_import.py and projects/views_import.py).
+
+A file with more rows than ``settings.IMPORT_BACKGROUND_ROWS`` is imported by a background task
+(``tiaodu.core.jobs``): the upload redirects to the same page with ``?batch=<id>``, which shows a
+progress bar that htmx refreshes every second (the ``#import-job`` fragment) and, once the task
+has finished, the same result as an inline import. Only the user who started it (and
+administrators) can open a batch: anyone else gets 404."""
 
 from __future__ import annotations
 
@@ -9,16 +15,25 @@ from typing import Any, ClassVar
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
+from tiaodu.core import jobs
 from tiaodu.core.errors import ServiceError
 from tiaodu.core.http import current_user
-from tiaodu.core.imports import Importer, get_importer, importer_title, run_import, template_workbook
+from tiaodu.core.imports import (
+    Importer,
+    ImportResult,
+    get_importer,
+    importer_title,
+    run_import,
+    template_workbook,
+)
 from tiaodu.core.models import ImportBatch
+from tiaodu.core.permissions import get_scoped
 from tiaodu.core.views import handle_service_error
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -40,8 +55,14 @@ class ImportForm(forms.Form):
     )
 
 
-def history(user: Any, kinds: list[str]) -> Any:
-    return ImportBatch.objects.restrict(user).filter(kind__in=kinds).select_related("user")[:HISTORY]
+def history(user: Any, kinds: list[str]) -> list[ImportBatch]:
+    """The latest imports this user may see; running ones carry their ``progress``."""
+    batches = list(ImportBatch.objects.restrict(user).filter(kind__in=kinds).select_related("user")[:HISTORY])
+    for batch in batches:
+        if batch.in_progress:
+            jobs.fail_if_stale(batch)
+            batch.progress = jobs.progress_of(batch)  # type: ignore[attr-defined]
+    return batches
 
 
 class ImportBaseView(LoginRequiredMixin, View):
@@ -74,7 +95,17 @@ class ImportView(ImportBaseView):
     template_name: ClassVar[str]
 
     def get(self, request: HttpRequest, kind: str | None = None) -> HttpResponse:
-        return self.page(request, self.importer(request, kind), ImportForm())
+        importer = self.importer(request, kind)
+        if "batch" not in request.GET:
+            return self.page(request, importer, ImportForm())
+        batch = get_scoped(ImportBatch, request.user, "view", pk=request.GET["batch"])
+        if batch.kind != importer.name:
+            raise Http404
+        if batch.in_progress:
+            jobs.fail_if_stale(batch)
+        if request.headers.get("HX-Request") == "true":
+            return render(request, "generic/import_job.html", self.job_context(request, batch))
+        return self.page(request, importer, ImportForm(), job=batch)
 
     def post(self, request: HttpRequest, kind: str | None = None) -> HttpResponse:
         importer = self.importer(request, kind)
@@ -82,6 +113,17 @@ class ImportView(ImportBaseView):
         if not form.is_valid():
             return self.page(request, importer, form, status=422)
         upload = form.cleaned_data["file"]
+        rows = jobs.count_rows(upload, upload.name)
+        if rows > jobs.background_rows():
+            batch = jobs.start_import(
+                importer.name,
+                upload,
+                actor=current_user(request),
+                partial=form.cleaned_data["partial"],
+                file_name=upload.name,
+                rows=rows,
+            )
+            return HttpResponseRedirect(f"{request.path}?batch={batch.pk}", status=303)
         result = run_import(
             importer.name,
             upload,
@@ -91,6 +133,15 @@ class ImportView(ImportBaseView):
         )
         return self.page(request, importer, ImportForm(), result=result, status=200 if result.ok else 422)
 
+    def job_context(self, request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
+        """The ``#import-job`` fragment: the progress while queued or running, else the result."""
+        context: dict[str, Any] = {"job": batch, "poll_url": f"{request.path}?batch={batch.pk}"}
+        if batch.in_progress:
+            context["progress"] = jobs.progress_of(batch)
+        else:
+            context.update(result_context(ImportResult.from_batch(batch), batch.error_count))
+        return context
+
     def page(
         self,
         request: HttpRequest,
@@ -98,15 +149,16 @@ class ImportView(ImportBaseView):
         form: ImportForm,
         result: Any = None,
         status: int = 200,
+        job: ImportBatch | None = None,
     ) -> HttpResponse:
         context = {
             "title": _("导入%(title)s") % {"title": importer.title},
             "importer": importer,
             "form": form,
-            "result": result,
-            "errors": result.errors[:ERRORS_SHOWN] if result else [],
-            "errors_hidden": max(0, len(result.errors) - ERRORS_SHOWN) if result else 0,
+            **(result_context(result, len(result.errors)) if result else {}),
+            **(self.job_context(request, job) if job else {}),
             "batches": history(request.user, [importer.name]),
+            "history_here": True,  # history rows open on this page (?batch=)
             # the tabs: only the imports this user may run
             "kinds": [
                 (kind, importer_title(kind))
@@ -115,6 +167,14 @@ class ImportView(ImportBaseView):
             ],
         }
         return render(request, self.template_name, context, status=status)
+
+
+def result_context(result: ImportResult, error_count: int) -> dict[str, Any]:
+    return {
+        "result": result,
+        "errors": result.errors[:ERRORS_SHOWN],
+        "errors_hidden": max(0, error_count - min(len(result.errors), ERRORS_SHOWN)),
+    }
 
 
 class TemplateDownloadView(ImportBaseView):
