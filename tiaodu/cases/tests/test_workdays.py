@@ -8,9 +8,18 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import F
 
 from tiaodu.cases.models import WorkDay
-from tiaodu.cases.workdays import add_workdays, is_workday, load_calendar, workdays_between
+from tiaodu.cases.workdays import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    add_workdays,
+    extend_calendar,
+    is_workday,
+    load_calendar,
+    workdays_between,
+)
 from tiaodu.core.errors import ServiceError
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +91,7 @@ def test_out_of_range() -> None:
     with pytest.raises(ServiceError) as info:
         add_workdays(date(2027, 12, 30), 30)
     assert info.value.code == "calendar_out_of_range"
+    assert "落在2028年" in info.value.message and "calendar load --to 2028-12-31" in info.value.message
 
 
 def test_reload_keeps_the_index_consistent() -> None:
@@ -111,3 +121,64 @@ def test_weekdays_are_mostly_working() -> None:
     for offset in range(14):
         current = day + timedelta(days=offset)
         assert is_workday(current) is (current.weekday() < 5)
+
+
+def test_out_of_the_box_every_year_the_holiday_package_knows() -> None:
+    assert (FIRST_YEAR, LAST_YEAR) == (2004, 2026)  # chinese-calendar 1.11
+    assert WorkDay.objects.order_by("date").first().date == date(2004, 1, 1)  # type: ignore[union-attr]
+    assert WorkDay.objects.order_by("date").last().date == date(2027, 12, 31)  # type: ignore[union-attr]
+    assert WorkDay.objects.count() == (date(2027, 12, 31) - date(2004, 1, 1)).days + 1
+    for year in range(2004, 2027):
+        assert 240 <= workdays_in(year) <= 252, year
+
+
+def test_a_2019_date() -> None:
+    assert is_workday(date(2019, 10, 1)) is False
+    assert WorkDay.objects.get(date=date(2019, 10, 1)).holiday_name == "国庆节"
+    assert is_workday(date(2019, 9, 29)) is True  # the Sunday worked before National Day
+    assert add_workdays(date(2019, 9, 30), 1) == date(2019, 10, 8)
+    assert add_workdays(date(2019, 9, 27), 1) == date(2019, 9, 29)
+    # Across the old start of the table (2019-12-01): Friday 29 November to Monday 2 December.
+    assert workdays_between(date(2019, 11, 29), date(2019, 12, 2)) == 1
+    assert add_workdays(date(2019, 11, 20), 15) == date(2019, 12, 11)
+
+
+def test_a_2005_date() -> None:
+    assert WorkDay.objects.get(date=date(2005, 10, 3)).holiday_name == "国庆节"
+    assert is_workday(date(2005, 10, 8)) is True  # Saturday worked after the golden week
+    assert add_workdays(date(2005, 9, 30), 1) == date(2005, 10, 8)
+    assert workdays_between(date(2005, 1, 1), date(2005, 12, 31)) == workdays_in(2005)
+
+
+def test_a_year_the_holiday_package_does_not_know() -> None:
+    with pytest.raises(ServiceError) as info:
+        add_workdays(date(2003, 6, 2), 5)
+    assert info.value.code == "calendar_out_of_range"
+    assert "工作日历不含2003年" in info.value.message and "2004年以来" in info.value.message
+    with pytest.raises(ServiceError) as info:
+        load_calendar(date(2003, 1, 1), date(2004, 12, 31))
+    assert info.value.code == "calendar_year_unknown"
+    assert "2003年" in info.value.message
+    with pytest.raises(ServiceError) as info:
+        is_workday(date(2031, 3, 2))
+    assert "工作日历不含2031年" in info.value.message and "--to 2031-12-31" in info.value.message
+
+
+def test_a_load_past_the_end_leaves_no_hole() -> None:
+    assert load_calendar(date(2029, 1, 1), date(2029, 1, 31)) == 366 + 31  # 2028 (a leap year) filled in too
+    assert is_workday(date(2028, 6, 1)) is True
+    assert workdays_between(date(2027, 12, 31), date(2028, 1, 3)) == 1
+
+
+def test_extending_an_install_seeded_from_2019_keeps_every_due_date() -> None:
+    full = dict(WorkDay.objects.values_list("date", "workday_index"))
+    # The table as migration 0002 left it before: 2019-12-01 … 2027-12-31, index from 1.
+    start = date(2019, 12, 1)
+    offset = full[start - timedelta(days=1)]
+    WorkDay.objects.filter(date__lt=start).delete()
+    WorkDay.objects.update(workday_index=F("workday_index") - offset)
+    due = add_workdays(date(2024, 9, 24), 5)
+    assert extend_calendar() == (start - date(2004, 1, 1)).days
+    assert dict(WorkDay.objects.values_list("date", "workday_index")) == full
+    assert add_workdays(date(2024, 9, 24), 5) == due == date(2024, 9, 30)
+    assert extend_calendar() == 0  # idempotent

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tiaodu.cases.workdays import load_calendar
+from tiaodu.cases.workdays import DEFAULT_END, DEFAULT_START, load_calendar
 from tiaodu.core.errors import ServiceError
 
 
@@ -15,8 +15,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         load = sub.add_parser("load", help="重建工作日历")
-        load.add_argument("--from", dest="start", default="2019-12-01")
-        load.add_argument("--to", dest="end", default="2027-12-31")
+        # By default every year the holiday package knows, and the year after it (Monday–Friday).
+        load.add_argument("--from", dest="start", default=DEFAULT_START.isoformat())
+        load.add_argument("--to", dest="end", default=DEFAULT_END.isoformat())
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
