@@ -30,6 +30,7 @@ class UserOut(Schema):
     phone: str
     email: str
     is_active: bool
+    must_change_password: bool = Field(description="初始密码或重置后的密码尚未修改:登录后须先修改密码")
     last_login: datetime | None
 
     @staticmethod
@@ -89,6 +90,7 @@ def create_user(request: HttpRequest, payload: UserIn) -> Any:
         phone=payload.phone,
         email=payload.email,
         password=payload.password,
+        must_change_password=True,
     )
     return Status(201, {"user": created.user, "password": created.password})
 

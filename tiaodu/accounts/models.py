@@ -48,6 +48,11 @@ class User(AbstractUser, ScopedModel):
     )
     phone = models.CharField(_("手机号码"), max_length=32, blank=True)
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+    must_change_password = models.BooleanField(
+        _("须修改密码"),
+        default=False,
+        help_text=_("初始密码或管理员重置的密码:下次登录后须先修改密码才能使用系统"),
+    )
 
     objects = UserManager()  # type: ignore[misc]
 

@@ -60,10 +60,22 @@ def generate_password() -> str:
 def _resolve_placement(
     role: str, region_code: str | None, org_ref: str | None
 ) -> tuple[Region | None, Organization | None]:
-    """Where a user of ``role`` sits, with the rules each role implies."""
-    errors: list[FieldError] = []
+    """Where a user of ``role`` sits, from a region code and an organisation reference."""
     org = resolve_org(org_ref) if org_ref else None
     region = get_region(region_code) if region_code else None
+    return check_placement(role, region, org)
+
+
+def check_placement(
+    role: str, region: Region | None, org: Organization | None
+) -> tuple[Region | None, Organization | None]:
+    """The region and organisation a user of ``role`` gets, with the rules each role implies.
+
+    A missing region is taken from the organisation (or, for district roles, the home region);
+    the organisation must be of a kind the role allows and lie within the region. Raises
+    :class:`InvalidInput` listing every broken rule (fields ``region`` and ``organization``).
+    """
+    errors: list[FieldError] = []
     if org is not None and region is None:
         region = org.region if role not in DISTRICT_ROLES else None
     if region is None and role in DISTRICT_ROLES:
@@ -103,6 +115,19 @@ class CreatedUser:
     password: str | None  # set when the password was generated
 
 
+def check_username(username: str) -> str:
+    username = (username or "").strip()
+    if not USERNAME_RE.match(username):
+        raise invalid("username", "username_invalid", "用户名须为3至150位字母、数字或 _ . @ - 字符")
+    return username
+
+
+def check_role(role: str) -> str:
+    if role not in Role.values:
+        raise invalid("role", "role_invalid", f"角色“{role}”不存在,可选:{', '.join(Role.values)}")
+    return role
+
+
 @transaction.atomic
 def create_user(
     actor: User | None,
@@ -115,22 +140,31 @@ def create_user(
     phone: str = "",
     email: str = "",
     password: str | None = None,
+    region: Region | None = None,
+    organization: Organization | None = None,
+    must_change_password: bool = False,
 ) -> CreatedUser:
-    """Create a user; ``actor`` None means the command line (a server operator)."""
+    """Create a user; ``actor`` None means the command line (a server operator).
+
+    The placement is given either as references (``region_code``, ``org``: id, code or name) or
+    as objects already resolved (``region``, ``organization``, as the users import does).
+    ``must_change_password``: the password was chosen or seen by someone else (a generated
+    one-time password), so the user must replace it at first login.
+    """
     if actor is not None and not can(actor, "add", User):
         raise Forbidden(audit="add accounts.user")
-    username = (username or "").strip()
-    if not USERNAME_RE.match(username):
-        raise invalid("username", "username_invalid", "用户名须为3至150位字母、数字或 _ . @ - 字符")
-    if role not in Role.values:
-        raise invalid("role", "role_invalid", f"角色“{role}”不存在,可选:{', '.join(Role.values)}")
+    username = check_username(username)
+    check_role(role)
     if User.objects.filter(username__iexact=username).exists():
         raise Conflict(
             "username_taken",
             f"用户名“{username}”已被使用",
             [FieldError("username", "username_taken", "用户名已存在")],
         )
-    region, organization = _resolve_placement(role, region_code, org)
+    if region_code or org:
+        region, organization = _resolve_placement(role, region_code, org)
+    else:
+        region, organization = check_placement(role, region, organization)
     user = User(
         username=username,
         role=role,
@@ -141,6 +175,7 @@ def create_user(
         email=email.strip(),
         is_superuser=False,
         is_staff=role == Role.ADMIN,
+        must_change_password=must_change_password,
     )
     generated = None
     if password is None:
@@ -153,15 +188,25 @@ def create_user(
 
 
 @transaction.atomic
-def update_user(actor: User, user: User, **changes: Any) -> User:
-    """Change a user's placement or profile (administrators only)."""
-    if not can(actor, "change", User):
+def update_user(actor: User | None, user: User, **changes: Any) -> User:
+    """Change a user's placement or profile (administrators only; ``actor`` None is the CLI).
+
+    The placement may be given as references (``region_code``, ``org``) or as resolved objects
+    (``region``, ``organization``); the password is never touched here.
+    """
+    if actor is not None and not can(actor, "change", User):
         raise Forbidden(audit=f"change accounts.user pk={user.pk}")
     user = User.objects.select_for_update().get(pk=user.pk)
     role = changes.get("role", user.role)
     if role not in Role.values:
         raise invalid("role", "role_invalid", f"角色“{role}”不存在")
-    if {"role", "region_code", "org"} & changes.keys():
+    if {"region", "organization"} & changes.keys():
+        region, organization = check_placement(
+            role, changes.get("region", user.region), changes.get("organization", user.organization)
+        )
+        user.role, user.region, user.organization = role, region, organization
+        user.is_staff = role == Role.ADMIN
+    elif {"role", "region_code", "org"} & changes.keys():
         region, organization = _resolve_placement(
             role,
             changes.get("region_code", user.region.code if user.region else None),
@@ -172,7 +217,7 @@ def update_user(actor: User, user: User, **changes: Any) -> User:
     for name in ("full_name", "phone", "email", "is_active"):
         if name in changes:
             setattr(user, name, changes[name])
-    if user.pk == actor.pk and (not user.is_active or user.role != Role.ADMIN):
+    if actor is not None and user.pk == actor.pk and (not user.is_active or user.role != Role.ADMIN):
         raise invalid("role", "cannot_demote_self", "不能停用自己或取消自己的管理员角色")
     user.save()
     return user
@@ -187,20 +232,25 @@ def change_password(user: User, old_password: str, new_password: str) -> None:
     check_password(new_password, user)
     user.set_password(new_password)
     user.password_changed_at = timezone.now()
-    user.save(update_fields=["password", "password_changed_at"])
+    user.must_change_password = False
+    user.save(update_fields=["password", "password_changed_at", "must_change_password"])
     record_event(EventKind.PASSWORD_CHANGED, user=user)
 
 
 @transaction.atomic
 def reset_password(actor: User | None, user: User, new_password: str | None = None) -> str:
-    """An administrator sets a new password (generated when none is given) and returns it."""
+    """An administrator sets a new password (generated when none is given) and returns it.
+
+    Someone other than the user now knows the password, so the user must change it at the next
+    login (``must_change_password``)."""
     if actor is not None and not can(actor, "change", User):
         raise Forbidden(audit=f"change accounts.user pk={user.pk}")
     password = new_password or generate_password()
     check_password(password, user)
     user.set_password(password)
     user.password_changed_at = timezone.now()
-    user.save(update_fields=["password", "password_changed_at"])
+    user.must_change_password = True
+    user.save(update_fields=["password", "password_changed_at", "must_change_password"])
     record_event(
         EventKind.PASSWORD_CHANGED, user=user, detail=f"reset by {actor.username if actor else 'cli'}"
     )

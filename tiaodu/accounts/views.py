@@ -188,6 +188,7 @@ class UserEditView(ScopedView):
                         full_name=data["full_name"],
                         phone=data["phone"],
                         email=data["email"],
+                        must_change_password=True,
                     )
                     messages.success(
                         request,

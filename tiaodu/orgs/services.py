@@ -46,6 +46,12 @@ def resolve_org(ref: str | int) -> Organization:
     return matches[0]
 
 
+def validate_organization(org: Organization) -> None:
+    """The rules every organisation obeys (kind and region level, no cycle of parents, unique
+    code, unique name per region and kind); raises InvalidInput or Conflict."""
+    _validate(org)
+
+
 def _validate(org: Organization) -> None:
     errors: list[FieldError] = []
     if not org.name.strip():
@@ -140,10 +146,14 @@ def create_organization(actor: User | None, **data: Any) -> Organization:
 
 
 @transaction.atomic
-def update_organization(actor: User, pk: int, **data: Any) -> Organization:
-    """Change an organisation inside the actor's scope; the result must stay inside it."""
+def update_organization(actor: User | None, pk: int, **data: Any) -> Organization:
+    """Change an organisation inside the actor's scope; the result must stay inside it.
+    ``actor`` None is the command line (an import run by the server operator)."""
     member_ids = data.pop("member_ids", None)
-    org = get_scoped(Organization, actor, "change", pk=pk)
+    if actor is None:
+        org = Organization.objects.select_for_update().get(pk=pk)
+    else:
+        org = get_scoped(Organization, actor, "change", pk=pk)
     before = _snapshot(org)
     _apply(org, data, actor)
     members_change = member_ids is not None and {int(m) for m in member_ids} != set(
@@ -152,7 +162,8 @@ def update_organization(actor: User, pk: int, **data: Any) -> Organization:
     _check_role_fields(actor, before, org, members_change)
     _validate(org)
     org.save()
-    ensure_permitted(actor, "change", org)
+    if actor is not None:
+        ensure_permitted(actor, "change", org)
     if member_ids is not None:
         _set_members(actor, org, member_ids)
     return org

@@ -41,6 +41,7 @@ class Command(BaseCommand):
                     phone=options["phone"],
                     email=options["email"],
                     password=password,
+                    must_change_password=True,
                 )
                 user = created.user
                 where = " / ".join(
@@ -54,12 +55,12 @@ class Command(BaseCommand):
                 )
                 self.stdout.write(f"已创建用户 {user.username}({user.get_role_display()}) {where}")
                 if created.password:
-                    self.stdout.write("初始密码(仅显示一次):")
+                    self.stdout.write("初始密码(仅显示一次,首次登录后须修改):")
                     self.stdout.write(created.password)
             else:
                 user = services.find_user(options["username"])
                 password = services.reset_password(None, user)
-                self.stdout.write(f"已重置 {user.username} 的密码:")
+                self.stdout.write(f"已重置 {user.username} 的密码(登录后须修改):")
                 self.stdout.write(password)
         except ServiceError as exc:
             raise CommandError(f"{exc.code}: {exc}") from exc
