@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
@@ -302,6 +302,31 @@ def start(
         raise invalid(*no_units)
     rnd.save(update_fields=["expected_count", "updated_at"])
     return rnd
+
+
+def create_historical(kind: RoundKind, actor: User | None, fields: dict[str, Any]) -> Any:
+    """A round of a past period loaded from a file: created closed (its figures are frozen by the
+    kind once its slots are written) and marked 历史导入. The actor needs the right to open rounds
+    in the district."""
+    ensure_may_open(kind, actor)
+    now = timezone.now()
+    rnd = kind.round_model.objects.create(
+        opened_by=actor,
+        closed_by=actor,
+        closed_at=now,
+        state=RoundState.CLOSED,
+        is_historical=True,
+        **fields,
+    )
+    if actor is not None:
+        ensure_permitted(actor, "add", rnd)
+    return rnd
+
+
+def end_of(day: date) -> datetime:
+    """The last minute of a day, in the current time zone: when a past period's report counts as
+    submitted."""
+    return timezone.make_aware(datetime.combine(day, time(23, 59)))
 
 
 def ensure_may_open(kind: RoundKind, actor: User | None) -> None:

@@ -10,14 +10,16 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
+from ninja.responses import Status
 from pydantic import Field
 
 from tiaodu.core.api import ERRORS, READ_ERRORS, PageNumber
 from tiaodu.core.http import current_user
 from tiaodu.core.permissions import get_scoped
 from tiaodu.dispatch import services
+from tiaodu.dispatch.choices import PeriodKind
 from tiaodu.dispatch.filters import RoundFilter
-from tiaodu.dispatch.models import DispatchReport, DispatchRound
+from tiaodu.dispatch.models import DispatchReport, DispatchRound, Reminder
 
 router = Router(tags=["调度任务"])
 
@@ -33,6 +35,8 @@ class RoundOut(Schema):
     period_end: date
     due_on: date
     state: str
+    is_historical: bool = Field(..., description="历史导入:由历史调度文件创建,创建时即已关闭并冻结")
+    opened_at: datetime
     closed_at: datetime | None
     expected_count: int = Field(..., description="应报项目数")
     reported_count: int = Field(..., description="已报项目数(关闭时冻结)")
@@ -117,6 +121,38 @@ class ReportIn(Schema):
     confirmed_over_required: bool = Field(False, description="确认实到岗超出应到岗10%以上属实")
 
 
+class RoundIn(Schema):
+    period_label: str = Field(
+        ...,
+        min_length=1,
+        max_length=32,
+        description="期次,如 2022年3月、2022年3月上旬、2022年第3旬、2022年第10周",
+    )
+    period_kind: PeriodKind | None = Field(None, description="week 周 / xun 旬 / month 月;不填时由期次推断")
+    period_start: date | None = Field(None, description="开始日期;不填时由期次推断")
+    period_end: date | None = Field(None, description="结束日期;不填时由期次推断")
+    due_on: date = Field(..., description="填报截止日期")
+    notes: str = Field("", max_length=2000)
+
+
+class RemindIn(Schema):
+    note: str = Field("", max_length=255)
+
+
+class ReminderOut(Schema):
+    id: int
+    round_id: int
+    actor_id: int | None
+    created_at: datetime
+    missing_count: int = Field(..., description="催报时未报的项目数")
+    missing_projects: list[str] = Field(..., description="催报时未报的项目名称")
+    note: str
+
+    @staticmethod
+    def resolve_missing_projects(obj: Reminder) -> list[str]:
+        return obj.unit_names
+
+
 def _reports(request: HttpRequest, rnd: DispatchRound) -> Any:
     return (
         DispatchReport.objects.restrict(current_user(request))
@@ -149,6 +185,38 @@ def _detail(request: HttpRequest, round_id: int) -> DispatchRound:
         "problems": figures.problems,
     }
     return rnd
+
+
+@router.post("/rounds", response={201: RoundOut, **ERRORS}, summary="发起调度任务")
+def open_round(request: HttpRequest, payload: RoundIn) -> Any:
+    user = current_user(request)
+    if user.region is None:
+        raise services.invalid("district", "district_unknown", "您的账号没有所属地区")
+    kind, start, end = services.period_bounds(
+        payload.period_label, payload.period_kind, payload.period_start, payload.period_end
+    )
+    rnd = services.open_round(
+        user,
+        district=services.district_of(user.region),
+        period_kind=kind,
+        period_label=payload.period_label,
+        period_start=start,
+        period_end=end,
+        due_on=payload.due_on,
+        notes=payload.notes,
+    )
+    return Status(201, DispatchRound.objects.select_related("district").get(pk=rnd.pk))
+
+
+@router.post("/rounds/{round_id}/remind", response={201: ReminderOut, **ERRORS}, summary="催报未报项目")
+def remind(request: HttpRequest, round_id: int, payload: RemindIn) -> Any:
+    return Status(201, services.remind(current_user(request), round_id, payload.note))
+
+
+@router.post("/rounds/{round_id}/close", response={200: RoundOut, **ERRORS}, summary="关闭调度任务并冻结汇总")
+def close(request: HttpRequest, round_id: int) -> Any:
+    rnd = services.close_round(current_user(request), round_id)
+    return DispatchRound.objects.select_related("district").get(pk=rnd.pk)
 
 
 @router.get("/rounds/{round_id}", response={200: RoundDetailOut, **READ_ERRORS}, summary="调度任务详情")

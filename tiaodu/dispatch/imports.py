@@ -1,9 +1,16 @@
-"""``tiaodu import dispatch FILE``: reports of open dispatch rounds from xlsx/CSV.
+"""``tiaodu import dispatch FILE``: reports of dispatch rounds from xlsx/CSV.
 
-One row per project and round (期次). Each row is submitted through
-:func:`tiaodu.dispatch.services.submit_report` (money, progress, headcount, closed-round and scope
-rules; problems become cases), so the import accepts exactly what the form accepts. All-or-nothing
-by default: one bad row and nothing is written, every bad row listed.
+One row per project and round (期次); the round is the 期次 of the project's district. A row of an
+open round is submitted through :func:`tiaodu.dispatch.services.submit_report` (money, progress,
+headcount, closed-round and scope rules; problems become cases), so the import accepts exactly
+what the form accepts.
+
+History (ADR 0028): a row whose 期次 is a week, 旬 or month that is over and that the district has
+no round for creates that round — closed and frozen, marked 历史导入 — and its report; importing the
+period again replaces the reports of the projects the file names (a figure is never counted
+twice) and freezes the totals again. A round opened the ordinary way and closed still refuses
+rows (``round_closed``). All-or-nothing by default: one bad row and nothing is written, every bad
+row listed.
 """
 
 from __future__ import annotations
@@ -11,12 +18,18 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db import transaction
+
+from tiaodu.core.errors import ServiceError
 from tiaodu.core.imports import CellError, Column, ImportContext, Importer, Row, boolean, register, text_of
 from tiaodu.core.permissions import can
+from tiaodu.core.rounds import district_of
 from tiaodu.dispatch import services
-from tiaodu.dispatch.choices import PROBLEM_CATEGORIES, RoundState
+from tiaodu.dispatch.choices import PROBLEM_CATEGORIES
 from tiaodu.dispatch.models import DispatchReport, DispatchRound
 from tiaodu.projects.imports import row_project
+from tiaodu.projects.models import Project
+from tiaodu.regions.models import Region
 
 
 def number(raw: Any) -> Decimal | None:
@@ -60,7 +73,12 @@ class DispatchImporter(Importer):
             note="项目名称和项目代码至少填写一项;填写代码时按代码识别项目",
         ),
         Column(
-            "期次", "round", True, text_of(32), example="2022年第3旬", note="调度任务的期次,须为填报中的任务"
+            "期次",
+            "round",
+            True,
+            text_of(32),
+            example="2022年第3旬",
+            note="调度任务的期次;已结束而没有调度任务的期次(如2019年9月)按历史数据导入",
         ),
         Column(
             "本期完成投资(万元)",
@@ -104,6 +122,9 @@ class DispatchImporter(Importer):
     notes = [
         "同一期次中每个项目一行;再次导入同一项目将更新其填报(调度任务关闭前)。",
         "存在问题的每一条将登记为一件项目问题,按问题类别交办并计算办理时限。",
+        "已结束且没有调度任务的期次按历史数据导入:自动建立该期次的调度任务(已关闭、标记为历史导入),"
+        "汇总数等于文件中的合计;再次导入同一期次将替换文件中各项目的填报,不会重复累加。"
+        "历史填报的问题不登记为项目问题,也不计入项目的累计完成投资。",
     ]
 
     def allowed(self, actor: Any) -> bool:
@@ -111,28 +132,77 @@ class DispatchImporter(Importer):
 
     def clean(self, ctx: ImportContext, row: Row) -> None:
         project = row_project(ctx, row)
-        label = row.values.get("round") or ""
+        label = (row.values.get("round") or "").strip()
         if project is None or not label:
             return
-        rnd = services.round_by_label(label, project.pk)
-        if rnd is None:
-            if DispatchRound.objects.filter(period_label=label).exists():
+        district = self._district(ctx, project.township)
+        rnd = self._round(ctx, district, label)
+        historical = rnd is None or rnd.is_historical
+        if rnd is None and not self._history_allowed(ctx, label):
+            ctx.error(row.number, "期次", "round_unknown", f"期次“{label}”的调度任务不存在")
+            return
+        if rnd is not None and not rnd.is_historical:
+            if not rnd.is_open:
+                ctx.error(row.number, "期次", "round_closed", f"“{label}”调度任务已关闭,不能再填报")
+                return
+            if project.pk not in self._round_projects(ctx, rnd):
                 ctx.error(row.number, "项目名称", "project_not_in_round", f"该项目不在“{label}”调度任务中")
-            else:
-                ctx.error(row.number, "期次", "round_unknown", f"期次“{label}”的调度任务不存在")
-            return
-        if rnd.state != RoundState.OPEN:
-            ctx.error(row.number, "期次", "round_closed", f"“{label}”调度任务已关闭,不能再填报")
-            return
+                return
         # The service's rules, checked here too so that every bad row is listed even when other
-        # rows fail (then nothing is written and submit_report never runs).
+        # rows fail (then nothing is written and no service runs).
         if any(f not in row.values for f in REQUIRED_VALUES):
             return  # a cell failed to parse: already reported
-        _values, errors = services.validate_report(project, self._input(row))
+        _values, errors = services.validate_report(project, self._input(row), historical=historical)
         for err in errors:
             ctx.error(row.number, err.field, err.code, err.message)
         if not errors:
-            row.data = (rnd.pk, project.pk)
+            row.data = (historical, district.pk, label, project.pk, rnd.pk if rnd is not None else None)
+
+    def check_rows(self, ctx: ImportContext, rows: list[Row]) -> None:
+        """A project twice in one 期次 of the file: the second row is refused (it would replace the
+        first, and the file's sums would not be the round's)."""
+        seen: dict[tuple[int, str], int] = {}
+        for row in rows:
+            if row.data is None:
+                continue
+            key = (row.data[3], row.data[2])
+            if key in seen:
+                ctx.error(
+                    row.number,
+                    "项目名称",
+                    "duplicate_project",
+                    f"该项目在期次“{row.data[2]}”中已由第{seen[key]}行填报",
+                )
+            else:
+                seen[key] = row.number
+
+    @staticmethod
+    def _district(ctx: ImportContext, township: Region) -> Region:
+        memo: dict[int, Region] = ctx.cache.setdefault("districts", {})
+        if township.pk not in memo:
+            memo[township.pk] = district_of(township)
+        return memo[township.pk]
+
+    @staticmethod
+    def _round(ctx: ImportContext, district: Region, label: str) -> DispatchRound | None:
+        memo: dict[tuple[int, str], DispatchRound | None] = ctx.cache.setdefault("rounds", {})
+        key = (district.pk, label)
+        if key not in memo:
+            memo[key] = DispatchRound.objects.filter(district=district, period_label=label).first()
+        return memo[key]
+
+    @staticmethod
+    def _round_projects(ctx: ImportContext, rnd: DispatchRound) -> set[int]:
+        memo: dict[int, set[int]] = ctx.cache.setdefault("round_projects", {})
+        if rnd.pk not in memo:
+            memo[rnd.pk] = set(DispatchReport.objects.filter(round=rnd).values_list("project_id", flat=True))
+        return memo[rnd.pk]
+
+    @staticmethod
+    def _history_allowed(ctx: ImportContext, label: str) -> bool:
+        """A round may be created from the file: the 期次 is over and the actor opens rounds."""
+        may_open = ctx.actor is None or can(ctx.actor, "add", DispatchRound)
+        return may_open and services.period_has_ended(label)
 
     @staticmethod
     def _input(row: Row) -> services.ReportInput:
@@ -146,8 +216,32 @@ class DispatchImporter(Importer):
             confirmed_over_required=bool(row.values.get("confirmed_over_required")),
         )
 
+    def write(self, ctx: ImportContext, rows: list[Row]) -> None:
+        """The historical rounds first (each found or created once, a refusal reported on its
+        first row), then the rows, then the historical rounds' totals frozen again."""
+        history: dict[tuple[int, str], DispatchRound | None] = {}
+        for row in rows:
+            historical, district_id, label, _project, _round = row.data
+            if historical and (district_id, label) not in history:
+                try:
+                    with transaction.atomic():
+                        district = Region.objects.get(pk=district_id)
+                        history[(district_id, label)] = services.history_round(ctx.actor, district, label)
+                except ServiceError as exc:
+                    ctx.service_error(row.number, exc)
+                    history[(district_id, label)] = None
+        ctx.cache["history"] = history
+        super().write(ctx, [r for r in rows if not r.data[0] or history[(r.data[1], r.data[2])] is not None])
+        for rnd in history.values():
+            if rnd is not None:
+                services.refreeze_history(rnd)
+
     def save(self, ctx: ImportContext, row: Row) -> str:
-        round_id, project_id = row.data
+        historical, district_id, label, project_id, round_id = row.data
+        if historical:
+            project = Project.objects.get(pk=project_id)
+            rnd = ctx.cache["history"][(district_id, label)]
+            return services.record_history(ctx.actor, rnd, project, self._input(row))
         before = DispatchReport.objects.filter(round_id=round_id, project_id=project_id).first()
         services.submit_report(ctx.actor, round_id, project_id, self._input(row))
         return "updated" if before is not None and before.submitted_at is not None else "created"

@@ -28,6 +28,7 @@ from tiaodu.core.rounds import district_of as district_of
 from tiaodu.dispatch.choices import DEFAULT_PROBLEM_CATEGORY, WORKERS_TOLERANCE, PeriodKind, RoundState
 from tiaodu.dispatch.models import DispatchReport, DispatchRound, Reminder
 from tiaodu.dispatch.problems import WORKFLOW
+from tiaodu.monitoring.periods import parse_period
 from tiaodu.projects.choices import Stage
 from tiaodu.projects.models import Project
 from tiaodu.regions.choices import Level
@@ -43,6 +44,28 @@ DEFAULT_EXCLUDED_STAGES = (Stage.FULL_PRODUCTION, Stage.CANCELLED)
 
 
 # --- Opening a round ------------------------------------------------------------------------------
+
+
+def period_bounds(
+    label: str, kind: str | None = None, start: date | None = None, end: date | None = None
+) -> tuple[str, date, date]:
+    """The period kind and dates of a round, those not given read from its label (期次) as
+    statistics write it: 2019年9月, 2022年3月上旬, 2022年第3旬 (of the year), 2022年第10周.
+    A label that names no week, 旬 or month needs all three given (``period_unknown``,
+    ``period_kind_invalid``)."""
+    if kind and start and end:
+        return kind, start, end
+    try:
+        period = parse_period((label or "").strip())
+    except ServiceError as exc:
+        raise InvalidInput([FieldError("period_label", e.code, e.message) for e in exc.errors]) from None
+    if period.kind not in PeriodKind.values:
+        raise invalid(
+            "period_label",
+            "period_kind_invalid",
+            f"调度任务的期次须为某一周、旬或月(现为“{period.full_label}”)",
+        )
+    return kind or period.kind, start or period.start, end or period.end
 
 
 @transaction.atomic
@@ -200,9 +223,12 @@ def _count(value: Any, field: str, label: str, errors: list[FieldError]) -> int 
     return int(number)
 
 
-def validate_report(project: Project, data: ReportInput) -> tuple[dict[str, Any], list[FieldError]]:
+def validate_report(
+    project: Project, data: ReportInput, historical: bool = False
+) -> tuple[dict[str, Any], list[FieldError]]:
     """The cleaned values of a report and every problem with them (nothing is looked up but the
-    problem category)."""
+    problem category). A ``historical`` report is not checked against the project's current
+    累计完成投资 (the past period's investment is already in it)."""
     errors: list[FieldError] = []
     investment = _number(data.investment, "investment", "本期完成投资", errors, 2)
     if investment is not None:
@@ -211,7 +237,9 @@ def validate_report(project: Project, data: ReportInput) -> tuple[dict[str, Any]
         elif investment > MAX_MONEY:
             errors.append(FieldError("investment", "too_large", "本期完成投资过大"))
         elif (
-            project.total_investment and project.investment_completed + investment > project.total_investment
+            not historical
+            and project.total_investment
+            and project.investment_completed + investment > project.total_investment
         ):
             errors.append(
                 FieldError(
@@ -412,7 +440,7 @@ def close_round(actor: User | None, round_id: int) -> DispatchRound:
     return rnd
 
 
-def freeze(rnd: DispatchRound, figures: Totals) -> None:
+def _freeze(rnd: DispatchRound, figures: Totals) -> None:
     rnd.expected_count = figures.expected
     rnd.reported_count = figures.reported
     rnd.investment_total = figures.investment
@@ -439,7 +467,7 @@ class DispatchKind(rounds.RoundKind):
         return [{"slot": pk, "unit": name} for pk, name in rows]
 
     def freeze(self, rnd: DispatchRound, now: Any) -> None:
-        freeze(rnd, totals(rnd))
+        _freeze(rnd, totals(rnd))
         invested = DispatchReport.objects.filter(round=rnd, submitted_at__isnull=False, investment__gt=0)
         Project.objects.filter(pk__in=invested.values("project_id")).update(
             investment_completed=F("investment_completed")
@@ -455,6 +483,91 @@ class DispatchKind(rounds.RoundKind):
 
 
 KIND = rounds.register(DispatchKind())
+
+
+# --- History: past periods' rounds from files -----------------------------------------------------
+
+
+def period_has_ended(label: str) -> bool:
+    """Whether a label names a week, 旬 or month that is over (only those get historical rounds)."""
+    try:
+        _kind, _start, end = period_bounds(label)
+    except ServiceError:
+        return False
+    return end < timezone.localdate()
+
+
+@transaction.atomic
+def history_round(actor: User | None, district: Region, label: str) -> DispatchRound:
+    """The round of a past period whose reports are loaded from a file: the district's historical
+    round of that 期次, or a new one — closed and frozen from the start, marked 历史导入, never
+    filled in, reminded or counted as to fill. A period with a round opened the ordinary way is
+    ``round_closed`` (closed) or filled through it (open); a period not over yet has no history
+    (``round_unknown``)."""
+    label = (label or "").strip()
+    rnd = DispatchRound.objects.select_for_update().filter(district=district, period_label=label).first()
+    if rnd is not None:
+        if not rnd.is_historical:
+            raise (
+                rounds.round_closed(KIND, rnd)
+                if not rnd.is_open
+                else Conflict(
+                    "round_exists",
+                    f"{district.name}已有“{label}”的调度任务",
+                    [FieldError("period_label", "round_exists", "该期次的调度任务已存在")],
+                )
+            )
+        if actor is not None:
+            ensure_permitted(actor, "change", rnd)
+        return rnd
+    kind, start, end = period_bounds(label)
+    if end >= timezone.localdate():
+        raise invalid(
+            "period_label", "round_unknown", f"期次“{label}”的调度任务不存在(尚未结束的期次须先发起调度任务)"
+        )
+    fields = {
+        "district": district,
+        "period_kind": kind,
+        "period_label": label,
+        "period_start": start,
+        "period_end": end,
+        "due_on": end,
+        "notes": "历史导入",
+    }
+    return rounds.create_historical(KIND, actor, fields)  # type: ignore[no-any-return]
+
+
+def record_history(actor: User | None, rnd: DispatchRound, project: Project, data: ReportInput) -> str:
+    """A project's report in a historical round, from the file: created, or replaced whole when the
+    period is imported again (so a figure is never counted twice). No problem becomes a case (the
+    problems of a past period are the record, not work to do) and the project's 累计完成投资 is not
+    changed (the project file carries it). ``created`` or ``updated``."""
+    if not rnd.is_historical:
+        raise rounds.round_closed(KIND, rnd)
+    values, errors = validate_report(project, data, historical=True)
+    if errors:
+        raise InvalidInput(errors)
+    slot, created = DispatchReport.objects.get_or_create(round=rnd, project=project)
+    for key, value in values.items():
+        setattr(slot, key, value)
+    slot.submitted_by = actor
+    slot.submitted_at = rounds.end_of(rnd.period_end)
+    slot.save()
+    if actor is not None:
+        ensure_permitted(actor, "change", slot)
+    return "created" if created else "updated"
+
+
+def refreeze_history(rnd: DispatchRound) -> DispatchRound:
+    """Freeze a historical round's totals again from its reports (after an import): the counts
+    and sums of the file's rows; problems are the problem lines reported."""
+    figures = totals(rnd)
+    figures.problems = sum(
+        len(problem_lines(text)) for text in rnd.reports.values_list("problems", flat=True)
+    )
+    _freeze(rnd, figures)
+    rnd.save()
+    return rnd
 
 
 def round_by_label(label: str, project_id: int) -> DispatchRound | None:

@@ -46,6 +46,7 @@ class ReportingRoundOut(Schema):
     cumulative: bool
     due_on: date
     state: str
+    is_historical: bool = Field(..., description="历史导入:由历史数据文件创建,创建时即已关闭并冻结")
     opened_at: datetime
     closed_at: datetime | None
     alert_threshold: float | None = Field(..., description="预警阈值(%),为空时用系统默认值")
