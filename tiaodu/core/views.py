@@ -29,9 +29,16 @@ from pydantic import ValidationError as PydanticValidationError
 
 from tiaodu.audit.services import changes_for, describe_changes
 from tiaodu.core.errors import ServiceError
+from tiaodu.core.filters import apply_sort, field_path
 from tiaodu.core.permissions import Action, can, get_scoped
 
-PAGE_SIZE = 30
+PAGE_SIZE = 50  # the default of the generic lists (and the page size of the history pages)
+PAGE_SIZES = (20, 50, 100, 200)
+# Attribute names whose columns hold codes (kept on one line, cut with an ellipsis + tooltip) or
+# names (given a minimum width so that they do not wrap into a column of characters).
+CODE_SUFFIXES = ("code", "number")
+CODE_ATTRS = frozenset({"cid", "ip", "username"})
+NAME_SUFFIXES = ("name", "title", "label", "object_repr")
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -78,10 +85,39 @@ def apply_service_error(form: Form, exc: ServiceError) -> None:
 
 
 class Column:
-    """One column of a list table and of its export."""
+    """One column of a list table and of its export.
 
-    def __init__(self, label: Any, attr: str | Callable[[Any], Any], link: bool = False) -> None:
-        self.label, self.attr, self.link = label, attr, link
+    ``sort``: ``None`` derives it (a dotted attribute naming a concrete column, or an annotation of
+    the list's queryset, is sortable by itself); a string is the ORM path or annotation to sort by
+    (for computed columns); ``False`` makes the column unsortable. ``kind`` is ``"code"`` (one line,
+    ellipsis and tooltip), ``"name"`` (a minimum width) or ``""``; derived from the attribute name."""
+
+    def __init__(
+        self,
+        label: Any,
+        attr: str | Callable[[Any], Any],
+        link: bool = False,
+        sort: str | bool | None = None,
+        kind: str | None = None,
+    ) -> None:
+        self.label, self.attr, self.link, self.sort = label, attr, link, sort
+        if kind is None:
+            last = attr.rsplit(".", 1)[-1] if isinstance(attr, str) else ""
+            code = last.endswith(CODE_SUFFIXES) or last in CODE_ATTRS
+            kind = "code" if code else "name" if last.endswith(NAME_SUFFIXES) else ""
+        self.kind = kind
+
+    def sort_path(self, model: type[models.Model], annotations: Any) -> str | None:
+        """The ORM path this column sorts by, or ``None``."""
+        if self.sort is False:
+            return None
+        if isinstance(self.sort, str):
+            return self.sort
+        if not isinstance(self.attr, str):
+            return None
+        if self.attr in annotations:
+            return self.attr
+        return field_path(model, self.attr)
 
     def value(self, obj: Any) -> Any:
         if callable(self.attr):
@@ -128,6 +164,20 @@ class ObjectListView(ScopedView):
     def get_queryset(self) -> models.QuerySet[Any]:
         return self.model.objects.restrict(self.request.user)  # type: ignore[attr-defined,no-any-return]
 
+    sortable: ClassVar[bool] = True  # False: the list keeps its own order, no sortable headers
+
+    def sort_options(self, queryset: models.QuerySet[Any]) -> dict[str, str]:
+        """The whitelist of ``?sort=`` keys (key → ORM path): the sortable columns."""
+        if not self.sortable:
+            return {}
+        annotations = queryset.query.annotations
+        options: dict[str, str] = {}
+        for column in self.columns:
+            path = column.sort_path(self.model, annotations)
+            if path:
+                options[path] = path
+        return options
+
     def get(self, request: HttpRequest) -> HttpResponse:
         params = {k: v for k, v in request.GET.items() if k in self.filterset.model_fields and v != ""}
         filter_errors: list[str] = []
@@ -140,19 +190,26 @@ class ObjectListView(ScopedView):
         except ServiceError as exc:
             filter_errors = [exc.message]
             queryset = self.get_queryset().none()
+        options = self.sort_options(queryset)
+        queryset, sort = apply_sort(queryset, request.GET.get("sort"), options)
         export = request.GET.get("export")
         if export in ("xlsx", "csv"):
             return self.export(queryset, export)
-        page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-        rows = [(obj, [c.value(obj) for c in self.columns]) for obj in page.object_list]
-        query = request.GET.copy()
-        query.pop("page", None)
+        per_page = page_size(request.GET.get("per_page"))
+        page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+        rows = [(obj, [(c.value(obj), c.kind, c.label) for c in self.columns]) for obj in page.object_list]
         context = {
             "title": self.title,
             "columns": self.columns,
+            "headers": sort_headers(request, self.columns, self.model, queryset, options, sort),
             "rows": rows,
             "page": page,
-            "query": query.urlencode(),
+            "sort": sort,
+            "per_page": per_page,
+            "page_sizes": PAGE_SIZES,
+            "default_per_page": PAGE_SIZE,
+            "query": query_without(request, "page", "export"),
+            "keep_fields": kept_fields(request, "page", "per_page", "export"),
             "filter_fields": self.filter_fields,
             "filter_values": params,
             "filter_errors": filter_errors,
@@ -216,6 +273,53 @@ class ObjectHistoryView(ScopedView):
         page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
         items = [(e, describe_changes(e)) for e in page.object_list]
         return render(request, "generic/object_history.html", {"object": obj, "items": items, "page": page})
+
+
+def page_size(value: str | None) -> int:
+    """``?per_page=``: one of PAGE_SIZES, else the default."""
+    try:
+        size = int(value or "")
+    except ValueError:
+        return PAGE_SIZE
+    return size if size in PAGE_SIZES else PAGE_SIZE
+
+
+def query_without(request: HttpRequest, *names: str) -> str:
+    """The request's query string without ``names`` (what links on the page carry on)."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def kept_fields(request: HttpRequest, *names: str) -> list[tuple[str, str]]:
+    """The request's parameters but ``names``, as hidden fields of a GET form."""
+    return [(k, v) for k, values in request.GET.lists() if k not in names for v in values]
+
+
+def sort_headers(
+    request: HttpRequest,
+    columns: list[Column],
+    model: type[models.Model],
+    queryset: models.QuerySet[Any],
+    options: dict[str, str],
+    sort: str,
+) -> list[dict[str, Any]]:
+    """One header per column: its label, kind, and for sortable ones the link that sorts by it
+    (ascending first, descending when it is already the ascending sort) and the current direction."""
+    base = query_without(request, "page", "export", "sort")
+    annotations = queryset.query.annotations
+    headers = []
+    for column in columns:
+        path = column.sort_path(model, annotations)
+        header: dict[str, Any] = {"label": column.label, "kind": column.kind, "url": "", "direction": ""}
+        if path and path in options:
+            header["direction"] = "ascending" if sort == path else "descending" if sort == f"-{path}" else ""
+            target = f"-{path}" if sort == path else path
+            header["url"] = f"?{base}{'&' if base else ''}sort={target}"
+            header["key"] = path
+        headers.append(header)
+    return headers
 
 
 def filter_error_text(fields: list[tuple[str, Any, Any]], error: Any) -> str:

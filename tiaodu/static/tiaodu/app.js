@@ -1,8 +1,11 @@
 // Behaviour that would otherwise need inline scripts (forbidden by our Content-Security-Policy).
 document.addEventListener("DOMContentLoaded", () => {
-  // Language switcher: submit on change.
-  document.querySelectorAll("form[data-autosubmit] select").forEach((select) => {
-    select.addEventListener("change", () => select.form.submit());
+  // Language switcher, a list's page size: submit on change (delegated: lists are swapped by htmx).
+  document.addEventListener("change", (event) => {
+    const select = event.target;
+    if (select instanceof HTMLSelectElement && select.matches("form[data-autosubmit] select")) {
+      select.form.submit();
+    }
   });
   // Destructive actions ask first.
   document.querySelectorAll("form[data-confirm]").forEach((form) => {
