@@ -57,13 +57,17 @@ def actor_district(actor: Any) -> Region | None:
     if region is None and actor is not None:
         org = getattr(actor, "organization", None)
         region = getattr(org, "region", None)
-    if region is not None:
-        if region.level == Level.COUNTY:
-            return region
-        found = Region.objects.filter(code__in=_codes(region.path), level=Level.COUNTY).first()
-        if found is not None:
-            return found
+    if region is not None and region.level >= Level.COUNTY:
+        return district_of(region)
     return Region.objects.filter(code=settings.HOME_REGION_CODE).first()
+
+
+def district_of(region: Region) -> Region:
+    """The county-level region a region belongs to (itself for a county or anything above)."""
+    if region.level <= Level.COUNTY:
+        return region
+    found = Region.objects.filter(code__in=_codes(region.path), level=Level.COUNTY).first()
+    return found or region
 
 
 @dataclass(frozen=True)
@@ -83,9 +87,17 @@ class Resolver:
 
     def __init__(self, actor: User | None = None, district: Region | None = None) -> None:
         self.actor = actor
-        self.district = district if district is not None else actor_district(actor)
+        self._district = district
+        self._district_known = district is not None
         self._memo: dict[tuple[Any, ...], _Answer] = {}
         self._place_names: dict[str, str] = {}
+
+    @property
+    def district(self) -> Region | None:
+        """The district whose names come first (looked up on first use)."""
+        if not self._district_known:
+            self._district, self._district_known = actor_district(self.actor), True
+        return self._district
 
     # --- the rule ---------------------------------------------------------------------------
 
@@ -376,6 +388,16 @@ def credit_code(raw: str, field: str = "credit_code") -> str:
         if len(code) != 18:
             raise invalid(field, "credit_code_length", "统一社会信用代码应为18位") from None
         raise invalid(field, "credit_code_invalid", f"统一社会信用代码“{code}”校验位不正确") from None
+
+
+def township_of(ref: str | Region, actor: User | None = None, district: Region | None = None) -> Region:
+    """What a service accepts as a township: a Region (checked to be one) or a code or name,
+    resolved for ``actor`` (their district first; ``district`` overrides it)."""
+    if isinstance(ref, Region):
+        if ref.level != Level.TOWNSHIP:
+            raise invalid("township", "township_unknown", "所属镇街必须是镇或街道")
+        return ref
+    return Resolver(actor, district).township(ref)
 
 
 def resolver_for(ctx: ImportContext) -> Resolver:

@@ -56,3 +56,8 @@ APPEAL_CATEGORIES = [
     ("land", "用地", "住建委", 20),
     ("other", "其他", "经信委", 10),
 ]
+
+
+# An appeal's 来源 when the difficulty was collected on a visit (走访): the report counts every such
+# appeal as 现场收集困难, and imports link it to the enterprise's latest visit in the 30 days before.
+VISIT_SOURCE = "走访"

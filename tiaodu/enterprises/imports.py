@@ -44,7 +44,7 @@ from tiaodu.core.permissions import can, get_scoped, scope_q
 from tiaodu.core.resolve import resolver_for
 from tiaodu.enterprises import services
 from tiaodu.enterprises.appeals import WORKFLOW
-from tiaodu.enterprises.choices import AppealState, OutputTier
+from tiaodu.enterprises.choices import VISIT_SOURCE, AppealState, OutputTier
 from tiaodu.enterprises.models import Enterprise, Visit
 from tiaodu.orgs.choices import OrgKind
 from tiaodu.orgs.models import Organization
@@ -612,7 +612,6 @@ def _rating(raw: Any) -> int | None:
     raise CellError("rating_invalid", "满意度应为1至5分,或 满意/基本满意/不满意")
 
 
-VISIT_SOURCE = "走访"
 VISIT_WINDOW_DAYS = 30  # a 走访 appeal belongs to the enterprise's latest visit this many days before
 
 

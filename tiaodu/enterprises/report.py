@@ -10,7 +10,8 @@ What each figure counts (the date range is inclusive, days in Asia/Shanghai):
 
 ==================== ===============================================================================
 走访企业N家          distinct enterprises with a visit (走访) dated in the range (by ``org``, if given)
-现场收集困难N件次    appeals linked to those visits
+现场收集困难N件次    appeals raised in the range with 来源 走访 or linked to a visit (with ``org``: the
+                     appeals linked to that organisation's visits in the range)
 解决N件次            of those, the ones resolved (已办结 / 已评价) within the range
 用工需求N人          labour needs raised in the range: sum of people
 助融资需求X亿元      financing needs raised in the range: sum of amounts
@@ -66,9 +67,10 @@ from tiaodu.accounts.choices import Role
 from tiaodu.cases.choices import Card
 from tiaodu.cases.models import CardRecord, Case, WorkDay
 from tiaodu.core import figures as fig
-from tiaodu.core.errors import invalid
+from tiaodu.core.errors import InvalidInput, invalid
+from tiaodu.core.resolve import Resolver
 from tiaodu.enterprises.appeals import WORKFLOW
-from tiaodu.enterprises.choices import NeedKind, ServiceKind
+from tiaodu.enterprises.choices import VISIT_SOURCE, NeedKind, ServiceKind
 from tiaodu.enterprises.models import Need, ServiceRecord, Visit
 from tiaodu.orgs.models import Organization
 from tiaodu.regions.choices import Level
@@ -559,15 +561,14 @@ def visiting_org(org: Organization | int | str, region: Region | None = None) ->
         if found is None:
             raise invalid("org", "org_unknown", f"机构“{text}”不存在")
         return found
-    named = list(Organization.objects.filter(Q(name=text) | Q(short_name=text)).select_related("region")[:20])
-    if len(named) > 1 and region is not None:
-        inside = [o for o in named if o.region.path.startswith(region.path)]
-        named = inside or named
-    if not named:
-        raise invalid("org", "org_unknown", f"机构“{text}”不存在")
-    if len(named) > 1:
-        raise invalid("org", "org_ambiguous", f"有多个机构名为“{text}”,请改用机构ID")
-    return named[0]
+    try:
+        # The one resolver's rule, with the report's region as the district that settles a
+        # shared name (each district has its 经信委).
+        return Resolver(district=region).organization(text, field="org", label="机构", active_only=False)
+    except InvalidInput as exc:
+        # The report's codes predate the resolver: org_unknown / org_ambiguous.
+        err = exc.errors[0]
+        raise invalid("org", err.code.replace("organization_", "org_"), err.message) from None
 
 
 def enterprise_service_report(
@@ -604,9 +605,21 @@ def enterprise_service_report(
     totals = visits.aggregate(n=Count("pk"), e=Count("enterprise", distinct=True))
     report.visits, report.visited_enterprises = totals["n"], totals["e"]
     appeals = _restricted(Case, user).filter(workflow=WORKFLOW)
-    collected = appeals.filter(
-        pk__in=Visit.cases.through.objects.filter(visit__in=visits.values("pk")).values("case_id")
-    ).order_by()
+    # Difficulties collected on visits: appeals raised in the range whose source is 走访 (linked to a
+    # visit or not) or that are linked to a visit; with ``org``, linked to one of its visits.
+    links = Visit.cases.through.objects
+    if report.org_id is None:
+        on_visits = links.values("case_id")
+        collected = appeals.filter(
+            Q(source=VISIT_SOURCE) | Q(pk__in=on_visits),
+            region__path__startswith=prefix,
+            raised_on__gte=date_from,
+            raised_on__lte=date_to,
+        ).order_by()
+    else:
+        collected = appeals.filter(
+            pk__in=links.filter(visit__in=visits.values("pk")).values("case_id")
+        ).order_by()
     resolved_in_range = Q(is_open=False, resolved_at__gte=start, resolved_at__lt=end)
     c = collected.aggregate(n=Count("pk"), r=Count("pk", filter=resolved_in_range))
     report.collected, report.collected_resolved = c["n"], c["r"]

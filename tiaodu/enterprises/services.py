@@ -10,17 +10,17 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 from stdnum.cn import uscc
-from stdnum.exceptions import ValidationError as StdnumError
 
 from tiaodu.cases import services as cases
 from tiaodu.cases.models import Case
 from tiaodu.core.errors import Conflict, FieldError, Forbidden, InvalidInput, invalid
 from tiaodu.core.permissions import can, ensure_permitted, get_scoped
+from tiaodu.core.resolve import Resolver, credit_code, township_of
 from tiaodu.enterprises.appeals import WORKFLOW
+from tiaodu.enterprises.choices import VISIT_SOURCE
 from tiaodu.enterprises.models import Enterprise, Need, ServiceRecord, Visit
 from tiaodu.orgs.choices import OrgKind
 from tiaodu.orgs.models import Organization
-from tiaodu.regions.choices import Level
 from tiaodu.regions.models import Region
 
 if TYPE_CHECKING:
@@ -29,31 +29,13 @@ if TYPE_CHECKING:
 
 def check_credit_code(code: str) -> str:
     """A unified social credit code (GB 32100-2015), upper-cased, with its check digit verified."""
-    code = (code or "").strip().upper()
-    try:
-        return str(uscc.validate(code))
-    except StdnumError:
-        if len(code) != 18:
-            raise invalid("credit_code", "credit_code_length", "统一社会信用代码应为18位") from None
-        raise invalid("credit_code", "credit_code_invalid", f"统一社会信用代码“{code}”校验位不正确") from None
+    return credit_code(code)
 
 
-def township(ref: str | Region, within: Region | None = None) -> Region:
-    """A township by code or name (names are matched inside ``within``, e.g. the home district)."""
-    if isinstance(ref, Region):
-        region = ref
-    else:
-        ref = ref.strip()
-        qs = Region.objects.filter(level=Level.TOWNSHIP)
-        if within is not None:
-            qs = qs.filter(path__startswith=within.path)
-        matches = list(qs.filter(code=ref)[:1]) or list(qs.filter(name=ref)[:2])
-        if len(matches) != 1:
-            raise invalid("township", "township_unknown", f"镇街“{ref}”不存在或不唯一")
-        region = matches[0]
-    if region.level != Level.TOWNSHIP:
-        raise invalid("township", "township_unknown", "所属镇街必须是镇或街道")
-    return region
+def township(ref: str | Region, within: Region | None = None, actor: User | None = None) -> Region:
+    """A township by code or name (names resolve in ``within``, else the actor's district, first;
+    see :mod:`tiaodu.core.resolve`)."""
+    return township_of(ref, actor, within)
 
 
 FIELDS = {
@@ -92,7 +74,7 @@ def save_enterprise(
     unknown = set(fields) - FIELDS
     if unknown:
         raise invalid(sorted(unknown)[0], "field_unknown", "不能设置该字段")
-    town = township(township_ref)
+    town = township(township_ref, actor=actor)
     name = (fields.get("name") or "").strip()
     existing = Enterprise.objects.select_for_update().filter(credit_code=code).first()
     if existing is None and not name:
@@ -154,11 +136,8 @@ def _check_name_free(name: str, town: Region, exclude: int | None = None) -> Non
 
 
 def by_credit_code(code: str) -> Enterprise:
-    normalized = (code or "").strip().upper()
-    found = Enterprise.objects.filter(credit_code=normalized).first()
-    if found is None:
-        raise invalid("credit_code", "enterprise_unknown", f"统一社会信用代码“{normalized}”对应的企业不存在")
-    return found
+    """The registered enterprise with this credit code (``enterprise_unknown`` otherwise)."""
+    return Resolver().enterprise(code, field="credit_code")
 
 
 @transaction.atomic
@@ -215,7 +194,7 @@ def raise_appeal(
         region=enterprise.township,
         raised_on=raised_on,
         submitter_org=enterprise.organization,
-        source=source or ("走访" if visit else ""),
+        source=source or (VISIT_SOURCE if visit else ""),
     )
     if visit is not None:
         visit.cases.add(case)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from tiaodu.core.errors import Conflict, FieldError, Forbidden, InvalidInput, invalid
 from tiaodu.core.permissions import can, ensure_permitted, get_scoped
+from tiaodu.core.resolve import township_of
 from tiaodu.orgs.choices import OrgKind
 from tiaodu.projects.choices import (
     STAGE_DATE_FIELDS,
@@ -28,7 +29,6 @@ from tiaodu.projects.choices import (
     Stage,
 )
 from tiaodu.projects.models import Milestone, MilestoneTemplate, Project, StageChange
-from tiaodu.regions.choices import Level
 from tiaodu.regions.models import Region
 
 if TYPE_CHECKING:
@@ -173,20 +173,10 @@ CHINA_LON, CHINA_LAT = (Decimal(73), Decimal(136)), (Decimal(3), Decimal(54))
 MAX_MONEY = Decimal("999999999999.99")
 
 
-def township(ref: str | Region) -> Region:
-    """A township by code or name (names must be unique)."""
-    if isinstance(ref, Region):
-        region = ref
-    else:
-        ref = (ref or "").strip()
-        qs = Region.objects.filter(level=Level.TOWNSHIP)
-        matches = list(qs.filter(code=ref)[:1]) or list(qs.filter(name=ref)[:2])
-        if len(matches) != 1:
-            raise invalid("township", "township_unknown", f"镇街“{ref}”不存在或不唯一")
-        region = matches[0]
-    if region.level != Level.TOWNSHIP:
-        raise invalid("township", "township_unknown", "所属镇街必须是镇或街道")
-    return region
+def township(ref: str | Region, actor: User | None = None) -> Region:
+    """A township by code or name (names resolve in the actor's district first; see
+    :mod:`tiaodu.core.resolve`)."""
+    return township_of(ref, actor)
 
 
 def _decimal(value: Any, field: str, label: str, errors: list[FieldError], places: int = 2) -> Decimal | None:
@@ -367,7 +357,7 @@ def save_project(
         if isinstance(value, str) and key not in ("outline", "notes"):
             fields[key] = value.strip()
     if "township" in fields:
-        fields["township"] = township(fields["township"])
+        fields["township"] = township(fields["township"], actor)
     stage = fields.pop("stage", None) or None
     if pk is None:
         if actor is not None and not can(actor, "add", Project):

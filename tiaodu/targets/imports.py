@@ -26,6 +26,7 @@ from typing import Any
 from tiaodu.core.errors import ServiceError
 from tiaodu.core.imports import CellError, Column, ImportContext, Importer, Row, register, row_region, text_of
 from tiaodu.core.permissions import can
+from tiaodu.core.resolve import Resolver, district_of
 from tiaodu.monitoring.imports import Cell, figure_cell
 from tiaodu.monitoring.models import Indicator
 from tiaodu.monitoring.services import indicator_names, name_key
@@ -155,6 +156,16 @@ class TargetImporter(Importer):
         region: Region | None = row_region(ctx, row, self.denied_message)
         return region
 
+    @staticmethod
+    def _resolver(ctx: ImportContext, region: Region) -> Resolver:
+        """One resolver per district named in the file: a responsible unit's name resolves in the
+        target's district first, once per distinct name."""
+        district = district_of(region)
+        resolvers: dict[int, Resolver] = ctx.cache.setdefault("resolvers", {})
+        if district.pk not in resolvers:
+            resolvers[district.pk] = Resolver(ctx.actor, district)
+        return resolvers[district.pk]
+
     def clean(self, ctx: ImportContext, row: Row) -> None:
         region = self._region(ctx, row)
         ref = row.values.get("indicator")
@@ -203,7 +214,9 @@ class TargetImporter(Importer):
         responsible = None
         if region is not None and row.values.get("responsible"):
             try:
-                responsible = services.resolve_responsible(row.values["responsible"], region)
+                responsible = services.resolve_responsible(
+                    row.values["responsible"], region, self._resolver(ctx, region)
+                )
             except ServiceError as exc:
                 ctx.error(row.number, "责任单位", exc.errors[0].code, exc.errors[0].message)
                 ok = False

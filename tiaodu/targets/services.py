@@ -46,6 +46,7 @@ from django.utils import timezone
 from tiaodu.core import figures as fig
 from tiaodu.core.errors import Conflict, FieldError, Forbidden, InvalidInput, ServiceError, invalid
 from tiaodu.core.permissions import can, ensure_permitted, get_scoped
+from tiaodu.core.resolve import Resolver, district_of
 from tiaodu.monitoring.choices import Direction, IndicatorKind
 from tiaodu.monitoring.computations import Figures, competition_ranks, figures, value_text
 from tiaodu.monitoring.models import Indicator, IndicatorValue
@@ -201,9 +202,13 @@ def _family(org: Organization, region: Region) -> bool:
     return region.path.startswith(org.region.path) or org.region.path.startswith(region.path)
 
 
-def resolve_responsible(ref: Organization | int | str | None, region: Region) -> Organization | None:
+def resolve_responsible(
+    ref: Organization | int | str | None, region: Region, resolver: Resolver | None = None
+) -> Organization | None:
     """The responsible unit by instance, id, code, name or short name: a government body,
-    department, township or squad of the target's region, one of its ancestors or its subtree."""
+    department, township or squad of the target's region, one of its ancestors or its subtree.
+    Names resolve by the one resolver's rule with the target's district first (``resolver``: one
+    shared by an import's rows of that district)."""
     if ref is None or ref == "":
         return None
     allowed = "须为该地区或其上级、下级地区的党政机关、部门、镇街或专班"
@@ -223,25 +228,18 @@ def resolve_responsible(ref: Organization | int | str | None, region: Region) ->
             )
         return org
     text = str(ref).strip()
-    matches = list(
-        Organization.objects.select_related("region").filter(
-            Q(name=text) | Q(short_name=text) | Q(code=text), kind__in=UNIT_KINDS, is_active=True
-        )
-    )
-    candidates = [o for o in matches if _family(o, region)]
-    if not candidates and matches:
+    resolver = resolver or Resolver(district=district_of(region))
+    try:
+        org = resolver.organization(text, kinds=UNIT_KINDS, field="responsible", label="责任单位")
+    except InvalidInput as exc:
+        if exc.errors[0].code != "organization_unknown":
+            raise
+        raise invalid("responsible", "organization_unknown", f"责任单位“{text}”不存在:{allowed}") from None
+    if not _family(org, region):
         raise invalid(
             "responsible", "organization_out_of_region", f"“{text}”不能作为{region.name}的责任单位:{allowed}"
         )
-    if not candidates:
-        raise invalid("responsible", "organization_unknown", f"责任单位“{text}”不存在:{allowed}")
-    if len(candidates) > 1:
-        exact = [o for o in candidates if o.name == text]
-        if len(exact) == 1:
-            return exact[0]
-        names = "、".join(o.name for o in candidates[:5])
-        raise invalid("responsible", "organization_ambiguous", f"责任单位“{text}”不唯一({names}),请填写全称")
-    return candidates[0]
+    return org
 
 
 # --- writing -------------------------------------------------------------------------------------

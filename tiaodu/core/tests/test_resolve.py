@@ -72,10 +72,9 @@ def test_each_district_resolves_its_own_department() -> None:
 
 def test_ambiguous_name_names_every_district() -> None:
     three_districts()
-    with override_settings(HOME_REGION_CODE=YUZHONG):  # a deployment whose home has none
-        r = Resolver(None)
-    with pytest.raises(InvalidInput) as exc:
-        r.organization("区发展改革委", field="responsible_unit", label="责任单位")
+    # A deployment-level actor (the CLI) in a deployment whose home district has none.
+    with override_settings(HOME_REGION_CODE=YUZHONG), pytest.raises(InvalidInput) as exc:
+        Resolver(None).organization("区发展改革委", field="responsible_unit", label="责任单位")
     assert codes(exc.value) == [("responsible_unit", "organization_ambiguous")]
     assert exc.value.errors[0].message == (
         "责任单位“区发展改革委”不唯一(潼南区、大渡口区、万州区各有一个),请填写全称或在本区县导入"
