@@ -6,4 +6,5 @@ app_name = "audit"
 urlpatterns = [
     path("", views.ChangeListView.as_view(), name="changes"),
     path("events/", views.EventListView.as_view(), name="events"),
+    path("tasks/", views.TaskRunView.as_view(), name="tasks"),
 ]

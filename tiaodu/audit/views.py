@@ -3,14 +3,16 @@ from __future__ import annotations
 from typing import Any
 
 from auditlog.models import LogEntry
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from tiaodu.audit import services
+from tiaodu.audit import services, taskruns
 from tiaodu.audit.choices import EventKind
 from tiaodu.audit.filters import ChangeFilter, EventFilter
-from tiaodu.audit.models import SecurityEvent
-from tiaodu.core.views import Column, ObjectListView
+from tiaodu.audit.models import SecurityEvent, TaskRun
+from tiaodu.core.tasks import SCHEDULE
+from tiaodu.core.views import Column, ObjectListView, ScopedView
 
 
 class AuditListView(ObjectListView):
@@ -81,3 +83,17 @@ class EventListView(AuditListView):
         ("date_from", _("起始日期"), None),
         ("date_to", _("截止日期"), None),
     ]
+
+
+class TaskRunView(ScopedView):
+    """后台任务: each scheduled task's last run, duration, result and next run; the recent runs."""
+
+    model = TaskRun
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        labels = {entry.name: _(entry.label) for entry in SCHEDULE}
+        runs = list(TaskRun.objects.all()[:50])
+        for run in runs:
+            run.label = labels.get(run.task, run.task)  # type: ignore[attr-defined]
+        context = {"statuses": taskruns.statuses(), "runs": runs, "title": _("后台任务")}
+        return render(request, "audit/tasks.html", context)

@@ -48,6 +48,7 @@ MENU: list[MenuItem] = [
     MenuItem(_("用户管理"), "accounts:user_list", "accounts.add_user"),
     MenuItem(_("行政区划"), "regions:list", "regions.view_region"),
     MenuItem(_("审计日志"), "audit:changes", "audit.view_securityevent"),
+    MenuItem(_("后台任务"), "audit:tasks", "audit.view_taskrun"),
     MenuItem(_("API令牌"), "accounts:tokens"),
 ]
 

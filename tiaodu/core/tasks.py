@@ -1,17 +1,26 @@
-"""Background tasks (Django's task API via django-tasks). Modules add their own sweeps here.
+"""Background tasks (Django's task API via django-tasks) and the daily schedule.
 
-``tiaodu housekeeping`` enqueues :func:`housekeeping`; a scheduler (cron, systemd timer) runs
-that command daily, and ``tiaodu db_worker`` (started by ``tiaodu serve``) executes the task.
+``tiaodu worker`` (started and supervised by ``tiaodu serve``) runs the queued tasks and, once a
+minute, enqueues the scheduled tasks that are due (:func:`enqueue_due`): each runs once a day,
+from its time of day on, also when the worker was down at that time. A row per task
+(``audit.ScheduledTask``) marks the day it was last enqueued for, so several workers never
+enqueue it twice. Each run is recorded (``audit.TaskRun``) and shown under 审计日志 → 后台任务.
+``tiaodu housekeeping`` / ``tiaodu sweep --enqueue`` enqueue a run by hand.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from tiaodu.accounts.models import ApiToken
@@ -27,3 +36,63 @@ def housekeeping() -> dict[str, int]:
     ).delete()
     expired_tokens = ApiToken.objects.filter(revoked_at__isnull=True, expires_at__lt=now).count()
     return {"sessions_removed": sessions, "attempts_removed": attempts, "tokens_expired": expired_tokens}
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """A task run once a day, from ``at`` (local time) on."""
+
+    name: str  # stable key, stored in TaskRun.task and ScheduledTask.name
+    task_path: str  # dotted path of the django-tasks Task
+    at: time
+    label: str  # Chinese, marked for translation (gettext at display)
+
+
+SCHEDULE: tuple[Scheduled, ...] = (
+    Scheduled("sweep", "tiaodu.cases.tasks.sweep_cards", time(1, 0), gettext_noop("红黄牌督办扫描")),
+    Scheduled("housekeeping", "tiaodu.core.tasks.housekeeping", time(3, 0), gettext_noop("例行清理")),
+)
+SWEEP = SCHEDULE[0]
+
+
+def scheduled_entry(task_path: str) -> Scheduled | None:
+    return next((entry for entry in SCHEDULE if entry.task_path == task_path), None)
+
+
+def next_due(entry: Scheduled, last_scheduled_for: object, now: datetime | None = None) -> datetime:
+    """When ``entry`` is next enqueued: today at its time, or tomorrow if today's run is queued."""
+    local = timezone.localtime(now or timezone.now())
+    day = local.date()
+    if last_scheduled_for is not None and last_scheduled_for >= day:  # type: ignore[operator]
+        day += timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, entry.at))
+
+
+def enqueue_due(now: datetime | None = None) -> list[str]:
+    """Enqueue the scheduled tasks due now and not yet enqueued today; returns their names.
+
+    The claim is a conditional UPDATE of the task's marker row in the same transaction as the
+    enqueue: of several workers, exactly one moves the marker and enqueues.
+    """
+    from tiaodu.audit.models import ScheduledTask
+
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    enqueued = []
+    for entry in SCHEDULE:
+        if local.time() < entry.at:
+            continue
+        marker, _ = ScheduledTask.objects.get_or_create(name=entry.name)
+        if marker.scheduled_for is not None and marker.scheduled_for >= local.date():
+            continue  # read first: no write lock taken once today's run is queued
+        with transaction.atomic():
+            claimed = (
+                ScheduledTask.objects.filter(name=entry.name)
+                .filter(Q(scheduled_for__isnull=True) | Q(scheduled_for__lt=local.date()))
+                .update(scheduled_for=local.date(), enqueued_at=now)
+            )
+            if claimed:
+                result = import_string(entry.task_path).enqueue()
+                ScheduledTask.objects.filter(name=entry.name).update(result_id=str(result.id))
+                enqueued.append(entry.name)
+    return enqueued

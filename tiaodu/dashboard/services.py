@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -15,6 +16,7 @@ from tiaodu.accounts.choices import Role
 from tiaodu.accounts.models import User
 from tiaodu.audit.choices import ALERT_KINDS
 from tiaodu.audit.models import SecurityEvent
+from tiaodu.audit.taskruns import sweep_warning
 from tiaodu.orgs.choices import OrgKind
 from tiaodu.orgs.models import Organization
 
@@ -33,6 +35,7 @@ class Dashboard:
     organizations: list[Organization] = field(default_factory=list)
     events: list[SecurityEvent] = field(default_factory=list)
     squads: list[Organization] = field(default_factory=list)
+    warnings: list[Tile] = field(default_factory=list)  # label = the line, url = where to look
 
 
 TITLES = {
@@ -63,6 +66,8 @@ def build(user: User) -> Dashboard:
         alerts = SecurityEvent.objects.filter(kind__in=ALERT_KINDS, created_at__gte=since)
         board.tiles.append(Tile(_("近7日安全告警"), alerts.count(), "/audit/events/"))
         board.events = list(alerts[:10])
+        if warning := sweep_warning():
+            board.warnings.append(Tile(warning, "", reverse("audit:tasks")))
     if user.role == Role.SQUAD:
         board.squads = list(
             Organization.objects.squads_of(user).prefetch_related("members").select_related("leader")

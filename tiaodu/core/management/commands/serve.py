@@ -1,16 +1,16 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from tiaodu.core.worker import Supervisor
+
 
 class Command(BaseCommand):
-    help = "启动平台:tiaodu serve [ADDR:PORT](gunicorn,另起一个后台任务进程)"
+    help = "启动平台:tiaodu serve [ADDR:PORT](gunicorn,另起并守护一个后台任务进程,退出即重启)"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
@@ -23,9 +23,10 @@ class Command(BaseCommand):
         bind = options["addrport"]
         if ":" not in bind:
             bind = f"127.0.0.1:{bind}" if bind.isdigit() else f"{bind}:8000"
-        worker = None
+        supervisor = None
         if not options["no_worker"] and settings.TASKS_BACKEND == "database":
-            worker = subprocess.Popen([sys.executable, "-m", "tiaodu.cli", "db_worker", "--interval", "5"])
+            # tiaodu worker, restarted whenever it exits (backoff, logged) until serve stops.
+            supervisor = Supervisor().start()
 
         class App(BaseApplication):  # type: ignore[misc]
             def load_config(self) -> None:
@@ -46,6 +47,5 @@ class Command(BaseCommand):
             if exc.code not in (0, None):
                 raise CommandError(f"server exited with {exc.code}") from exc
         finally:
-            if worker is not None:
-                worker.terminate()
-                worker.wait(timeout=10)
+            if supervisor is not None:
+                supervisor.stop()
