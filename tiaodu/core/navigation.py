@@ -46,6 +46,7 @@ MENU: list[MenuItem] = [
     MenuItem(_("红黄牌督办"), "cases:board", "cases.view_case", CASE_WORKERS),
     MenuItem(_("组织机构"), "orgs:list", "orgs.view_organization"),
     MenuItem(_("用户管理"), "accounts:user_list", "accounts.add_user"),
+    MenuItem(_("新区县上线"), "orgs:onboarding", "accounts.add_user", ("admin",)),
     MenuItem(_("行政区划"), "regions:list", "regions.view_region"),
     MenuItem(_("审计日志"), "audit:changes", "audit.view_securityevent"),
     MenuItem(_("后台任务"), "audit:tasks", "audit.view_taskrun"),
