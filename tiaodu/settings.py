@@ -153,10 +153,13 @@ DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL", DEFAULT_SQLITE
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Connections persist as for PostgreSQL (one per gunicorn worker): reopening the file per
     # request re-ran the PRAGMAs, re-read the schema and started with a cold page cache.
+    # A writer waits this long for another's write lock (a long import holds it for its whole
+    # transaction) before "database is locked"; the task worker then backs off and retries.
+    _busy_ms = 1000 * env_int("TIAODU_SQLITE_BUSY_TIMEOUT", 20)
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web server and the task worker share the file; IMMEDIATE avoids
         # "database is locked" on write upgrades inside transactions.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        "init_command": f"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout={_busy_ms};",
         "transaction_mode": "IMMEDIATE",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
