@@ -351,3 +351,18 @@ def test_checklist_page_and_menu(users, client_for):
     leader = client_for(users["leader"])
     assert leader.get("/orgs/onboarding/?district=500101").status_code == 403
     assert 'href="/orgs/onboarding/"' not in leader.get("/").content.decode()
+
+
+def test_committed_sample_files_hold_the_sample_rows():
+    from openpyxl import load_workbook
+
+    from tiaodu.orgs.samples import ORGANISATIONS, USERS
+
+    folder = Path(__file__).resolve().parents[1] / "fixtures"
+    for name, rows in (
+        ("organisations.xlsx", [ORGANISATION_HEADERS, *ORGANISATIONS]),
+        ("users.xlsx", [USER_HEADERS, *USERS]),
+    ):
+        sheet = load_workbook(folder / name, read_only=True).worksheets[0]
+        found = [tuple("" if v is None else v for v in row) for row in sheet.iter_rows(values_only=True)]
+        assert found == [tuple(r) for r in rows], name
