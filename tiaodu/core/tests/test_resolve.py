@@ -15,39 +15,20 @@ from django.test import override_settings
 
 from tiaodu.core.errors import InvalidInput
 from tiaodu.core.resolve import Resolver, actor_district
+from tiaodu.core.tests.districts import (
+    DADUKOU,
+    DEPARTMENTS,
+    TONGNAN,
+    WANZHOU,
+    YUZHONG,
+    three_districts,
+    user_in,
+)
 from tiaodu.orgs.choices import OrgKind
 from tiaodu.orgs.models import Organization
 from tiaodu.regions.models import Region
 
 pytestmark = pytest.mark.django_db
-
-TONGNAN, DADUKOU, WANZHOU, YUZHONG = "500152", "500104", "500101", "500103"
-DEPARTMENTS = [("发展和改革委员会", "区发展改革委"), ("经济和信息化委员会", "区经济信息委")]
-
-
-def three_districts() -> dict[str, dict[str, Organization]]:
-    """区发展改革委 / 区经济信息委 in 潼南区, 大渡口区 and 万州区 (in that order of creation):
-    full name 重庆市<区>发展和改革委员会, short name 区发展改革委."""
-    made: dict[str, dict[str, Organization]] = {}
-    for code in (TONGNAN, DADUKOU, WANZHOU):
-        district = Region.objects.get(code=code)
-        made[code] = {}
-        for suffix, short in DEPARTMENTS:
-            full = f"重庆市{district.name}{suffix}"
-            # The demo registered 潼南区's and 大渡口区's under the short form as their name.
-            org = Organization.objects.filter(region=district, kind=OrgKind.DEPARTMENT, name=short).first()
-            if org is None:
-                org = Organization(region=district, kind=OrgKind.DEPARTMENT)
-            org.name, org.short_name = full, short
-            org.save()
-            made[code][short] = org
-    return made
-
-
-def user_in(code: str) -> Any:
-    from tiaodu.accounts.models import User
-
-    return User(username=f"u{code}", region=Region.objects.get(code=code))
 
 
 def codes(exc: InvalidInput) -> list[tuple[str, str]]:
