@@ -198,10 +198,19 @@ class ObjectListView(ScopedView):
         per_page = page_size(request.GET.get("per_page"))
         page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
         rows = [(obj, [(c.value(obj), c.kind, c.label) for c in self.columns]) for obj in page.object_list]
+        headers = sort_headers(request, self.columns, self.model, queryset, options, sort)
         context = {
             "title": self.title,
             "columns": self.columns,
-            "headers": sort_headers(request, self.columns, self.model, queryset, options, sort),
+            "headers": headers,
+            # Phones hide the table head: the same sorts as a select (label ▲ / label ▼).
+            "sort_choices": [
+                (f"{sign}{h['key']}", f"{h['label']} {mark}")
+                for h in headers
+                if h["url"]
+                for sign, mark in (("", "▲"), ("-", "▼"))
+            ],
+            "keep_sort_fields": kept_fields(request, "page", "sort", "export"),
             "rows": rows,
             "page": page,
             "sort": sort,
