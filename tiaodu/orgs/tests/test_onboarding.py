@@ -366,3 +366,18 @@ def test_committed_sample_files_hold_the_sample_rows():
         sheet = load_workbook(folder / name, read_only=True).worksheets[0]
         found = [tuple("" if v is None else v for v in row) for row in sheet.iter_rows(values_only=True)]
         assert found == [tuple(r) for r in rows], name
+
+
+@pytest.mark.django_db
+def test_a_shared_department_name_outside_its_districts_is_refused_naming_the_three(
+    samples, users, tmp_path, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import("organisations", samples["organisations"])
+    # 涪陵区 (500102) has no 区发展改革委 of its own: three other districts have one each.
+    rows = [USER_HEADERS, ("fl-fgw", "涪陵干部", "部门人员", "区发展改革委", "500102", "")]
+    result = run_import("users", xlsx(tmp_path, "fl.xlsx", rows))
+    assert errors_of(result) == [(2, "所属机构", "organization_ambiguous")]
+    message = result.errors[0].message
+    assert all(name in message for name in ("潼南区", "大渡口区", "万州区")), message
+    assert not User.objects.filter(username="fl-fgw").exists()
