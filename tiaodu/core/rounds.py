@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tiaodu.core.errors import Conflict, FieldError, Forbidden, invalid
 from tiaodu.core.models import ScopedModel, TimeStampedModel
-from tiaodu.core.permissions import Action, can, ensure_permitted, get_scoped, scope_q
+from tiaodu.core.permissions import Action, Scope, can, ensure_permitted, get_scoped, scope_q
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -93,6 +93,14 @@ def district_rounds_q(
 
 
 # --- Model bases ----------------------------------------------------------------------------------
+
+
+def round_scope(*viewers: str) -> Scope:
+    """A round kind's scope: leaders and departments open, remind and close the rounds of their
+    district; ``viewers`` (the roles that fill them in) see them."""
+    actions = {"leader": "view add change", "department": "view add change"}
+    actions.update(dict.fromkeys(viewers, "view"))
+    return Scope(region="district", users=("opened_by",), actions=actions)
 
 
 class RoundBase(TimeStampedModel, ScopedModel):
@@ -157,6 +165,13 @@ class ReminderBase(ScopedModel):
     missing = models.JSONField(_("未报单位"), default=list, blank=True)
     note = models.CharField(_("说明"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("催报时间"), auto_now_add=True)
+
+    # 催报 records name the district's missing units: the roles that remind see them.
+    scope = Scope(
+        region="round__district",
+        users=("actor",),
+        actions={"leader": "view add", "department": "view add"},
+    )
 
     class Meta:
         abstract = True
@@ -384,3 +399,53 @@ def lock_for_submit(kind: RoundKind, actor: User | None, round_id: int) -> Any:
         raise invalid("round", "round_unknown", f"{kind.noun}不存在")
     check_transition(kind, rnd, "submit")
     return rnd
+
+
+# --- Pages ----------------------------------------------------------------------------------------
+
+
+def open_round_page(
+    request: Any,
+    form: Any,
+    template: str,
+    open_round: Callable[[User, Region, dict[str, Any]], Any],
+    message: Callable[[Any], str],
+) -> Any:
+    """The POST of a kind's "open a round" page: the round of the user's district from the valid
+    form (``open_round(user, district, cleaned_data)``), then its page with ``message(rnd)``; or
+    the form again (422) with the refusal on its fields."""
+    from django.shortcuts import render
+
+    from tiaodu.core.errors import ServiceError
+    from tiaodu.core.views import apply_service_error, redirect_with_message
+
+    user = request.user
+    if form.is_valid():
+        try:
+            if user.region is None:
+                raise invalid("district", "district_unknown", "您的账号没有所属地区")
+            rnd = open_round(user, district_of(user.region), form.cleaned_data)
+        except ServiceError as exc:
+            if exc.status in (403, 404):
+                raise
+            apply_service_error(form, exc)
+        else:
+            return redirect_with_message(request, rnd.get_absolute_url(), message(rnd))
+    return render(request, template, {"form": form}, status=422)
+
+
+def detail_context(user: User, kind: RoundKind, rnd: Any, slots: QuerySet[Any]) -> dict[str, Any]:
+    """What every round page shows: the user's slots split into submitted and missing, which of
+    them the user may fill in, and whether the user may remind and close the round."""
+    listed = list(slots.filter(round=rnd))
+    may_change = kind.round_model.objects.restrict(user, "change").filter(pk=rnd.pk).exists()
+    editable = set(
+        kind.slot_model.objects.restrict(user, "change").filter(round=rnd).values_list("pk", flat=True)
+    )
+    return {
+        "object": rnd,
+        "submitted": [s for s in listed if s.submitted_at is not None],
+        "missing": [s for s in listed if s.submitted_at is None],
+        "editable": editable,
+        "can_change": may_change and rnd.is_open,
+    }

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tiaodu.core.models import ScopedModel, TimeStampedModel
 from tiaodu.core.permissions import Action, Scope, ScopedQuerySet
-from tiaodu.core.rounds import ReminderBase, RoundBase, district_rounds_q
+from tiaodu.core.rounds import ReminderBase, RoundBase, district_rounds_q, round_scope
 from tiaodu.dispatch.choices import PeriodKind
 
 if TYPE_CHECKING:
@@ -55,17 +55,7 @@ class DispatchRound(RoundBase):
 
     objects = RoundQuerySet.as_manager()  # type: ignore[assignment,misc]
 
-    scope = Scope(
-        region="district",
-        users=("opened_by",),
-        actions={
-            "leader": "view add change",
-            "department": "view add change",
-            "town": "view",
-            "squad": "view",
-            "owner": "view",
-        },
-    )
+    scope = round_scope("town", "squad", "owner")
 
     class Meta:
         ordering = ["-period_start", "-pk"]
@@ -181,12 +171,6 @@ class Reminder(ReminderBase):
     missing_count = models.PositiveIntegerField(_("未报项目数"))
     # [{"slot": report id, "unit": project name}] as it was when reminded.
     missing = models.JSONField(_("未报项目"), default=list, blank=True)
-
-    scope = Scope(
-        region="round__district",
-        users=("actor",),
-        actions={"leader": "view add", "department": "view add"},
-    )
 
     class Meta(ReminderBase.Meta):
         verbose_name = _("催报记录")

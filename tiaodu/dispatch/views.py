@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tiaodu.core import rounds
 from tiaodu.core import views as core_views
 from tiaodu.core.errors import ServiceError
 from tiaodu.core.http import current_user
@@ -69,26 +70,16 @@ class RoundCreateView(ScopedView):
         return render(request, "dispatch/round_form.html", {"form": RoundForm()})
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        user = current_user(request)
-        form = RoundForm(request.POST)
-        if form.is_valid():
-            try:
-                if user.region is None:
-                    raise services.invalid("district", "district_unknown", "您的账号没有所属地区")
-                rnd = services.open_round(
-                    user, district=services.district_of(user.region), **form.cleaned_data
-                )
-            except ServiceError as exc:
-                if exc.status in (403, 404):
-                    raise
-                apply_service_error(form, exc)
-            else:
-                message = _("已发起调度任务“%(label)s”,共%(n)d个项目") % {
-                    "label": rnd.period_label,
-                    "n": rnd.expected_count,
-                }
-                return redirect_with_message(request, rnd.get_absolute_url(), message)
-        return render(request, "dispatch/round_form.html", {"form": form}, status=422)
+        return rounds.open_round_page(
+            request,
+            RoundForm(request.POST),
+            "dispatch/round_form.html",
+            lambda user, district, data: services.open_round(user, district=district, **data),
+            lambda rnd: (
+                _("已发起调度任务“%(label)s”,共%(n)d个项目")
+                % {"label": rnd.period_label, "n": rnd.expected_count}
+            ),
+        )
 
 
 class RoundDetailView(ScopedView):
@@ -97,24 +88,15 @@ class RoundDetailView(ScopedView):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         user = current_user(request)
         rnd = get_scoped(DispatchRound, user, pk=pk)
-        reports = list(
+        reports = (
             DispatchReport.objects.restrict(user)
-            .filter(round=rnd)
             .select_related("project", "project__township", "project__responsible_unit")
             .prefetch_related("cases")
             .order_by("project__name", "pk")
         )
-        can_change = DispatchRound.objects.restrict(user, "change").filter(pk=rnd.pk).exists()
-        editable = set(
-            DispatchReport.objects.restrict(user, "change").filter(round=rnd).values_list("pk", flat=True)
-        )
         context = {
-            "object": rnd,
+            **rounds.detail_context(user, services.KIND, rnd, reports),
             "totals": services.frozen_totals(rnd),
-            "submitted": [r for r in reports if r.submitted_at is not None],
-            "missing": [r for r in reports if r.submitted_at is None],
-            "editable": editable,
-            "can_change": can_change and rnd.is_open,
             "reminders": rnd.reminders.select_related("actor")[:5],
         }
         return render(request, "dispatch/round_detail.html", context)

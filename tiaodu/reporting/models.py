@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from tiaodu.accounts.choices import Role
 from tiaodu.core.models import ScopedModel, TimeStampedModel
 from tiaodu.core.permissions import Action, Scope, ScopedQuerySet, scope_q
-from tiaodu.core.rounds import ReminderBase, RoundBase, district_rounds_q
+from tiaodu.core.rounds import ReminderBase, RoundBase, district_rounds_q, round_scope
 from tiaodu.monitoring.models import VALUE_DECIMALS, VALUE_DIGITS
 from tiaodu.reporting.choices import AlertState, RoundKind, UnitFilter, UnitKind
 
@@ -93,17 +93,7 @@ class ReportingRound(RoundBase):
 
     objects = RoundQuerySet.as_manager()  # type: ignore[assignment,misc]
 
-    scope = Scope(
-        region="district",
-        users=("opened_by",),
-        actions={
-            "leader": "view add change",
-            "department": "view add change",
-            "town": "view",
-            "squad": "view",
-            "enterprise": "view",
-        },
-    )
+    scope = round_scope("town", "squad", "enterprise")
 
     class Meta:
         ordering = ["-period__end", "-pk"]
@@ -235,12 +225,6 @@ class Reminder(ReminderBase):
 
     round = models.ForeignKey(
         ReportingRound, verbose_name=_("报送任务"), on_delete=models.CASCADE, related_name="reminders"
-    )
-
-    scope = Scope(
-        region="round__district",
-        users=("actor",),
-        actions={"leader": "view add", "department": "view add"},
     )
 
     class Meta(ReminderBase.Meta):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tiaodu.accounts.choices import Role
+from tiaodu.core import rounds
 from tiaodu.core import views as core_views
 from tiaodu.core.errors import ServiceError
 from tiaodu.core.http import current_user
@@ -72,41 +73,34 @@ class RoundCreateView(ScopedView):
         return render(request, "reporting/round_form.html", {"form": RoundForm()})
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        user = current_user(request)
-        form = RoundForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                if user.region is None:
-                    raise services.invalid("district", "district_unknown", "您的账号没有所属地区")
-                division = (
-                    services.parse_division(data["assignments"]) if data["assignments"].strip() else None
-                )
-                rnd = services.open_round(
-                    user,
-                    district=services.district_of(user.region),
-                    period=data["period"],
-                    indicators=data["indicators"],
-                    due_on=data["due_on"],
-                    unit_kind=data["unit_kind"],
-                    unit_filter=data["unit_filter"],
-                    cumulative=data["cumulative"],
-                    alert_threshold=data["alert_threshold"],
-                    title=data["title"],
-                    notes=data["notes"],
-                    assignments=division,
-                )
-            except ServiceError as exc:
-                if exc.status in (403, 404):
-                    raise
-                apply_service_error(form, exc)
-            else:
-                message = _("已发起报送任务“%(title)s”,共%(n)d个报送单位") % {
-                    "title": rnd.title,
-                    "n": rnd.expected_count,
-                }
-                return redirect_with_message(request, rnd.get_absolute_url(), message)
-        return render(request, "reporting/round_form.html", {"form": form}, status=422)
+        return rounds.open_round_page(
+            request,
+            RoundForm(request.POST),
+            "reporting/round_form.html",
+            self._open,
+            lambda rnd: (
+                _("已发起报送任务“%(title)s”,共%(n)d个报送单位")
+                % {"title": rnd.title, "n": rnd.expected_count}
+            ),
+        )
+
+    @staticmethod
+    def _open(user: Any, district: Any, data: dict[str, Any]) -> ReportingRound:
+        division = services.parse_division(data["assignments"]) if data["assignments"].strip() else None
+        return services.open_round(
+            user,
+            district=district,
+            period=data["period"],
+            indicators=data["indicators"],
+            due_on=data["due_on"],
+            unit_kind=data["unit_kind"],
+            unit_filter=data["unit_filter"],
+            cumulative=data["cumulative"],
+            alert_threshold=data["alert_threshold"],
+            title=data["title"],
+            notes=data["notes"],
+            assignments=division,
+        )
 
 
 class RoundDetailView(ScopedView):
@@ -115,26 +109,17 @@ class RoundDetailView(ScopedView):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         user = current_user(request)
         rnd = get_scoped(ReportingRound, user, pk=pk)
-        slots = list(
+        slots = (
             ReportSlot.objects.restrict(user)
-            .filter(round=rnd)
             .select_related("organization", "enterprise", "region", "submitted_by")
             .prefetch_related("indicators")
             .order_by("organization__name", "pk")
         )
-        can_change = ReportingRound.objects.restrict(user, "change").filter(pk=rnd.pk).exists()
-        editable = set(
-            ReportSlot.objects.restrict(user, "change").filter(round=rnd).values_list("pk", flat=True)
-        )
         government = user.role != Role.ENTERPRISE
         context = {
-            "object": rnd,
+            **rounds.detail_context(user, services.KIND, rnd, slots),
             "indicators": list(rnd.indicators.order_by("order", "code")),
             "totals": services.frozen_totals(rnd) if government else None,
-            "submitted": [s for s in slots if s.submitted_at is not None],
-            "missing": [s for s in slots if s.submitted_at is None],
-            "editable": editable,
-            "can_change": can_change and rnd.is_open,
             # 催报 records name the district's missing units: only the roles their scope allows
             "reminders": Reminder.objects.restrict(user).filter(round=rnd).select_related("actor")[:5],
             "alerts": (
