@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from tiaodu.accounts.models import User
 
 
-class RoundQuerySet(ScopedQuerySet["DispatchRound"]):
-    def restrict(self, user: User | AnonymousUser, action: Action = "view") -> RoundQuerySet:
+class DispatchRoundQuerySet(ScopedQuerySet["DispatchRound"]):
+    def restrict(self, user: User | AnonymousUser, action: Action = "view") -> DispatchRoundQuerySet:
         """The scope's rows, plus the rounds of the district the user works in (township, squad
         and owner users sit below the district whose rounds they fill in): see
         :func:`tiaodu.core.rounds.district_rounds_q`."""
@@ -53,7 +53,7 @@ class DispatchRound(RoundBase):
     )
     problem_count = models.PositiveIntegerField(_("反映问题数"), default=0)
 
-    objects = RoundQuerySet.as_manager()  # type: ignore[assignment,misc]
+    objects = DispatchRoundQuerySet.as_manager()  # type: ignore[assignment,misc]
 
     scope = round_scope("town", "squad", "owner")
 

@@ -37,8 +37,8 @@ if TYPE_CHECKING:
 DISTRICT_ROLES = (Role.LEADER, Role.DEPARTMENT, Role.TOWN, Role.SQUAD)
 
 
-class RoundQuerySet(ScopedQuerySet["ReportingRound"]):
-    def restrict(self, user: User | AnonymousUser, action: Action = "view") -> RoundQuerySet:
+class ReportingRoundQuerySet(ScopedQuerySet["ReportingRound"]):
+    def restrict(self, user: User | AnonymousUser, action: Action = "view") -> ReportingRoundQuerySet:
         """The scope's rows, plus the rounds of the district a government user works in
         (:func:`tiaodu.core.rounds.district_rounds_q`), plus (for enterprise users) the rounds the
         user's enterprise has a slot in: enterprise users never see the district's other rounds."""
@@ -91,7 +91,7 @@ class ReportingRound(RoundBase):
     totals = models.JSONField(_("冻结汇总"), default=list, blank=True)
     alert_count = models.PositiveIntegerField(_("关闭时预警数"), default=0)
 
-    objects = RoundQuerySet.as_manager()  # type: ignore[assignment,misc]
+    objects = ReportingRoundQuerySet.as_manager()  # type: ignore[assignment,misc]
 
     scope = round_scope("town", "squad", "enterprise")
 
