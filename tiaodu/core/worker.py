@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -157,6 +158,28 @@ class Beat(threading.Thread):
             self.stopped.wait(2.0)
 
 
+class WorkerDied(RuntimeError):
+    """The worker running a task ended before the task did (killed, out of memory, crashed)."""
+
+
+def fail_abandoned(worker_id: str) -> int:
+    """Mark the tasks a dead worker was running as failed; they would stay RUNNING for ever.
+
+    Called by the worker the supervisor starts in its place (``--abandoned-by``). The run is
+    reported like any other (``task_finished``), so a scheduled task's failure is recorded.
+    """
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.compat import task_finished
+
+    failed = 0
+    for row in DBTaskResult.objects.filter(status="RUNNING"):
+        if row.worker_ids and row.worker_ids[-1] == worker_id:
+            retrying(row.set_failed)(WorkerDied(f"后台任务进程在执行该任务时退出(进程 {worker_id})"))
+            task_finished.send(sender=DatabaseBackend, task_result=row.task_result)
+            failed += 1
+    return failed
+
+
 def worker_command(interval: float = 5.0) -> list[str]:
     return [sys.executable, "-m", "tiaodu.cli", "worker", "--interval", str(interval), "--no-reload"]
 
@@ -182,6 +205,7 @@ class Supervisor:
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._watch, name="tiaodu-supervisor", daemon=True)
+        self.worker_id = ""
 
     def start(self) -> Supervisor:
         self._spawn()
@@ -191,12 +215,20 @@ class Supervisor:
     def _spawn(self) -> None:
         env = dict(os.environ if self.env is None else self.env)
         env[SUPERVISOR_ENV] = str(os.getpid())
+        # A known id per process: the next one fails the tasks this one leaves RUNNING if it dies.
+        previous, self.worker_id = (
+            self.worker_id,
+            f"serve-{os.getpid()}-{self.restarts}-{uuid.uuid4().hex[:8]}",
+        )
+        command = [*self.command, "--worker-id", self.worker_id]
+        if previous:
+            command += ["--abandoned-by", previous]
         with self._lock:
             if self._stopping.is_set():
                 return
             # Its own session: a Ctrl-C in the terminal reaches serve, which stops the worker itself.
             self.process = subprocess.Popen(  # noqa: S603 - our own command line
-                self.command,
+                command,
                 env=env,
                 start_new_session=True,
                 stdout=self.output,
@@ -213,6 +245,7 @@ class Supervisor:
                 continue
             if time.monotonic() - self.started_at > self.healthy_after:
                 delay = 1.0
+            # Under gunicorn the master may reap the child first: its status then reads as 0.
             logger.warning("worker exited with %s; restarting in %.0f s", process.returncode, delay)
             if self._stopping.wait(delay):
                 return

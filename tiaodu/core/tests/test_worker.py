@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django_tasks import task
 
 from tiaodu.core.worker import Supervisor, is_transient, worker_command
 
@@ -49,16 +50,27 @@ def deployment(migrated_sqlite: Path, tmp_path: Path) -> tuple[Path, dict[str, s
     return db, environment(tmp_path, db)
 
 
-def enqueue(env: dict[str, str]) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "tiaodu.cli", "housekeeping"],
+@task()
+def linger(seconds: float) -> None:
+    """A task that is still running when the test kills its worker."""
+    time.sleep(seconds)
+
+
+LINGER = "from tiaodu.core.tests.test_worker import linger; print(':', linger.enqueue(600).id)"
+
+
+def enqueue(env: dict[str, str], code: str = "") -> str:
+    """Enqueue housekeeping (``tiaodu housekeeping``), or what ``code`` enqueues; the task id."""
+    command = ["shell", "-c", code] if code else ["housekeeping"]
+    done = subprocess.run(  # noqa: S603 - our own command line
+        [sys.executable, "-m", "tiaodu.cli", *command],
         env=env,
         check=True,
         capture_output=True,
         text=True,
         timeout=WAIT,
     )
-    return done.stdout.strip().rsplit(":", 1)[-1]
+    return done.stdout.strip().rsplit(":", 1)[-1].strip()
 
 
 def status(db: Path, task_id: str) -> str | None:
@@ -86,13 +98,21 @@ def test_a_killed_worker_is_restarted_and_the_next_task_runs(deployment: Any, tm
     db, env = deployment
     supervisor = supervise(env, tmp_path / "worker.log")
     try:
-        first = enqueue(env)
-        wait_for(lambda: status(db, first) == "SUCCESSFUL", "the first task")
+        running = enqueue(env, LINGER)
+        wait_for(lambda: status(db, running) == "RUNNING", "the worker taking the task")
         killed = supervisor.process
         assert killed is not None
         os.kill(killed.pid, signal.SIGKILL)
         wait_for(lambda: supervisor.restarts == 1, "the restart")
         assert supervisor.process is not killed and killed.poll() == -signal.SIGKILL
+        # The worker started in its place fails the task the dead one left RUNNING.
+        wait_for(lambda: status(db, running) == "FAILED", "the abandoned task marked failed")
+        with sqlite3.connect(db) as conn:
+            (error,) = conn.execute(
+                "SELECT exception_class_path FROM django_tasks_database_dbtaskresult WHERE id = ?",
+                (uuid.UUID(running).hex,),
+            ).fetchone()
+        assert error == "tiaodu.core.worker.WorkerDied"
         second = enqueue(env)
         wait_for(lambda: status(db, second) == "SUCCESSFUL", "the task after the kill")
     finally:

@@ -7,7 +7,7 @@ from django.core.management.base import CommandError
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 from django_tasks_db.management.commands.db_worker import logger
 
-from tiaodu.core.worker import Beat, ResilientWorker
+from tiaodu.core.worker import Beat, ResilientWorker, fail_abandoned
 
 
 class Command(DbWorkerCommand):
@@ -19,6 +19,9 @@ class Command(DbWorkerCommand):
     def add_arguments(self, parser: Any) -> None:
         super().add_arguments(parser)
         parser.add_argument("--no-schedule", action="store_true", help="不把每日计划任务加入队列")
+        parser.add_argument(
+            "--abandoned-by", default="", help="(由 serve 传入)已退出的进程编号:其未完成的任务记为失败"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.configure_logging(options["verbosity"])
@@ -42,6 +45,10 @@ class Command(DbWorkerCommand):
             worker_id=options["worker_id"],
             excluded_queue_names=excluded,
         )
+        if options["abandoned_by"] and (failed := fail_abandoned(options["abandoned_by"])):
+            logging.getLogger("tiaodu.worker").warning(
+                "%s task(s) left running by a dead worker failed", failed
+            )
         if not options["batch"]:
             Beat(schedule=not options["no_schedule"]).start()
         worker.configure_signals()
