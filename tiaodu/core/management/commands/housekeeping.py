@@ -8,7 +8,7 @@ from tiaodu.core.tasks import housekeeping
 
 
 class Command(BaseCommand):
-    help = "例行清理:过期会话、失效的登录失败计数(加入后台任务队列;--now 立即执行)"
+    help = "例行清理:过期会话、失效的登录失败计数(后台任务进程每天03:00自动加入队列;此命令手动加入;--now 立即执行)"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--now", action="store_true", help="不经队列,立即执行")
