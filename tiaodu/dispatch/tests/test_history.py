@@ -164,3 +164,14 @@ def test_same_project_name_in_three_districts(tmp_path: Path, users: dict[str, A
         assert rnd.is_historical and rnd.investment_total == amount
         assert list(rnd.reports.values_list("project_id", flat=True)) == [made[code].pk]
     assert DispatchRound.objects.filter(period_label=LABEL).count() == 3
+
+
+def test_historical_round_page(
+    tmp_path: Path, projects: dict[str, Any], users: dict[str, Any], client_for: Any
+) -> None:
+    assert run_import("dispatch", write(tmp_path, rows(projects)), actor=users["leader"]).ok
+    rnd = DispatchRound.objects.get(district__code="500152", period_label=LABEL)
+    page = client_for(users["leader"]).get(f"/dispatch/{rnd.pk}/").content.decode()
+    assert 'id="round-historical"' in page and "历史导入" in page
+    assert 'id="remind-form"' not in page and 'id="close-form"' not in page
+    assert projects["yuxi"].name in page  # the file's reports are listed as submitted
