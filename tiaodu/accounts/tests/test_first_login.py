@@ -129,3 +129,24 @@ def test_onboarding_page_hands_the_password_file_out_once_to_the_admin_who_ran_i
     assert User.objects.get(username="wz-web").check_password(password)
     assert admin.get(link).status_code == 404  # once only
     assert not Path(page.context["result"].audit_data["password_file"]).exists()
+
+
+@pytest.mark.django_db
+def test_cli_users_import_never_prints_a_password(
+    users, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.DATA_DIR = tmp_path / "data"
+    orgs = tmp_path / "orgs.xlsx"
+    write_xlsx(orgs, [ORGANISATION_HEADERS, ("万州区人民政府", "区政府", "党政机关", "500101", "", "")])
+    people = tmp_path / "users.xlsx"
+    write_xlsx(people, [USER_HEADERS, ("wz-cli", "命令行导入", "区领导", "万州区人民政府", "500101", "")])
+    out, err = io.StringIO(), io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import", "organisations", str(orgs), stdout=out, stderr=err)
+        call_command("import", "users", str(people), stdout=out, stderr=err)
+    files = list((tmp_path / "data" / "onboarding").iterdir())
+    assert len(files) == 1
+    password = files[0].read_text(encoding="utf-8-sig").splitlines()[1].split(",")[3]
+    assert User.objects.get(username="wz-cli").check_password(password)
+    assert "新增1条" in out.getvalue()
+    assert password not in out.getvalue() + err.getvalue()
