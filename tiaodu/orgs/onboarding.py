@@ -85,12 +85,6 @@ def _restricted(model: Any, actor: User | None) -> QuerySet[Any]:
     return model.objects.all() if actor is None else model.objects.restrict(actor)
 
 
-def counties() -> QuerySet[Region]:
-    """The districts an administrator may check: county-level regions that have townships loaded
-    or organisations registered, first; the choice list of the page."""
-    return Region.objects.filter(level=Level.COUNTY).order_by("code")
-
-
 def district_checklist(actor: User | None, code: str, today: date | None = None) -> Checklist:
     """What the district ``code`` still lacks; administrators only (``actor`` None: the CLI)."""
     if not is_admin(actor):
