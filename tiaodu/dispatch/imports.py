@@ -217,9 +217,10 @@ class DispatchImporter(Importer):
         )
 
     def write(self, ctx: ImportContext, rows: list[Row]) -> None:
-        """The historical rounds first (each found or created once, a refusal reported on its
-        first row), then the rows, then the historical rounds' totals frozen again."""
-        history: dict[tuple[int, str], DispatchRound | None] = {}
+        """The historical rounds first (each found or created once; a refusal is reported on
+        every row of that period), then the rows, then the historical rounds' totals frozen
+        again."""
+        history: dict[tuple[int, str], DispatchRound | ServiceError] = {}
         for row in rows:
             historical, district_id, label, _project, _round = row.data
             if historical and (district_id, label) not in history:
@@ -228,12 +229,18 @@ class DispatchImporter(Importer):
                         district = Region.objects.get(pk=district_id)
                         history[(district_id, label)] = services.history_round(ctx.actor, district, label)
                 except ServiceError as exc:
-                    ctx.service_error(row.number, exc)
-                    history[(district_id, label)] = None
+                    history[(district_id, label)] = exc
         ctx.cache["history"] = history
-        super().write(ctx, [r for r in rows if not r.data[0] or history[(r.data[1], r.data[2])] is not None])
+        ready = []
+        for row in rows:
+            found = history.get((row.data[1], row.data[2])) if row.data[0] else None
+            if isinstance(found, ServiceError):  # every row of a refused period says why
+                ctx.service_error(row.number, found)
+            else:
+                ready.append(row)
+        super().write(ctx, ready)
         for rnd in history.values():
-            if rnd is not None:
+            if isinstance(rnd, DispatchRound):
                 services.refreeze_history(rnd)
 
     def save(self, ctx: ImportContext, row: Row) -> str:

@@ -121,6 +121,17 @@ def test_history_refusals(tmp_path: Path, projects: dict[str, Any], users: dict[
         (4, "期次", "round_unknown"),
     }
     assert not DispatchRound.objects.filter(period_label=LABEL).exists()
+    # A leader of another district cannot create this district's history.
+    other = User.objects.create(
+        username="leader500104", role="leader", region=Region.objects.get(code="500104")
+    )
+    two = [
+        [g1.name, "", LABEL, 10, 20, 10, 10, "", ""],
+        ["", projects["guxi2"].code, LABEL, 5, 20, 10, 10, "", ""],
+    ]
+    result = run_import("dispatch", write(tmp_path, two), actor=other)
+    assert [(e.row, e.code) for e in result.errors] == [(2, "permission_denied"), (3, "permission_denied")]
+    assert not DispatchRound.objects.filter(period_label=LABEL).exists()
     # A round opened the ordinary way and closed refuses the file, as before.
     rnd = services.open_round(
         None,
