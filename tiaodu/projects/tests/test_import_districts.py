@@ -99,3 +99,30 @@ def test_a_deployment_level_import_names_every_district(tmp_path: Path) -> None:
         (4, "责任单位", "organization_ambiguous", unit.format("区经济信息委")),
         (5, "责任单位", "organization_ambiguous", unit.format("区发展改革委")),
     ]
+
+
+def test_the_api_resolves_a_township_name_in_the_callers_district(bearer: Any) -> None:
+    from django.test import Client
+
+    towns = shared_township()
+    wanzhou = Region.objects.get(code=WANZHOU)
+    admin = create_user(
+        None, username="wz-api", role="admin", region=wanzhou, password="Wz-import-2019a"
+    ).user
+    payload = {"name": "万州接口项目", "township": "太安镇", "total_investment": 10}
+    created = Client().post("/api/v1/projects", payload, content_type="application/json", **bearer(admin))
+    assert created.status_code == 201, created.content
+    assert created.json()["township_code"] == towns[WANZHOU].code == "500101156"
+    # The home district's administrator (潼南区) gets 潼南's 太安镇 from the same body.
+    home = Client().post(
+        "/api/v1/projects",
+        {**payload, "name": "潼南接口项目"},
+        content_type="application/json",
+        **bearer(
+            create_user(
+                None, username="tn-api", role="admin", region_code="500152", password="Tn-import-2019a"
+            ).user
+        ),
+    )
+    assert home.status_code == 201, home.content
+    assert home.json()["township_code"] == "500152117"
