@@ -109,7 +109,7 @@ class Resolver:
                 self._memo[key] = exc
         answer = self._memo[key]
         if isinstance(answer, ServiceError):
-            raise answer
+            raise answer.with_traceback(None)  # not a traceback growing with every row
         return answer
 
     def _local(self, path: str) -> bool:

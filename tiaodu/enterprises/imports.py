@@ -75,7 +75,7 @@ def _memo(ctx: ImportContext, table: str, key: Any, resolve: Any) -> Any:
             memo[key] = exc
     value = memo[key]
     if isinstance(value, ServiceError):
-        raise value
+        raise value.with_traceback(None)
     return value
 
 
