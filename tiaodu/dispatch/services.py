@@ -108,11 +108,7 @@ def open_round(
     if errors:
         raise InvalidInput(errors)
     if DispatchRound.objects.filter(district=district, period_kind=period_kind, period_label=label).exists():
-        raise Conflict(
-            "round_exists",
-            f"{district.name}已有“{label}”的调度任务",
-            [FieldError("period_label", "round_exists", "该期次的调度任务已存在")],
-        )
+        raise _round_exists(district, label)
     in_district = Q(township__path__startswith=district.path)
     if projects is None:
         projects = Project.objects.filter(in_district).exclude(stage__in=DEFAULT_EXCLUDED_STAGES)
@@ -137,6 +133,14 @@ def open_round(
         fields,
         lambda rnd: _insert_slots(rnd, projects),
         ("projects", "round_no_projects", "没有可调度的项目"),
+    )
+
+
+def _round_exists(district: Region, label: str) -> Conflict:
+    return Conflict(
+        "round_exists",
+        f"{district.name}已有“{label}”的调度任务",
+        [FieldError("period_label", "round_exists", "该期次的调度任务已存在")],
     )
 
 
@@ -508,15 +512,7 @@ def history_round(actor: User | None, district: Region, label: str) -> DispatchR
     rnd = DispatchRound.objects.select_for_update().filter(district=district, period_label=label).first()
     if rnd is not None:
         if not rnd.is_historical:
-            raise (
-                rounds.round_closed(KIND, rnd)
-                if not rnd.is_open
-                else Conflict(
-                    "round_exists",
-                    f"{district.name}已有“{label}”的调度任务",
-                    [FieldError("period_label", "round_exists", "该期次的调度任务已存在")],
-                )
-            )
+            raise _round_exists(district, label) if rnd.is_open else rounds.round_closed(KIND, rnd)
         if actor is not None:
             ensure_permitted(actor, "change", rnd)
         return rnd
@@ -568,12 +564,3 @@ def refreeze_history(rnd: DispatchRound) -> DispatchRound:
     _freeze(rnd, figures)
     rnd.save()
     return rnd
-
-
-def round_by_label(label: str, project_id: int) -> DispatchRound | None:
-    """The round called ``label`` that includes the project (labels repeat across districts)."""
-    return (
-        DispatchRound.objects.filter(period_label=label.strip(), reports__project_id=project_id)
-        .order_by("-period_start")
-        .first()
-    )
