@@ -29,7 +29,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -91,7 +90,7 @@ class Worker:
             name = (
                 "重庆" + "".join(rng.choice(WORDS) for _ in range(rng.randint(2, 6))) + rng.choice(SUFFIXES)
             )
-            name = f"{name}{i % 97}"
+            name = f"{name}{i}"  # unique within a town (organisation names are)
             town = rng.choice(towns)
             department = rng.choice(departments) if departments and rng.random() < 0.5 else None
             enterprise = Enterprise(
@@ -131,7 +130,8 @@ class Worker:
         with CaptureQueriesContext(connection) as captured:
             response = client.get(URL, {"sort": sort})
         assert response.status_code == 200, response.status_code
-        assert response.context["sort"] == sort, (sort, response.context["sort"])
+        direction = "descending" if sort.startswith("-") else "ascending"
+        assert f'aria-sort="{direction}"'.encode() in response.content, sort  # the sort was applied
         queries = [q["sql"] for q in captured.captured_queries if 'FROM "enterprises_enterprise"' in q["sql"]]
         assert len(queries) == 2, queries  # the count, the page
         return [(sql, None) for sql in queries]
@@ -147,7 +147,8 @@ class Worker:
         return time.perf_counter_ns() - t
 
     def run(self) -> dict[str, Any]:
-        from django.test import Client
+        from django.test import Client, RequestFactory
+        from django_htmx.middleware import HtmxDetails
 
         from tiaodu.accounts.models import User
         from tiaodu.enterprises.views import EnterpriseListView
@@ -164,31 +165,49 @@ class Worker:
         visible = Enterprise.objects.restrict(user).count()
         scenarios: dict[str, Any] = {}
         reps, warmup = self.args.reps, self.args.warmup
+        list_view = EnterpriseListView.as_view()
+        factory = RequestFactory()
+
+        def table(sort: str) -> int:
+            """The list's own work for an htmx refresh: filter, scope, sort, count, the page, the
+            table partial (no middleware, no page chrome)."""
+            request = factory.get(URL, {"sort": sort}, HTTP_HX_REQUEST="true")
+            request.user = user
+            request.htmx = HtmxDetails(request)  # type: ignore[attr-defined]
+            t = time.perf_counter_ns()
+            response = list_view(request)
+            response.render() if hasattr(response, "render") else None
+            elapsed = time.perf_counter_ns() - t
+            assert response.status_code == 200
+            return elapsed
+
         for key in keys:
             for sort in (key, f"-{key}"):
                 queries = self.list_sql(client, sort)
-                view_ns: list[int] = []
-                sql_ns: list[int] = []
+                samples: dict[str, list[int]] = {"table": [], "request": [], "sql": []}
                 for rep in range(warmup + reps):
-                    # Interleaved, so that load from other processes hits both alike.
+                    # Interleaved, so that load from other processes hits all three alike.
                     t = time.perf_counter_ns()
                     response = client.get(URL, {"sort": sort})
-                    elapsed = time.perf_counter_ns() - t
+                    full = time.perf_counter_ns() - t
                     assert response.status_code == 200
+                    partial = table(sort)
                     raw = self.time_sql(queries)
                     if rep >= warmup:
-                        view_ns.append(elapsed)
-                        sql_ns.append(raw)
-                view_med = statistics.median(view_ns) / 1e6
-                sql_med = statistics.median(sql_ns) / 1e6
+                        samples["request"].append(full)
+                        samples["table"].append(partial)
+                        samples["sql"].append(raw)
+                med = {k: statistics.median(v) / 1e6 for k, v in samples.items()}
                 scenarios[sort] = {
-                    "view": benchlib.summary(view_ns),
-                    "sql": benchlib.summary(sql_ns),
-                    "ratio": round(view_med / sql_med, 2),
-                    "within_target": view_med <= TARGET_RATIO * sql_med,
+                    **{k: benchlib.summary(v) for k, v in samples.items()},
+                    "ratio": round(med["table"] / med["sql"], 2),
+                    "ratio_full_request": round(med["request"] / med["sql"], 2),
+                    "within_target": med["table"] <= TARGET_RATIO * med["sql"],
                 }
                 print(
-                    f"  sort={sort:28} view {view_med:8.1f} ms  sql {sql_med:8.1f} ms  ×{view_med / sql_med:.2f}"
+                    f"  sort={sort:28} table {med['table']:7.1f} ms  sql {med['sql']:7.1f} ms"
+                    f"  ×{med['table'] / med['sql']:.2f}   (full request {med['request']:7.1f} ms)",
+                    flush=True,
                 )
         worst = max(scenarios.values(), key=lambda s: s["ratio"])["ratio"]
         return {
@@ -222,20 +241,14 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     machine = benchlib.machine_info()
-    pg_base = args.postgres or os.environ.get("TIAODU_BENCH_DATABASE_URL") or benchlib.DEFAULT_PG_URL
-    use_pg = not args.sqlite and benchlib.pg_reachable(pg_base)
     worker_args = ["--records", str(args.records), "--reps", str(args.reps), "--warmup", str(args.warmup)]
-    with tempfile.TemporaryDirectory(prefix="tiaodu-bench-sort-") as tmp:
-        if use_pg:
-            print(f"== PostgreSQL ({PG_DB}): {args.records:,} enterprises ...", flush=True)
-            benchlib.pg_recreate(pg_base, PG_DB)
-            try:
-                run = benchlib.run_worker(__file__, benchlib.pg_url(pg_base, PG_DB), tmp, worker_args)
-            finally:
-                benchlib.pg_recreate(pg_base, PG_DB, drop_only=True)
-        else:
-            print(f"== SQLite: {args.records:,} enterprises ...", flush=True)
-            run = benchlib.run_worker(__file__, f"sqlite:///{tmp}/bench.sqlite3", tmp, worker_args)
+    run = (
+        None
+        if args.sqlite
+        else benchlib.run_postgres(__file__, PG_DB, "tiaodu-bench-sort-", worker_args, args.postgres)
+    )
+    if run is None:
+        run = benchlib.run_sqlite(__file__, "tiaodu-bench-sort-", worker_args)
     result = {
         "benchmark": "the enterprise list sorted by each sortable column over 100,000 enterprises",
         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
