@@ -188,7 +188,7 @@ class DispatchImporter(Importer):
         memo: dict[tuple[int, str], DispatchRound | None] = ctx.cache.setdefault("rounds", {})
         key = (district.pk, label)
         if key not in memo:
-            memo[key] = DispatchRound.objects.filter(district=district, period_label=label).first()
+            memo[key] = services.round_of_period(district, label)
         return memo[key]
 
     @staticmethod

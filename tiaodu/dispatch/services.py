@@ -501,6 +501,22 @@ def period_has_ended(label: str) -> bool:
     return end < timezone.localdate()
 
 
+def round_of_period(district: Region, label: str, lock: bool = False) -> DispatchRound | None:
+    """The district's round of a 期次: by its label, else by the period the label names (so
+    “2019年09月” finds the round of “2019年9月”)."""
+    rounds_ = DispatchRound.objects.select_for_update() if lock else DispatchRound.objects.all()
+    found = rounds_.filter(district=district, period_label=label.strip()).first()
+    if found is None:
+        try:
+            kind, start, end = period_bounds(label)
+        except ServiceError:
+            return None
+        found = rounds_.filter(
+            district=district, period_kind=kind, period_start=start, period_end=end
+        ).first()
+    return found
+
+
 @transaction.atomic
 def history_round(actor: User | None, district: Region, label: str) -> DispatchRound:
     """The round of a past period whose reports are loaded from a file: the district's historical
@@ -509,7 +525,7 @@ def history_round(actor: User | None, district: Region, label: str) -> DispatchR
     ``round_closed`` (closed) or filled through it (open); a period not over yet has no history
     (``round_unknown``)."""
     label = (label or "").strip()
-    rnd = DispatchRound.objects.select_for_update().filter(district=district, period_label=label).first()
+    rnd = round_of_period(district, label, lock=True)
     if rnd is not None:
         if not rnd.is_historical:
             raise _round_exists(district, label) if rnd.is_open else rounds.round_closed(KIND, rnd)

@@ -95,8 +95,9 @@ def test_reimport_replaces_never_doubles(
         Decimal("350.50"),
         109,
     )
-    # A corrected figure for one project replaces that project's report only.
-    fixed = rows(projects)[:1]
+    # A corrected figure for one project replaces that project's report only, however the
+    # period is written.
+    fixed = rows(projects, "2019年09月")[:1]
     fixed[0][3] = 120
     assert run_import("dispatch", write(tmp_path, fixed), actor=users["leader"]).ok
     rnd.refresh_from_db()
