@@ -24,7 +24,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.safestring import SafeData, SafeString, mark_safe
-from django.utils.timezone import template_localtime
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # not in the stubs
 from django.utils.translation import gettext as _
 from django.views import View
 from ninja import FilterSchema
