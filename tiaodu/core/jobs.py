@@ -270,6 +270,7 @@ def start_import(
             rows_total=rows,
         )
     path = upload_path(batch)
+    path.unlink(missing_ok=True)  # left by a database restored or recreated under the same data dir
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as out:
         for chunk in upload.chunks():

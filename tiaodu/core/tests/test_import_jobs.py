@@ -59,8 +59,8 @@ def batch_of(response: Any) -> ImportBatch:
     return ImportBatch.objects.get(pk=int(location.rsplit("=", 1)[1]))
 
 
-def job_files() -> list[str]:
-    return sorted(os.listdir(jobs.job_dir()))
+def job_files(batch: ImportBatch) -> list[str]:
+    return sorted(name for name in os.listdir(jobs.job_dir()) if name.startswith(f"import-{batch.pk}."))
 
 
 # --- counting rows ---------------------------------------------------------------------------------
@@ -95,7 +95,6 @@ def test_small_upload_stays_inline(users: Any, client_for: Any) -> None:
 
 def test_large_upload_runs_as_task_immediate(users: Any, client_for: Any) -> None:
     client = client_for(users["guxi"])
-    before = job_files()
     with override_settings(IMPORT_BACKGROUND_ROWS=5, TASKS=IMMEDIATE):
         batch = batch_of(upload(client, "大.xlsx", enterprises_file(7020, 12)))
     assert batch.status == ImportStatus.SUCCEEDED
@@ -104,7 +103,7 @@ def test_large_upload_runs_as_task_immediate(users: Any, client_for: Any) -> Non
     assert batch.started_at is not None and batch.finished_at >= batch.started_at
     assert batch.message == "导入企业名录成功:共12行,新增12条,更新0条。"
     assert Enterprise.objects.filter(credit_code__in=[code(n) for n in range(7020, 7032)]).count() == 12
-    assert job_files() == before  # the stored upload and the progress file are gone
+    assert job_files(batch) == []  # the stored upload and the progress file are gone
     entry = LogEntry.objects.get_for_object(batch).get()
     assert entry.changes["created_count"] == [None, 12] and entry.actor == users["guxi"]
 
@@ -157,7 +156,7 @@ def test_crash_during_write_leaves_nothing(users: Any, client_for: Any, monkeypa
     assert (batch.status, batch.code) == ("failed", "job_failed")
     assert batch.message == "后台导入出错(MemoryError),数据库未作任何修改,请重新导入"
     assert not Enterprise.objects.filter(credit_code=code(7060)).exists()
-    assert not any(name.startswith(f"import-{batch.pk}") for name in job_files())
+    assert job_files(batch) == []
 
 
 # --- database backend: queued, progress, scope, worker ------------------------------------------
