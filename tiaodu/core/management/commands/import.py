@@ -67,3 +67,8 @@ class Command(BaseCommand):
         if not result.ok:
             raise CommandError(f"{result.code}: {header} — {result.message}")
         self.stdout.write(f"{header} — {result.message}(耗时{result.elapsed_ms / 1000:.1f}秒)")
+        # An importer may leave a notice for the operator (e.g. where new users' one-time
+        # passwords were written); it names a path, never a secret.
+        notice = (result.audit_data or {}).get("notice")
+        if notice:
+            self.stdout.write(str(notice))
