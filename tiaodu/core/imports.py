@@ -664,6 +664,7 @@ def _write(importer: Importer, ctx: ImportContext, rows: list[Row], result: Impo
         result.errors = [FieldError(FILE_FIELD, "file_empty", result.message)]
         return
     if rows and (ctx.partial or not ctx.errors):
+        ctx.report(PHASE_WRITE, 0, len(rows))  # every row checked: the bar turns to writing
         try:
             with transaction.atomic():
                 importer.write(ctx, rows)

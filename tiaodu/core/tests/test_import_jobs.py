@@ -217,6 +217,26 @@ def test_run_import_reports_progress(tmp_path: Any, users: Any) -> None:
     )
     assert result.created == 5
     assert [c for c in calls if c[0] == PHASE_CHECK] == [(PHASE_CHECK, n, 6) for n in range(2, 7)]
+    # then writing (the enterprises importer writes in bulk and reports no row of it)
+    assert calls[-1] == (PHASE_WRITE, 0, 5)
+    jobs.write_progress(999_002, *calls[-1])
+    batch = ImportBatch(pk=999_002, status=ImportStatus.RUNNING, rows_total=6)
+    assert jobs.progress_of(batch) == {
+        "phase": PHASE_WRITE,
+        "label": "正在写入数据库",
+        "done": 0,
+        "total": None,  # an indeterminate bar
+        "percent": None,
+    }
+    jobs.write_progress(999_002, PHASE_WRITE, 2, 5)
+    assert jobs.progress_of(batch) == {
+        "phase": PHASE_WRITE,
+        "label": "正在写入数据库",
+        "done": 2,
+        "total": 5,
+        "percent": 40,
+    }
+    jobs.progress_path(999_002).unlink()
 
     # The default row-by-row write reports every row written (a visits import writes that way).
     progress = jobs.ProgressFile(999_001, 6)
