@@ -43,6 +43,7 @@ from typing import IO, TYPE_CHECKING, Any
 from auditlog.context import disable_auditlog
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from tiaodu.core.errors import FieldError, Forbidden, ServiceError
@@ -220,9 +221,9 @@ class ProgressFile:
 
 
 PHASE_LABELS = {
-    PHASE_QUEUED: "排队等待后台处理",
-    PHASE_CHECK: "正在检查数据",
-    PHASE_WRITE: "正在写入数据库",
+    PHASE_QUEUED: _("排队等待后台处理"),
+    PHASE_CHECK: _("正在检查数据"),
+    PHASE_WRITE: _("正在写入数据库"),
 }
 
 
@@ -240,7 +241,7 @@ def progress_of(batch: ImportBatch) -> dict[str, Any]:
     done = min(done, total) if known else done
     return {
         "phase": phase,
-        "label": PHASE_LABELS.get(phase, phase),
+        "label": str(PHASE_LABELS.get(phase, phase)),
         "done": done,
         "total": total if known else None,
         "percent": int(done * 100 / total) if known else None,
@@ -294,7 +295,7 @@ def run_import_job(batch_id: int) -> dict[str, Any]:
     fail_stale_batches()
     now = timezone.now()
     claimed = ImportBatch.objects.filter(pk=batch_id, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.RUNNING, started_at=now, message=PHASE_LABELS[PHASE_CHECK]
+        status=ImportStatus.RUNNING, started_at=now, message=str(PHASE_LABELS[PHASE_CHECK])
     )
     if not claimed:  # failed as stale meanwhile, or run twice
         return {"batch": batch_id, "status": "skipped"}
