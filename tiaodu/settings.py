@@ -289,6 +289,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 UPLOAD_MAX_BYTES = env_int("TIAODU_UPLOAD_MAX_MB", 20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
+# Web imports of files with more data rows than this run as a background task with a progress bar
+# (ADR 0031); a running import whose heartbeat is older than JOB_STALE_MINUTES is marked failed.
+IMPORT_BACKGROUND_ROWS = env_int("TIAODU_IMPORT_BACKGROUND_ROWS", 300)
+JOB_STALE_MINUTES = env_int("TIAODU_JOB_STALE_MINUTES", 10)
 
 LOGGING = {
     "version": 1,

@@ -35,7 +35,16 @@ def housekeeping() -> dict[str, int]:
         attempt_time__lt=now - settings.AXES_COOLOFF_TIME - timedelta(days=1)
     ).delete()
     expired_tokens = ApiToken.objects.filter(revoked_at__isnull=True, expires_at__lt=now).count()
-    return {"sessions_removed": sessions, "attempts_removed": attempts, "tokens_expired": expired_tokens}
+    # Imports whose worker died (or never started) are failed, so nobody waits on them for ever.
+    from tiaodu.core.jobs import fail_stale_batches
+
+    stale_imports = fail_stale_batches()
+    return {
+        "sessions_removed": sessions,
+        "attempts_removed": attempts,
+        "tokens_expired": expired_tokens,
+        "stale_imports_failed": stale_imports,
+    }
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from django_tasks import TaskResultStatus
 
 from tiaodu.accounts.models import ApiToken
 from tiaodu.accounts.services import create_token
+from tiaodu.core.models import ImportBatch, ImportStatus
 from tiaodu.core.tasks import housekeeping
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +70,17 @@ def stale_data(users):
     new_attempt = attempt("new-failures", timedelta(minutes=5))
     token = create_token(None, users["jxw"]).token
     ApiToken.objects.filter(pk=token.pk).update(expires_at=now - timedelta(days=1))
+    # A web import whose worker died half an hour ago (no progress file: no heartbeat).
+    dead_import = ImportBatch.objects.create(
+        kind="enterprises",
+        file_name="dead.xlsx",
+        user=users["guxi"],
+        status=ImportStatus.RUNNING,
+        rows_total=500,
+        started_at=now - timedelta(minutes=30),
+    )
     return {
+        "dead_import": dead_import.pk,
         "expired_session": expired.session_key,
         "live_session": live.session_key,
         "old_attempt": old_attempt.pk,
@@ -79,7 +90,9 @@ def stale_data(users):
 
 
 def assert_cleaned(stale: dict, value: dict) -> None:
-    assert set(value) == {"sessions_removed", "attempts_removed", "tokens_expired"}
+    assert set(value) == {"sessions_removed", "attempts_removed", "tokens_expired", "stale_imports_failed"}
+    assert value["stale_imports_failed"] >= 1
+    assert ImportBatch.objects.get(pk=stale["dead_import"]).code == "job_interrupted"
     assert value["sessions_removed"] >= 1
     assert value["attempts_removed"] >= 1
     assert value["tokens_expired"] >= 1
