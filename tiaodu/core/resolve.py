@@ -64,10 +64,9 @@ def actor_district(actor: Any) -> Region | None:
 
 def district_of(region: Region) -> Region:
     """The county-level region a region belongs to (itself for a county or anything above)."""
-    if region.level <= Level.COUNTY:
-        return region
-    found = Region.objects.filter(code__in=_codes(region.path), level=Level.COUNTY).first()
-    return found or region
+    from tiaodu.regions.services import county_of
+
+    return county_of(region) or region
 
 
 @dataclass(frozen=True)

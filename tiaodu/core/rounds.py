@@ -58,13 +58,9 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
 
 def district_of(region: Region) -> Region:
     """The district (区县) a region belongs to (the region itself when it is one)."""
-    from tiaodu.regions.choices import Level
-    from tiaodu.regions.models import Region
+    from tiaodu.regions.services import county_of
 
-    if region.level == Level.COUNTY:
-        return region
-    codes = [c for c in region.path.split("/") if c]
-    found = Region.objects.filter(code__in=codes, level=Level.COUNTY).first()
+    found = county_of(region)
     if found is None:
         raise invalid("district", "district_unknown", f"“{region.name}”不属于任何区县")
     return found

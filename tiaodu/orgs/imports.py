@@ -21,6 +21,7 @@ from tiaodu.orgs.choices import OrgKind
 from tiaodu.orgs.models import Organization
 from tiaodu.regions.choices import Level
 from tiaodu.regions.models import Region
+from tiaodu.regions.services import county_of
 
 # Enterprises are registered with their registry record by ``tiaodu import enterprises``.
 IMPORT_KINDS = (
@@ -43,12 +44,7 @@ def is_admin(actor: Any) -> bool:
 
 def district_of(region: Region | None) -> Region | None:
     """The county-level region a region lies in (itself for a county), else None."""
-    if region is None:
-        return None
-    if region.level == Level.COUNTY:
-        return region
-    codes = [c for c in region.path.split("/") if c]
-    return Region.objects.filter(code__in=codes, level=Level.COUNTY).first()
+    return county_of(region) if region is not None else None
 
 
 def resolver_in(ctx: ImportContext, region: Region | None) -> Resolver:

@@ -59,6 +59,17 @@ def ancestors(region: Region) -> list[Region]:
     return [by_code[c] for c in codes if c in by_code]
 
 
+def county_of(region: Region) -> Region | None:
+    """The county-level region (区县) a region lies in: itself for a county, its county ancestor
+    for a township; None above county level or when no county is loaded above it."""
+    if region.level == Level.COUNTY:
+        return region
+    if region.level < Level.COUNTY:
+        return None
+    codes = [c for c in region.path.split("/") if c]
+    return Region.objects.filter(code__in=codes, level=Level.COUNTY).first()
+
+
 def is_within(region: Region | None, ancestor: Region | None) -> bool:
     return region is not None and ancestor is not None and region.path.startswith(ancestor.path)
 
