@@ -36,7 +36,7 @@ class ChangeListView(AuditListView):
     columns = [
         Column(_("时间"), "timestamp"),
         Column(_("操作人"), "actor"),
-        Column(_("操作"), lambda e: services.ACTION_LABELS.get(e.action, e.action)),
+        Column(_("操作"), lambda e: services.ACTION_LABELS.get(e.action, e.action), sort="action"),
         Column(_("对象类型"), lambda e: services.model_label(e.content_type)),
         Column(_("对象"), "object_repr"),
         Column(_("变更内容"), _summary),

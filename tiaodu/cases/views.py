@@ -60,8 +60,10 @@ class CaseListView(ObjectListView):
         Column(gettext_lazy("类别"), "category.name"),
         Column(gettext_lazy("提出单位"), "submitter_org.name"),
         Column(gettext_lazy("所属镇街"), "region.name"),
-        Column(gettext_lazy("状态"), lambda c: c.state_label),
-        Column(gettext_lazy("督办牌"), lambda c: c.get_card_display() if c.card != Card.NONE else ""),
+        Column(gettext_lazy("状态"), lambda c: c.state_label, sort="state"),
+        Column(
+            gettext_lazy("督办牌"), lambda c: c.get_card_display() if c.card != Card.NONE else "", sort="card"
+        ),
         Column(gettext_lazy("提出日期"), "raised_on"),
         Column(gettext_lazy("办结时限"), "due_on"),
         Column(gettext_lazy("责任部门"), "handling_org.name"),

@@ -36,7 +36,7 @@ class RoundListView(ObjectListView):
     export_name = "dispatch-rounds"
     detail_url_name = "dispatch:detail"
     columns = [
-        Column(gettext_lazy("期次"), "period_label", link=True),
+        Column(gettext_lazy("期次"), "period_label", link=True, sort="period_start"),
         Column(gettext_lazy("调度周期"), "period_kind"),
         Column(gettext_lazy("所属区县"), "district.name"),
         Column(gettext_lazy("开始日期"), "period_start"),

@@ -85,7 +85,11 @@ class EnterpriseListView(ObjectListView):
         Column(gettext_lazy("规上企业"), "is_above_scale"),
         Column(gettext_lazy("重点企业"), "is_key"),
         Column(gettext_lazy("专精特新"), "is_specialized"),
-        Column(gettext_lazy("联系领导"), lambda e: e.liaison_leader.display_name if e.liaison_leader else ""),
+        Column(
+            gettext_lazy("联系领导"),
+            lambda e: e.liaison_leader.display_name if e.liaison_leader else "",
+            sort="liaison_leader__full_name",
+        ),
         Column(gettext_lazy("联系科室"), "liaison_department.name"),
         Column(gettext_lazy("服务专班"), "squad.name"),
     ]

@@ -215,13 +215,17 @@ class AlertListView(ObjectListView):
         Column(gettext_lazy("所属镇街"), "enterprise.township.name"),
         Column(gettext_lazy("期别"), "period.label"),
         Column(gettext_lazy("指标"), "indicator.name"),
-        Column(gettext_lazy("本期数值"), lambda a: services.plain(a.value)),
-        Column(gettext_lazy("上年同期数值"), lambda a: services.plain(a.last_year_value)),
+        Column(gettext_lazy("本期数值"), lambda a: services.plain(a.value), sort="value"),
+        Column(
+            gettext_lazy("上年同期数值"), lambda a: services.plain(a.last_year_value), sort="last_year_value"
+        ),
         Column(gettext_lazy("同比增速(%)"), "growth"),
         Column(gettext_lazy("预警阈值(%)"), "threshold"),
         Column(gettext_lazy("状态"), "state"),
         Column(
-            gettext_lazy("预警时间"), lambda a: timezone.localtime(a.raised_at).strftime("%Y-%m-%d %H:%M")
+            gettext_lazy("预警时间"),
+            lambda a: timezone.localtime(a.raised_at).strftime("%Y-%m-%d %H:%M"),
+            sort="raised_at",
         ),
     ]
     filter_fields = [

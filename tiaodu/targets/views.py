@@ -95,7 +95,11 @@ class TargetListView(ObjectListView):
         Column(gettext_lazy("责任单位"), "responsible.name"),
         Column(gettext_lazy("版本"), "version"),
         Column(gettext_lazy("设定人"), _set_by),
-        Column(gettext_lazy("设定时间"), lambda t: timezone.localtime(t.set_at).strftime("%Y-%m-%d %H:%M")),
+        Column(
+            gettext_lazy("设定时间"),
+            lambda t: timezone.localtime(t.set_at).strftime("%Y-%m-%d %H:%M"),
+            sort="set_at",
+        ),
     ]
 
     @property
