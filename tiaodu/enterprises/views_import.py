@@ -7,12 +7,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from tiaodu.core import views_import as base
 from tiaodu.core.http import current_user
 from tiaodu.core.imports import Importer, get_importer
+from tiaodu.core.jobs import IN_PROGRESS
 from tiaodu.core.models import ImportBatch
 from tiaodu.core.permissions import get_scoped
 from tiaodu.enterprises.imports import ENTERPRISE_KINDS
@@ -64,6 +66,8 @@ class BatchView(ImportBaseView):
         batch = get_scoped(ImportBatch, request.user, "view", pk=pk)
         if batch.kind not in ENTERPRISE_KINDS:
             raise Http404
+        if batch.status in IN_PROGRESS:  # still running in the background: the page with its progress bar
+            return redirect(f"{reverse('enterprise_imports:kind', args=[batch.kind])}?batch={batch.pk}")
         return render(
             request,
             "enterprises/import_batch.html",

@@ -300,3 +300,22 @@ def test_stale_batches_are_failed(users: Any, client_for: Any) -> None:
     html = client_for(users["guxi"]).get(f"{PAGE}?batch={alive.pk}", **HTMX).content.decode()
     assert 'data-code="job_interrupted"' in html and "hx-trigger" not in html
     assert ImportBatch.objects.get(pk=alive.pk).status == "failed"
+
+
+def test_the_history_link_of_a_running_import_opens_its_progress(users: Any, client_for: Any) -> None:
+    batch = ImportBatch.objects.create(
+        kind="enterprises",
+        file_name="big.xlsx",
+        user=users["guxi"],
+        status=ImportStatus.RUNNING,
+        rows_total=500,
+        started_at=timezone.now(),
+    )
+    jobs.write_progress(batch.pk, PHASE_CHECK, 120, 500)
+    client = client_for(users["guxi"])
+    response = client.get(f"/enterprises/import/batches/{batch.pk}/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{PAGE}?batch={batch.pk}"
+    # Once finished, the same link shows the stored outcome.
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.SUCCEEDED, finished_at=timezone.now())
+    assert client.get(f"/enterprises/import/batches/{batch.pk}/").status_code == 200
