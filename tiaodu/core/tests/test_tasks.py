@@ -24,6 +24,7 @@ from django_tasks import TaskResultStatus
 
 from tiaodu.accounts.models import ApiToken
 from tiaodu.accounts.services import create_token
+from tiaodu.core import jobs
 from tiaodu.core.models import ImportBatch, ImportStatus
 from tiaodu.core.tasks import housekeeping
 
@@ -79,6 +80,8 @@ def stale_data(users):
         rows_total=500,
         started_at=now - timedelta(minutes=30),
     )
+    # Its id may repeat an earlier test's batch (ids restart after a rollback): no heartbeat file.
+    jobs.progress_path(dead_import.pk).unlink(missing_ok=True)
     return {
         "dead_import": dead_import.pk,
         "expired_session": expired.session_key,
