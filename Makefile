@@ -75,12 +75,21 @@ messages-check:
 messages-update: dev
 	cd tiaodu && ../$(BIN)/tiaodu makemessages -l en --ignore 'static/*' --no-obsolete
 
+## The PostgreSQL pass runs beside the SQLite pass (each pytest uses one core); its output is
+## printed after the SQLite pass, and either failing fails the target.
 pytest:
-	$(BIN)/pytest -q
 	@if [ -n "$$TIAODU_TEST_DATABASE_URL" ]; then \
-		echo "== PostgreSQL: $$TIAODU_TEST_DATABASE_URL"; \
-		DATABASE_URL="$$TIAODU_TEST_DATABASE_URL" $(BIN)/pytest -q -p no:cacheprovider -m "not browser"; \
-	else echo "TIAODU_TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+		pglog=$$(mktemp); \
+		echo "== PostgreSQL pass started in parallel: $$TIAODU_TEST_DATABASE_URL"; \
+		DATABASE_URL="$$TIAODU_TEST_DATABASE_URL" $(BIN)/pytest -q -p no:cacheprovider -m "not browser" >$$pglog 2>&1 & pg=$$!; \
+		$(BIN)/pytest -q; sqlite=$$?; \
+		wait $$pg; postgres=$$?; \
+		echo "== PostgreSQL: $$TIAODU_TEST_DATABASE_URL"; cat $$pglog; rm -f $$pglog; \
+		echo "== exit codes: SQLite $$sqlite, PostgreSQL $$postgres"; \
+		[ $$sqlite -eq 0 ] && [ $$postgres -eq 0 ]; \
+	else \
+		$(BIN)/pytest -q && echo "TIAODU_TEST_DATABASE_URL not set: PostgreSQL run skipped"; \
+	fi
 
 ## Benchmarks → bench/results.json
 bench: dev
