@@ -207,6 +207,26 @@ def case_scope(key: Open311Key) -> Q:
     return q
 
 
+def _enterprise_for(key: Open311Key, code: str) -> Enterprise:
+    """The enterprise with this (checked) credit code, if the key may file for it.
+
+    An unknown code and a code the key may not file for get the same answer, which names no
+    enterprise: otherwise any credit code could be turned into a name (or its existence
+    confirmed) with any key.
+    """
+    try:
+        enterprise = by_credit_code(code)
+    except ServiceError:
+        enterprise = None
+    if enterprise is None or not may_file_for(key, enterprise):
+        raise invalid(
+            "credit_code",
+            "enterprise_unknown",
+            f"统一社会信用代码“{code}”对应的企业不存在,或不在该密钥可代为提交诉求的范围内",
+        )
+    return enterprise
+
+
 def may_file_for(key: Open311Key, enterprise: Enterprise) -> bool:
     """Whether the key may file an appeal on behalf of this enterprise."""
     if key.enterprise_id is not None:
@@ -634,7 +654,7 @@ def create_request(key: Open311Key, data: Mapping[str, Any]) -> dict[str, Any]:
             )
     if credit_code:
         try:
-            enterprise = by_credit_code(check_credit_code(credit_code))
+            enterprise = _enterprise_for(key, check_credit_code(credit_code))
         except ServiceError as exc:
             errors.extend(_from_service_error(exc).errors)
     elif key.enterprise_id is not None:
@@ -642,8 +662,6 @@ def create_request(key: Open311Key, data: Mapping[str, Any]) -> dict[str, Any]:
     if errors:
         raise Open311Error(400, errors)
     assert enterprise is not None and cat is not None
-    if not may_file_for(key, enterprise):
-        raise fail(403, "enterprise_out_of_scope", f"该密钥不能代企业“{enterprise.name}”提交诉求")
 
     try:
         with transaction.atomic():

@@ -280,8 +280,35 @@ def test_enterprise_key_cannot_file_for_another_enterprise(api, world, key_for):
     key = key_for(enterprise=world.guxi_enterprise)
     before = counts()
     response = post_request(api, api_key=key, **{"attribute[credit_code]": world.yuxi_enterprise.credit_code})
-    assert error_codes(response, 403) == ["enterprise_out_of_scope"]
+    assert error_codes(response, 400) == ["enterprise_unknown"]
     assert counts() == before
+
+
+UNKNOWN_CODE = "91500152MA5U31103R"  # a valid check digit, registered nowhere
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize("bound", ["enterprise", "town"])
+def test_out_of_scope_credit_code_is_answered_like_an_unknown_one(api, world, key_for, fmt, bound):
+    """Issue 13 L1: the answer never names the enterprise, and does not tell "exists elsewhere"
+    from "does not exist"."""
+    from tiaodu.cases.tests.factories import credit_code, enterprise
+
+    key = key_for(enterprise=world.guxi_enterprise) if bound == "enterprise" else key_for(org=world.guxi_town)
+    # An enterprise of another town, and one of another district (荣昌区昌元街道).
+    rongchang = enterprise(credit_code(7, "500153"), "500153001", "重庆中渝包装测试有限公司")
+    elsewhere = [world.yuxi_enterprise, rongchang]
+
+    def answer(code: str) -> tuple[int, str]:
+        response = post_request(api, fmt, api_key=key, **{"attribute[credit_code]": code})
+        return response.status_code, response.content.decode().replace(code, "CODE")
+
+    unknown = answer(UNKNOWN_CODE)
+    assert unknown[0] == 400 and "enterprise_unknown" in unknown[1]
+    for firm in elsewhere:
+        status, body = answer(firm.credit_code)
+        assert (status, body) == unknown
+        assert firm.name not in body
 
 
 # --- Organisation keys ---------------------------------------------------------------------------
@@ -298,7 +325,7 @@ def test_town_key_files_for_enterprises_in_its_town_only(api, world, key_for):
         post_request(api, api_key=key, **{"attribute[credit_code]": "91500152MA5U31103R"}), 400
     ) == ["enterprise_unknown"]
     response = post_request(api, api_key=key, **{"attribute[credit_code]": world.yuxi_enterprise.credit_code})
-    assert error_codes(response, 403) == ["enterprise_out_of_scope"]
+    assert error_codes(response, 400) == ["enterprise_unknown"]
     assert counts() == before
 
     by_attribute = create(
