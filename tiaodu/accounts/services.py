@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from tiaodu.accounts.choices import DISTRICT_ROLES, EXTERNAL_ROLES, Role
+from tiaodu.accounts.lockout import cool_off_start
 from tiaodu.accounts.models import ApiToken, User, hash_token
 from tiaodu.audit.choices import EventKind
 from tiaodu.audit.services import record_event
@@ -330,3 +334,65 @@ def authenticate_token(key: str) -> User:
     if token.last_used_at is None or now - token.last_used_at > TOUCH_INTERVAL:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+# --- Login lockout (ADR 0032) --------------------------------------------------------------------
+
+# Until audit.choices has its own kind for it (lead: EventKind.UNLOCKED), the value is written as is.
+UNLOCKED = cast(EventKind, getattr(EventKind, "UNLOCKED", "unlocked"))
+
+
+@dataclass(frozen=True)
+class LoginLock:
+    """An account locked for one address: ``failures`` wrong passwords, refused until ``until``."""
+
+    address: str | None
+    failures: int
+    until: datetime
+
+
+def login_locks(username: str) -> list[LoginLock]:
+    """The addresses ``username`` is currently locked for (empty when it can log in from anywhere)."""
+    rows = (
+        AccessAttempt.objects.filter(username=username, attempt_time__gte=cool_off_start())
+        .values("ip_address")
+        .annotate(n=Sum("failures_since_start"), last=Max("attempt_time"))
+        .order_by("ip_address")
+    )
+    return [
+        LoginLock(row["ip_address"], row["n"], row["last"] + settings.AXES_COOLOFF_TIME)
+        for row in rows
+        if row["n"] >= settings.AXES_FAILURE_LIMIT
+    ]
+
+
+@transaction.atomic
+def unlock_login(actor: User | None, *, username: str | None = None, address: str | None = None) -> int:
+    """Lift a lockout early: clear the failed-login counters of ``username`` (every address) or of
+    ``address`` (every username; this also lifts the per-address throttle). Returns the number of
+    counters cleared. Administrators only; the command line (actor None) may always."""
+    if actor is not None and not can(actor, "change", User):
+        raise Forbidden(audit=f"unlock login username={username} address={address}")
+    if not username and not address:
+        raise invalid("username", "unlock_target_missing", "请指定要解锁的用户名或地址")
+    if address:
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            raise invalid("address", "address_invalid", f"“{address}”不是有效的IP地址") from None
+    attempts = AccessAttempt.objects.all()
+    if username:
+        attempts = attempts.filter(username=username)
+    if address:
+        attempts = attempts.filter(ip_address=address)
+    cleared, _ = attempts.delete()
+    target = " ".join(
+        filter(None, [f"username={username}" if username else "", f"address={address}" if address else ""])
+    )
+    record_event(
+        UNLOCKED,
+        user=User.objects.filter(username=username).first() if username else None,
+        username=username or "",
+        detail=f"{target} cleared={cleared} by {actor.username if actor else 'cli'}",
+    )
+    return cleared

@@ -18,9 +18,10 @@ from tiaodu.accounts import services
 from tiaodu.accounts.choices import Role
 from tiaodu.accounts.filters import UserFilter
 from tiaodu.accounts.forms import LoginForm, PasswordChangeForm, TokenForm, UserForm
+from tiaodu.accounts.lockout import address_throttled
 from tiaodu.accounts.models import ApiToken, User
 from tiaodu.core.errors import ServiceError
-from tiaodu.core.http import current_user
+from tiaodu.core.http import client_address, current_user
 from tiaodu.core.permissions import get_scoped
 from tiaodu.core.views import (
     Column,
@@ -39,12 +40,15 @@ class LoginView(auth_views.LoginView):
 
 
 def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
-    """Shown by django-axes instead of the login page while an account is locked."""
+    """Shown by django-axes instead of the login page while an account (for this address) is
+    locked, or while this address is throttled for failures across usernames."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    address_wide = address_throttled(client_address(request))
+    failures = settings.LOGIN_ADDRESS_FAILURE_LIMIT if address_wide else settings.AXES_FAILURE_LIMIT
     return render(
         request,
         "accounts/locked_out.html",
-        {"minutes": minutes, "failures": settings.AXES_FAILURE_LIMIT},
+        {"minutes": minutes, "failures": failures, "address_wide": address_wide},
         status=429,
     )
 
@@ -135,10 +139,29 @@ class UserDetailView(ScopedView):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         target = get_scoped(User, request.user, pk=pk)
+        can_change = request.user.has_perm("accounts.change_user")
         return render(
             request,
             "accounts/user_detail.html",
-            {"object": target, "can_change": request.user.has_perm("accounts.change_user")},
+            {
+                "object": target,
+                "can_change": can_change,
+                "login_locks": services.login_locks(target.username) if can_change else [],
+            },
+        )
+
+
+class UserUnlockView(ScopedView):
+    """An administrator lifts a login lockout early (every address the account is locked for)."""
+
+    model = User
+    action = "change"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        target = get_scoped(User, request.user, pk=pk)
+        services.unlock_login(current_user(request), username=target.username)
+        return redirect_with_message(
+            request, target.get_absolute_url(), _("已解除 %(u)s 的登录锁定") % {"u": target.username}
         )
 
 
