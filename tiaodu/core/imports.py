@@ -36,6 +36,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar
@@ -169,19 +170,109 @@ def past_date(raw: Any) -> date | None:
 
 
 def integer_between(low: int, high: int) -> Callable[[Any], int | None]:
+    """A whole number in ``low``..``high``; beyond it (``1e30``, Infinity) ``number_too_large``."""
+
     def parse(raw: Any) -> int | None:
         if raw is None:
             return None
         value = text(raw)
         try:
-            number = int(value)
-        except ValueError:
-            raise CellError("integer_invalid", f"“{value}”不是整数") from None
-        if not low <= number <= high:
-            raise CellError("out_of_range", f"应在{low}至{high}之间")
-        return number
+            number = Decimal(value.translate(_SEPARATORS))
+        except (InvalidOperation, ValueError):
+            raise CellError("integer_invalid", f"“{_shown(value)}”不是整数") from None
+        if number.is_nan():
+            raise CellError("integer_invalid", f"“{_shown(value)}”不是整数")
+        if number.is_infinite() or not low <= number <= high:
+            raise CellError(NUMBER_TOO_LARGE, f"“{_shown(value)}”超出范围,应在{low}至{high}之间")
+        if number != number.to_integral_value():
+            raise CellError("integer_invalid", f"“{_shown(value)}”不是整数")
+        return int(number)
 
     return parse
+
+
+# --- numbers: one rule for every numeric column (issue 13 item 5) ----------------------------
+
+NUMBER_TOO_LARGE = "number_too_large"
+_SEPARATORS = str.maketrans("", "", ",,  ")
+
+
+def _shown(value: str, limit: int = 40) -> str:
+    """A cell's text in a message, shortened (a 10,000-digit number is not echoed whole)."""
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+def decimal_value(
+    raw: Any,
+    *,
+    max_digits: int,
+    decimal_places: int,
+    low: Decimal | int | None = None,
+    high: Decimal | int | None = None,
+    unit: str = "",
+) -> Decimal | None:
+    """A cell as a finite Decimal that fits a ``DecimalField(max_digits, decimal_places)``,
+    rounded to its decimal places, within ``low``..``high`` when given; None for an empty cell.
+
+    Thousands separators are allowed. Not a number (or NaN) is ``number_invalid``; anything the
+    field cannot hold — more integer digits than it has, ±Infinity, ``1e30``, beyond the range —
+    is ``number_too_large`` (the framework adds the row and the column to the error).
+    Never raises :class:`decimal.InvalidOperation`.
+    """
+    if raw is None or isinstance(raw, bool) or (isinstance(raw, str) and not raw.strip()):
+        if isinstance(raw, bool):
+            raise CellError("number_invalid", f"“{text(raw)}”不是数字")
+        return None
+    value = (str(raw) if isinstance(raw, int | float | Decimal) else str(raw).strip()).translate(_SEPARATORS)
+    hint = f"(单位:{unit})" if unit else ""
+    try:
+        number = Decimal(value)
+    except (InvalidOperation, ValueError):
+        raise CellError("number_invalid", f"“{_shown(value)}”不是数字{hint}") from None
+    if number.is_nan():
+        raise CellError("number_invalid", f"“{_shown(value)}”不是数字{hint}")
+    whole_digits = max_digits - decimal_places
+    limit = Decimal(10) ** whole_digits
+    if number.is_infinite() or number.copy_abs() >= limit:
+        raise CellError(NUMBER_TOO_LARGE, f"“{_shown(value)}”超出范围:整数部分最多{whole_digits}位{hint}")
+    with localcontext() as context:
+        context.prec = max_digits + 2
+        number = number.quantize(Decimal(1).scaleb(-decimal_places), rounding=ROUND_HALF_UP)
+    if number.copy_abs() >= limit:  # 99999.999 rounded up to 100000.00
+        raise CellError(NUMBER_TOO_LARGE, f"“{_shown(value)}”超出范围:整数部分最多{whole_digits}位{hint}")
+    if (low is not None and number < low) or (high is not None and number > high):
+        bounds = f"{low if low is not None else '…'}至{high if high is not None else '…'}"
+        raise CellError(NUMBER_TOO_LARGE, f"“{_shown(value)}”超出范围,应在{bounds}之间{hint}")
+    return number
+
+
+def decimal_for(
+    model: type[models.Model],
+    field_name: str,
+    *,
+    low: Decimal | int | None = None,
+    high: Decimal | int | None = None,
+    unit: str = "",
+) -> Callable[[Any], Decimal | None]:
+    """The parser of a column that fills ``model.field_name`` (a DecimalField): its digits and
+    decimal places, and the range of its Min/MaxValueValidators unless ``low`` / ``high`` say."""
+    from django.core.validators import MaxValueValidator, MinValueValidator
+
+    model_field = model._meta.get_field(field_name)
+    assert isinstance(model_field, models.DecimalField), field_name
+    for validator in model_field.validators:
+        if isinstance(validator, MinValueValidator) and low is None:
+            low = Decimal(str(validator.limit_value))
+        if isinstance(validator, MaxValueValidator) and high is None:
+            high = Decimal(str(validator.limit_value))
+    return partial(
+        decimal_value,
+        max_digits=int(model_field.max_digits or 0),
+        decimal_places=int(model_field.decimal_places or 0),
+        low=low,
+        high=high,
+        unit=unit,
+    )
 
 
 def choice(options: dict[str, str], blank: str = "") -> Callable[[Any], str]:

@@ -8,7 +8,7 @@ a changed 阶段 on an existing project goes through the stage table. All-or-not
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from tiaodu.core.errors import InvalidInput, ServiceError
@@ -21,6 +21,7 @@ from tiaodu.core.imports import (
     any_date,
     boolean,
     choice,
+    decimal_for,
     past_date,
     register,
     text_of,
@@ -59,33 +60,30 @@ def _labels(choices: Any) -> dict[str, str]:
     return {str(label): value for value, label in choices.choices if value}
 
 
+_AMOUNT = decimal_for(Project, "total_investment", unit="万元")  # the three amounts: 14 digits, 2 places
+
+
 def amount(raw: Any) -> Decimal | None:
-    """万元: a number, not negative (thousands separators allowed)."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None
-    value = str(raw).strip().replace(",", "").replace(",", "")
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise CellError("number_invalid", f"“{value}”不是数字(单位:万元)") from None
-    if not number.is_finite():
-        raise CellError("number_invalid", f"“{value}”不是数字(单位:万元)")
-    if number < 0:
+    """万元: a number, not negative (thousands separators allowed), that the field can hold
+    (``number_too_large`` beyond it: the shared rule of :func:`tiaodu.core.imports.decimal_value`)."""
+    number = _AMOUNT(raw)
+    if number is not None and number < 0:
         raise CellError("negative_amount", "金额不能为负数")
-    return number.quantize(Decimal("0.01"))
+    return number
+
+
+_LONGITUDE = decimal_for(Project, "longitude", unit="十进制度,如 105.8512")
+_LATITUDE = decimal_for(Project, "latitude", unit="十进制度,如 30.1788")
 
 
 def coordinate(raw: Any) -> Decimal | None:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None
-    value = str(raw).strip()
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise CellError("number_invalid", f"“{value}”不是数字(十进制度,如 105.8512)") from None
-    if not number.is_finite():
-        raise CellError("number_invalid", f"“{value}”不是数字")
-    return number.quantize(Decimal("0.000001"))
+    """经度: −180…180 in the field's 9 digits, 6 places (the service checks the country)."""
+    return _LONGITUDE(raw)
+
+
+def latitude(raw: Any) -> Decimal | None:
+    """纬度: −90…90 in the field's 8 digits, 6 places."""
+    return _LATITUDE(raw)
 
 
 @register
@@ -178,7 +176,7 @@ class ProjectImporter(Importer):
         Column("计划开工日期", "planned_start", parse=any_date, example="2022-03-01"),
         Column("计划竣工日期", "planned_completion", parse=any_date, example="2023-12-31"),
         Column("经度", "longitude", parse=coordinate, example=105.8704, note="十进制度(东经)"),
-        Column("纬度", "latitude", parse=coordinate, example=30.1788, note="十进制度(北纬)"),
+        Column("纬度", "latitude", parse=latitude, example=30.1788, note="十进制度(北纬)"),
     ]
     notes = [
         "金额单位为万元。经度、纬度须同时填写或同时留空,且应在我国境内。",
