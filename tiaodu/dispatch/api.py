@@ -14,6 +14,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from tiaodu.core.api import ERRORS, READ_ERRORS, PageNumber
+from tiaodu.core.concurrency import parse_version
 from tiaodu.core.http import current_user
 from tiaodu.core.permissions import get_scoped
 from tiaodu.dispatch import services
@@ -38,9 +39,13 @@ class RoundOut(Schema):
     is_historical: bool = Field(..., description="历史导入:由历史调度文件创建,创建时即已关闭并冻结")
     opened_at: datetime
     closed_at: datetime | None
-    expected_count: int = Field(..., description="应报项目数")
-    reported_count: int = Field(..., description="已报项目数(关闭时冻结)")
-    investment_total: float = Field(..., description="本期完成投资合计(万元,关闭时冻结)")
+    expected_count: int = Field(..., description="应报项目数(只能查看部分项目的用户:其可见项目数)")
+    reported_count: int = Field(
+        ..., description="已报项目数(关闭时冻结;只能查看部分项目的用户:其可见项目中的实时数)"
+    )
+    investment_total: float = Field(
+        ..., description="本期完成投资合计(万元,关闭时冻结;只能查看部分项目的用户:其可见项目之和)"
+    )
     workers_required_total: int
     workers_on_site_total: int
     attendance_rate: float | None = Field(..., description="到岗率(%)= 实到岗 / 应到岗")
@@ -48,6 +53,32 @@ class RoundOut(Schema):
     @staticmethod
     def resolve_district_code(obj: DispatchRound) -> str:
         return obj.district.code
+
+    # The figures the caller may see (issue 13, L2): services.shown_totals.
+    @staticmethod
+    def resolve_expected_count(obj: DispatchRound) -> int:
+        return services.shown_totals(obj).expected
+
+    @staticmethod
+    def resolve_reported_count(obj: DispatchRound) -> int:
+        return services.shown_totals(obj).reported
+
+    @staticmethod
+    def resolve_investment_total(obj: DispatchRound) -> float:
+        return float(services.shown_totals(obj).investment)
+
+    @staticmethod
+    def resolve_workers_required_total(obj: DispatchRound) -> int:
+        return services.shown_totals(obj).workers_required
+
+    @staticmethod
+    def resolve_workers_on_site_total(obj: DispatchRound) -> int:
+        return services.shown_totals(obj).workers_on_site
+
+    @staticmethod
+    def resolve_attendance_rate(obj: DispatchRound) -> float | None:
+        rate = services.shown_totals(obj).attendance_rate
+        return None if rate is None else float(rate)
 
 
 class ReportOut(Schema):
@@ -66,6 +97,9 @@ class ReportOut(Schema):
     submitted_at: datetime | None
     reminded_count: int
     case_ids: list[int]
+    version: int = Field(
+        ..., description="版本号:修改时在 version 或 If-Match 中带回,被他人修改过则返回409 stale_write"
+    )
 
     @staticmethod
     def resolve_project_name(obj: DispatchReport) -> str:
@@ -89,6 +123,7 @@ class TotalsOut(Schema):
     workers_on_site: int
     attendance_rate: float | None
     problems: int
+    partial: bool = Field(..., description="true:只汇总当前用户可见的项目(不是整个调度任务的汇总)")
 
 
 class RoundDetailOut(RoundOut):
@@ -119,6 +154,12 @@ class ReportIn(Schema):
     problems: str = Field("", max_length=4000, description="存在问题,每行一个")
     problem_category: str = Field("", max_length=32, description="问题类别(代码或名称),默认协调")
     confirmed_over_required: bool = Field(False, description="确认实到岗超出应到岗10%以上属实")
+    version: int | None = Field(
+        None,
+        ge=1,
+        le=2**31,
+        description="读取时的版本号(也可用 If-Match 头);填报已被他人修改时返回409 stale_write;不填则不检查",
+    )
 
 
 class RoundIn(Schema):
@@ -163,16 +204,27 @@ def _reports(request: HttpRequest, rnd: DispatchRound) -> Any:
     )
 
 
+def _rounds(request: HttpRequest) -> Any:
+    """Rounds with the figures of the caller's slice of each (services.with_viewer_totals)."""
+    user = current_user(request)
+    return services.with_viewer_totals(DispatchRound.objects.select_related("district"), user)
+
+
 @router.get("/rounds", response={200: list[RoundOut], **READ_ERRORS}, summary="调度任务列表")
 @paginate(PageNumber)
 def list_rounds(request: HttpRequest, filters: Query[RoundFilter]) -> Any:
-    rounds = DispatchRound.objects.restrict(current_user(request)).select_related("district")
+    user = current_user(request)
+    rounds = services.with_viewer_totals(
+        DispatchRound.objects.restrict(user).select_related("district"), user
+    )
     return filters.filter(rounds).order_by("-period_start", "-pk")
 
 
 def _detail(request: HttpRequest, round_id: int) -> DispatchRound:
-    rnd = get_scoped(DispatchRound, current_user(request), pk=round_id)
-    figures = services.frozen_totals(rnd)
+    user = current_user(request)
+    get_scoped(DispatchRound, user, pk=round_id)
+    rnd: DispatchRound = _rounds(request).get(pk=round_id)
+    figures = services.viewer_totals(user, rnd)
     rnd.detail_reports = list(_reports(request, rnd))  # type: ignore[attr-defined]
     rnd.detail_totals = {  # type: ignore[attr-defined]
         "expected": figures.expected,
@@ -183,6 +235,7 @@ def _detail(request: HttpRequest, round_id: int) -> DispatchRound:
         "workers_on_site": figures.workers_on_site,
         "attendance_rate": float(figures.attendance_rate) if figures.attendance_rate is not None else None,
         "problems": figures.problems,
+        "partial": figures.partial,
     }
     return rnd
 
@@ -205,7 +258,7 @@ def open_round(request: HttpRequest, payload: RoundIn) -> Any:
         due_on=payload.due_on,
         notes=payload.notes,
     )
-    return Status(201, DispatchRound.objects.select_related("district").get(pk=rnd.pk))
+    return Status(201, _rounds(request).get(pk=rnd.pk))
 
 
 @router.post("/rounds/{round_id}/remind", response={201: ReminderOut, **ERRORS}, summary="催报未报项目")
@@ -216,7 +269,7 @@ def remind(request: HttpRequest, round_id: int, payload: RemindIn) -> Any:
 @router.post("/rounds/{round_id}/close", response={200: RoundOut, **ERRORS}, summary="关闭调度任务并冻结汇总")
 def close(request: HttpRequest, round_id: int) -> Any:
     rnd = services.close_round(current_user(request), round_id)
-    return DispatchRound.objects.select_related("district").get(pk=rnd.pk)
+    return _rounds(request).get(pk=rnd.pk)
 
 
 @router.get("/rounds/{round_id}", response={200: RoundDetailOut, **READ_ERRORS}, summary="调度任务详情")
@@ -238,5 +291,8 @@ def submit_report(request: HttpRequest, round_id: int, payload: ReportIn) -> Any
         problem_category=payload.problem_category,
         confirmed_over_required=payload.confirmed_over_required,
     )
-    report = services.submit_report(user, round_id, payload.project_id, data)
+    version = (
+        payload.version if payload.version is not None else parse_version(request.headers.get("If-Match"))
+    )
+    report = services.submit_report(user, round_id, payload.project_id, data, version=version)
     return DispatchReport.objects.select_related("project").prefetch_related("cases").get(pk=report.pk)

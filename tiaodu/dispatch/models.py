@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from tiaodu.core.concurrency import VersionedModel
 from tiaodu.core.models import ScopedModel, TimeStampedModel
 from tiaodu.core.permissions import Action, Scope, ScopedQuerySet
 from tiaodu.core.rounds import ReminderBase, RoundBase, district_rounds_q, round_scope
@@ -96,8 +97,10 @@ REPORT_ACTIONS = {
 }
 
 
-class DispatchReport(TimeStampedModel, ScopedModel):
-    """One project's report in one round: an empty slot until ``submitted_at`` is set."""
+class DispatchReport(TimeStampedModel, ScopedModel, VersionedModel):
+    """One project's report in one round: an empty slot until ``submitted_at`` is set. Writers
+    check its ``version`` (:mod:`tiaodu.core.concurrency`), so two people correcting the same
+    report cannot silently overwrite each other."""
 
     round = models.ForeignKey(
         DispatchRound, verbose_name=_("调度任务"), on_delete=models.CASCADE, related_name="reports"

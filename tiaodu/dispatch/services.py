@@ -15,15 +15,16 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tiaodu.cases import services as cases
 from tiaodu.cases.models import Case
 from tiaodu.core import rounds
-from tiaodu.core.errors import Conflict, FieldError, InvalidInput, ServiceError, invalid
-from tiaodu.core.permissions import ensure_permitted, get_scoped
+from tiaodu.core.concurrency import claim_version
+from tiaodu.core.errors import Conflict, FieldError, InvalidInput, NotFound, ServiceError, invalid
+from tiaodu.core.permissions import ensure_permitted, get_scoped, scope_q
 from tiaodu.core.rounds import district_of as district_of
 from tiaodu.dispatch.choices import DEFAULT_PROBLEM_CATEGORY, WORKERS_TOLERANCE, PeriodKind, RoundState
 from tiaodu.dispatch.models import DispatchReport, DispatchRound, Reminder
@@ -35,6 +36,8 @@ from tiaodu.regions.choices import Level
 from tiaodu.regions.models import Region
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from tiaodu.accounts.models import User
 
 MAX_MONEY = Decimal("999999999999.99")
@@ -160,10 +163,11 @@ def _insert_slots(rnd: DispatchRound, projects: QuerySet[Project]) -> int:
             "problems",
             "problem_category",
             "reminded_count",
+            "version",
             "created_at",
             "updated_at",
         ],
-        "%s, s.pk, 0, NULL, 0, 0, %s, '', '', 0, %s, %s",
+        "%s, s.pk, 0, NULL, 0, 0, %s, '', '', 0, 1, %s, %s",
         projects.order_by().values("pk").distinct(),
         [rnd.pk, False, now, now],
     )
@@ -292,10 +296,14 @@ def validate_report(
     return values, errors
 
 
-def report_slot(rnd: DispatchRound, project_id: int) -> DispatchReport:
-    """The round's report for a project, or ``project_not_in_round``."""
+def report_slot(rnd: DispatchRound, project_id: int, actor: User | None = None) -> DispatchReport:
+    """The round's report for a project. For a user, a project outside the round is 404 like a
+    report outside the user's slice, so the answer does not tell which projects a round holds;
+    the operator (CLI, imports: ``actor=None``) gets ``project_not_in_round``."""
     slot = DispatchReport.objects.filter(round=rnd, project_id=project_id).first()
     if slot is None:
+        if actor is not None:
+            raise NotFound()
         raise invalid("project", "project_not_in_round", f"该项目不在“{rnd.period_label}”调度任务中")
     return slot
 
@@ -304,21 +312,50 @@ def _round_closed(rnd: DispatchRound) -> Conflict:
     return rounds.round_closed(KIND, rnd)
 
 
+REPORT_FIELDS = (
+    "investment",
+    "progress",
+    "workers_required",
+    "workers_on_site",
+    "confirmed_over_required",
+    "problems",
+    "problem_category",
+)
+
+
+def report_values(slot: DispatchReport) -> dict[str, Any]:
+    """A report's values as a writer sees them (the ``current`` of a 409 ``stale_write``)."""
+    values: dict[str, Any] = {}
+    for name in REPORT_FIELDS:
+        value = getattr(slot, name)
+        values[name] = float(value) if isinstance(value, Decimal) else value
+    values["submitted"] = slot.submitted_at is not None
+    values["submitted_at"] = slot.submitted_at.isoformat() if slot.submitted_at else None
+    return values
+
+
 @transaction.atomic
-def submit_report(actor: User | None, round_id: int, project_id: int, data: ReportInput) -> DispatchReport:
+def submit_report(
+    actor: User | None, round_id: int, project_id: int, data: ReportInput, version: int | None = None
+) -> DispatchReport:
     """Fill in (or, while the round is open, correct) a project's report.
+
+    ``version`` is the report's version the writer read (the form's hidden field, the API's
+    ``version`` or ``If-Match``): when someone else saved the report since, nothing is written and
+    the writer gets 409 ``stale_write`` with the current values. ``None``: not checked.
 
     Problems become cases of the project-problem workflow, one per problem line not reported
     before in this report, with the category's due date; the sweep cards them when late.
     """
     rnd = rounds.lock_for_submit(KIND, actor, round_id)
-    slot = report_slot(rnd, project_id)
+    slot = report_slot(rnd, project_id, actor)
     if actor is not None:
         slot = get_scoped(DispatchReport, actor, "change", pk=slot.pk)
     project = Project.objects.select_related("township", "responsible_unit").get(pk=project_id)
     values, errors = validate_report(project, data)
     if errors:
         raise InvalidInput(errors)
+    claim_version(slot, version, report_values(slot))
     before = problem_lines(slot.problems)
     for key, value in values.items():
         setattr(slot, key, value)
@@ -378,6 +415,8 @@ class Totals:
     workers_required: int
     workers_on_site: int
     problems: int
+    # True: the figures of the viewer's slice of the round, not of the whole round
+    partial: bool = False
 
     @property
     def attendance_rate(self) -> Decimal | None:
@@ -391,8 +430,9 @@ class Totals:
         return self.expected - self.reported
 
 
-def totals(rnd: DispatchRound) -> Totals:
-    """The round's figures in one aggregate query (live while open; frozen on close)."""
+def totals(rnd: DispatchRound, reports: QuerySet[DispatchReport] | None = None) -> Totals:
+    """The round's figures in one aggregate query (live while open; frozen on close); of
+    ``reports`` only (a viewer's slice) when given."""
     submitted = Q(submitted_at__isnull=False)
     case_count = (
         DispatchReport.cases.through.objects.filter(dispatchreport_id=OuterRef("pk"))
@@ -402,7 +442,8 @@ def totals(rnd: DispatchRound) -> Totals:
         .values("n")  # type: ignore[misc]
     )
     row = (
-        DispatchReport.objects.filter(round=rnd)
+        (DispatchReport.objects.all() if reports is None else reports)
+        .filter(round=rnd)
         .annotate(n_cases=Coalesce(Subquery(case_count, output_field=IntegerField()), Value(0)))
         .aggregate(
             expected=Count("pk"),
@@ -427,6 +468,81 @@ def frozen_totals(rnd: DispatchRound) -> Totals:
     """A round's figures: frozen when closed, computed while open."""
     if rnd.state == RoundState.OPEN:
         return totals(rnd)
+    return _stored(rnd)
+
+
+def _visible_reports(user: User | AnonymousUser) -> QuerySet[DispatchReport] | None:
+    """The reports ``user`` may see, or ``None`` when the scope does not restrict them."""
+    q = scope_q(user, DispatchReport, "view")
+    return None if q is None else DispatchReport.objects.filter(q)
+
+
+def viewer_totals(user: User | AnonymousUser | None, rnd: DispatchRound) -> Totals:
+    """The figures of a round as ``user`` may see them (issue 13, L2).
+
+    A viewer who sees every report of the round (a district leader or dispatcher) gets the
+    round's figures: frozen when closed, live while open. A viewer who sees only some (a township,
+    a squad, a project owner, a department outside the district's region) gets the figures of
+    those reports, computed live from them whether the round is open or closed — never the
+    district's frozen totals — marked ``partial``. ``None`` is the server operator."""
+    visible = None if user is None else _visible_reports(user)
+    if visible is None:
+        return frozen_totals(rnd)
+    mine = visible.filter(round=rnd)
+    if mine.count() == DispatchReport.objects.filter(round=rnd).count():
+        return frozen_totals(rnd)
+    figures = totals(rnd, visible)
+    if rnd.is_historical:  # as refreeze_history counts them: problem lines, not cases
+        figures.problems = sum(len(problem_lines(text)) for text in mine.values_list("problems", flat=True))
+    figures.partial = True
+    return figures
+
+
+def with_viewer_totals(
+    rounds_: QuerySet[DispatchRound], user: User | AnonymousUser | None
+) -> QuerySet[DispatchRound]:
+    """Rounds annotated with the figures of ``user``'s slice of each (one correlated subquery per
+    figure, for the page of rounds a list shows): ``seen_expected``, ``seen_reported``,
+    ``seen_investment``, ``seen_required``, ``seen_on_site``, and ``seen_all`` (every report of the
+    round) to tell a whole view from a partial one. :func:`shown_totals` reads them."""
+    visible = None if user is None else _visible_reports(user)
+    if visible is None:
+        visible = DispatchReport.objects.all()
+    submitted = Q(submitted_at__isnull=False)
+
+    def figure(reports: QuerySet[DispatchReport], aggregate: Any, output: Any) -> Any:
+        rows = reports.filter(round=OuterRef("pk")).order_by().values("round").annotate(v=aggregate)
+        return Coalesce(Subquery(rows.values("v"), output_field=output), Value(0), output_field=output)
+
+    money: DecimalField[Any, Any] = DecimalField(max_digits=16, decimal_places=2)
+    return rounds_.annotate(
+        seen_all=figure(DispatchReport.objects.all(), Count("pk"), IntegerField()),
+        seen_expected=figure(visible, Count("pk"), IntegerField()),
+        seen_reported=figure(visible, Count("pk", filter=submitted), IntegerField()),
+        seen_investment=figure(visible, Sum("investment", filter=submitted), money),
+        seen_required=figure(visible, Sum("workers_required", filter=submitted), IntegerField()),
+        seen_on_site=figure(visible, Sum("workers_on_site", filter=submitted), IntegerField()),
+    )
+
+
+def shown_totals(rnd: Any) -> Totals:
+    """What a list row (page, export, API) shows of a round annotated by
+    :func:`with_viewer_totals`: the frozen figures of a closed round the viewer sees whole, else
+    the viewer's slice (live). A round not annotated shows its stored figures. ``problems`` is not
+    annotated (0)."""
+    cached: Totals | None = getattr(rnd, "_shown_totals", None)
+    if cached is not None:
+        return cached
+    annotated = hasattr(rnd, "seen_expected")
+    if not annotated or (rnd.seen_expected == rnd.seen_all and not rnd.is_open):
+        shown = _stored(rnd)
+    else:
+        shown = _seen(rnd, partial=rnd.seen_expected != rnd.seen_all)
+    rnd._shown_totals = shown  # type: ignore[attr-defined]
+    return shown
+
+
+def _stored(rnd: DispatchRound) -> Totals:
     return Totals(
         expected=rnd.expected_count,
         reported=rnd.reported_count,
@@ -434,6 +550,18 @@ def frozen_totals(rnd: DispatchRound) -> Totals:
         workers_required=rnd.workers_required_total,
         workers_on_site=rnd.workers_on_site_total,
         problems=rnd.problem_count,
+    )
+
+
+def _seen(rnd: Any, partial: bool) -> Totals:
+    return Totals(
+        expected=int(rnd.seen_expected),
+        reported=int(rnd.seen_reported),
+        investment=Decimal(rnd.seen_investment or 0).quantize(Decimal("0.01")),
+        workers_required=int(rnd.seen_required),
+        workers_on_site=int(rnd.seen_on_site),
+        problems=0,
+        partial=partial,
     )
 
 
@@ -560,6 +688,8 @@ def record_history(actor: User | None, rnd: DispatchRound, project: Project, dat
     if errors:
         raise InvalidInput(errors)
     slot, created = DispatchReport.objects.get_or_create(round=rnd, project=project)
+    if not created:
+        claim_version(slot, None)  # replaced whole: a writer who read the old report loses
     for key, value in values.items():
         setattr(slot, key, value)
     slot.submitted_by = actor

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from tiaodu.core import rounds
 from tiaodu.core import views as core_views
+from tiaodu.core.concurrency import StaleWrite, parse_version
 from tiaodu.core.errors import ServiceError
 from tiaodu.core.http import current_user
 from tiaodu.core.permissions import get_scoped
@@ -21,12 +22,19 @@ from tiaodu.dispatch import services
 from tiaodu.dispatch.choices import PeriodKind, RoundState
 from tiaodu.dispatch.filters import RoundFilter
 from tiaodu.dispatch.forms import ReportForm, RoundForm
-from tiaodu.dispatch.models import DispatchReport, DispatchRound
+from tiaodu.dispatch.models import DispatchReport, DispatchRound, Reminder
 from tiaodu.projects.models import Project
 
 
 def _rate(r: DispatchRound) -> str:
-    return f"{r.attendance_rate}%" if r.attendance_rate is not None else ""
+    rate = services.shown_totals(r).attendance_rate
+    return f"{rate}%" if rate is not None else ""
+
+
+def _shown(name: str) -> Any:
+    """A column of the figures the viewer may see (its slice of the round, or the frozen totals
+    of a round it sees whole): :func:`tiaodu.dispatch.services.shown_totals`."""
+    return lambda r: getattr(services.shown_totals(r), name)
 
 
 class RoundListView(ObjectListView):
@@ -43,10 +51,10 @@ class RoundListView(ObjectListView):
         Column(gettext_lazy("结束日期"), "period_end"),
         Column(gettext_lazy("填报截止日期"), "due_on"),
         Column(gettext_lazy("状态"), "state"),
-        Column(gettext_lazy("应报项目数"), "expected_count"),
-        Column(gettext_lazy("已报项目数"), "reported_count"),
-        Column(gettext_lazy("本期完成投资(万元)"), "investment_total"),
-        Column(gettext_lazy("到岗率(%)"), _rate),
+        Column(gettext_lazy("应报项目数"), _shown("expected"), sort="seen_expected"),
+        Column(gettext_lazy("已报项目数"), _shown("reported"), sort="seen_reported"),
+        Column(gettext_lazy("本期完成投资(万元)"), _shown("investment"), sort="seen_investment"),
+        Column(gettext_lazy("到岗率(%)"), _rate, sort=False),
     ]
     filter_fields = [
         ("q", gettext_lazy("期次"), None),
@@ -59,7 +67,10 @@ class RoundListView(ObjectListView):
         return reverse("dispatch:create")
 
     def get_queryset(self) -> Any:
-        return super().get_queryset().select_related("district").order_by("-period_start", "-pk")
+        rounds_ = super().get_queryset().select_related("district")
+        return services.with_viewer_totals(rounds_, current_user(self.request)).order_by(
+            "-period_start", "-pk"
+        )
 
 
 class RoundCreateView(ScopedView):
@@ -96,8 +107,9 @@ class RoundDetailView(ScopedView):
         )
         context = {
             **rounds.detail_context(user, services.KIND, rnd, reports),
-            "totals": services.frozen_totals(rnd),
-            "reminders": rnd.reminders.select_related("actor")[:5],
+            "totals": services.viewer_totals(user, rnd),
+            # 催报 records count the district's missing projects: only the roles their scope allows
+            "reminders": Reminder.objects.restrict(user).filter(round=rnd).select_related("actor")[:5],
         }
         return render(request, "dispatch/round_detail.html", context)
 
@@ -126,7 +138,7 @@ class ReportView(ScopedView):
     def _slot(self, request: HttpRequest, pk: int, project_id: int) -> DispatchReport:
         user = current_user(request)
         rnd = get_scoped(DispatchRound, user, pk=pk)
-        slot = services.report_slot(rnd, project_id)
+        slot = services.report_slot(rnd, project_id, user)
         return get_scoped(DispatchReport, user, "change", pk=slot.pk)
 
     def get(self, request: HttpRequest, pk: int, project_id: int) -> HttpResponse:
@@ -146,9 +158,24 @@ class ReportView(ScopedView):
         form = ReportForm(request.POST)
         if form.is_valid():
             try:
+                # the version the form was rendered with (a hidden field): a report someone else
+                # saved in between is not overwritten
+                version = parse_version(request.POST.get("version"))
                 services.submit_report(
-                    current_user(request), pk, project_id, services.ReportInput(**form.cleaned_data)
+                    current_user(request),
+                    pk,
+                    project_id,
+                    services.ReportInput(**form.cleaned_data),
+                    version=version,
                 )
+            except StaleWrite:
+                # The writer sees the report as it is now; the form keeps what was typed, and a
+                # second submit (checked against the version shown now) replaces it deliberately.
+                slot.refresh_from_db()
+                form.add_error(
+                    None, _("该调度填报已被他人修改,您看到的是旧的内容。请核对下方的最新内容,确认后再提交")
+                )
+                return self._render(request, slot, form, status=409, stale=True)
             except ServiceError as exc:
                 if exc.status in (403, 404):
                     raise
@@ -159,10 +186,17 @@ class ReportView(ScopedView):
                     reverse("dispatch:detail", args=[pk]),
                     _("已提交“%(name)s”的调度填报") % {"name": slot.project.name},
                 )
-        return self._render(request, slot, form, status=422)
+        # shown again with the version it was rendered with, so the check still holds
+        return self._render(request, slot, form, status=422, version=request.POST.get("version"))
 
     def _render(
-        self, request: HttpRequest, slot: DispatchReport, form: ReportForm, status: int = 200
+        self,
+        request: HttpRequest,
+        slot: DispatchReport,
+        form: ReportForm,
+        status: int = 200,
+        stale: bool = False,
+        version: Any = None,
     ) -> HttpResponse:
         closed = not slot.round.is_open
         context = {
@@ -171,6 +205,8 @@ class ReportView(ScopedView):
             "project": slot.project,
             "form": form,
             "closed": closed,
+            "version": version or slot.version,
+            "stale": stale,
         }
         return render(request, "dispatch/report_form.html", context, status=status)
 
