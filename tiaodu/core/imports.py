@@ -949,6 +949,140 @@ def bulk_update_rows(
             cursor.executemany(sql, values[start : start + batch_size])
 
 
+# --- input bounds (issue 13 item 4) ----------------------------------------------------------------
+
+
+def _setting(name: str, env: str, default: int, scale: int = 1) -> int:
+    """``settings.NAME`` when the project defines it, else the environment variable (a whole
+    number, times ``scale``), else the default."""
+    value = getattr(settings, name, None)
+    if value is not None:
+        return int(value)
+    try:
+        return int(os.environ.get(env, "")) * scale
+    except ValueError:
+        return default * scale
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one import may read. A file beyond any of them is refused with a file error before
+    (for the archive) or while (for rows and cells) it is read; nothing is written."""
+
+    uncompressed_bytes: int  # an xlsx's members together, as their directory declares them
+    compression_ratio: int  # one member's uncompressed / compressed size (zip bombs)
+    rows: int  # spreadsheet rows, blank ones included
+    columns: int  # cells of one row that may hold a value
+    cells: int  # cells read in all
+
+    @classmethod
+    def current(cls) -> Limits:
+        mb = 1024 * 1024
+        return cls(
+            uncompressed_bytes=_setting(
+                "IMPORT_MAX_UNCOMPRESSED_BYTES", "TIAODU_IMPORT_MAX_UNCOMPRESSED_MB", 200, mb
+            ),
+            compression_ratio=_setting(
+                "IMPORT_MAX_COMPRESSION_RATIO", "TIAODU_IMPORT_MAX_COMPRESSION_RATIO", 200
+            ),
+            rows=_setting("IMPORT_MAX_ROWS", "TIAODU_IMPORT_MAX_ROWS", 1_000_000),
+            columns=_setting("IMPORT_MAX_COLUMNS", "TIAODU_IMPORT_MAX_COLUMNS", 1000),
+            cells=_setting("IMPORT_MAX_CELLS", "TIAODU_IMPORT_MAX_CELLS", 30_000_000),
+        )
+
+
+# A member this small is harmless whatever its ratio (styles and empty sheets compress well).
+RATIO_FLOOR_BYTES = 10 * 1024 * 1024
+
+
+def check_archive(stream: IO[bytes], limits: Limits | None = None) -> None:
+    """Refuse an xlsx whose zip directory declares more than the limits allow — the sizes a
+    zip bomb announces — before openpyxl inflates anything. zipfile stops every member at its
+    declared size (a member that lies fails its CRC), so the declared sizes bound what is read."""
+    import zipfile
+
+    limits = limits or Limits.current()
+    position = stream.tell()
+    try:
+        stream.seek(0)
+        with zipfile.ZipFile(stream) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise FileProblem(
+            "file_unreadable", "无法读取该 xlsx 文件(文件损坏、加密或不是 Excel 工作簿)"
+        ) from exc
+    finally:
+        stream.seek(position)
+    mb = 1024 * 1024
+    total = sum(m.file_size for m in members)
+    if total > limits.uncompressed_bytes:
+        raise FileProblem(
+            "file_uncompressed_too_large",
+            f"xlsx 文件解压后约{total // mb}MB,超过上限{limits.uncompressed_bytes // mb}MB"
+            "(文件可能含大量空行或格式,或是恶意构造的压缩文件),已拒绝导入;"
+            "请删除多余的行和格式,或拆分后分批导入",
+        )
+    for member in members:
+        if member.file_size > RATIO_FLOOR_BYTES:
+            ratio = member.file_size / max(member.compress_size, 1)
+            if ratio > limits.compression_ratio:
+                raise FileProblem(
+                    "file_compression_suspicious",
+                    f"xlsx 文件的压缩比异常({ratio:.0f}倍,上限{limits.compression_ratio}倍),"
+                    "可能是恶意构造的压缩文件,已拒绝导入",
+                )
+
+
+def inspect_upload(source: IO[bytes], name: str) -> str:
+    """The checks made before a file is read — type, size, content, an xlsx's declared sizes —
+    without reading it (raises :class:`FileProblem`). The import page runs them before counting
+    an upload's rows; :func:`open_table` runs them on every import."""
+    position = source.tell()
+    size = _size(source)
+    source.seek(0)
+    head = source.read(8)
+    source.seek(position)
+    ext = check_upload(name, size, head)
+    if ext == ".xlsx":
+        check_archive(source)
+    return ext
+
+
+def _bounded(
+    rows: Iterator[tuple[int, tuple[Any, ...]]], limits: Limits
+) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """The rows, refused past the row, column and cell limits (trailing empty cells beyond the
+    column limit, as spreadsheets with formatted columns have, are dropped)."""
+    try:
+        yield from _bounded_rows(rows, limits)
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()  # the reader's own finally closes the workbook and the file
+
+
+def _bounded_rows(
+    rows: Iterator[tuple[int, tuple[Any, ...]]], limits: Limits
+) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    cells = 0
+    for number, values in rows:
+        if number > limits.rows:
+            raise FileProblem("file_too_many_rows", f"文件超过{limits.rows}行的上限,请拆分后分批导入")
+        if len(values) > limits.columns:
+            if not all(is_blank(v) for v in values[limits.columns :]):
+                raise FileProblem(
+                    "file_too_many_columns",
+                    f"第{number}行超过{limits.columns}列的上限,请删除多余的列后再导入",
+                )
+            values = values[: limits.columns]
+        cells += len(values)
+        if cells > limits.cells:
+            raise FileProblem(
+                "file_too_many_cells", f"文件的单元格超过{limits.cells}个的上限,请拆分后分批导入"
+            )
+        yield number, values
+
+
 # --- reading files -----------------------------------------------------------------------------
 
 
@@ -986,7 +1120,9 @@ def check_upload(name: str, size: int, head: bytes = b"") -> str:
 
 
 def open_table(source: Source, name: str) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """(row number, cell values) of the first worksheet, or of the CSV, after the file checks."""
+    """(row number, cell values) of the first worksheet, or of the CSV, after the file checks,
+    within the input :class:`Limits`."""
+    limits = Limits.current()
     # A path is opened here and closed when the rows have been read.
     stream: IO[bytes] = open(source, "rb") if isinstance(source, str | os.PathLike) else source  # noqa: SIM115
     try:
@@ -995,14 +1131,16 @@ def open_table(source: Source, name: str) -> Iterator[tuple[int, tuple[Any, ...]
         head = stream.read(8)
         stream.seek(0)
         ext = check_upload(name, size, head)
+        if ext == ".xlsx":
+            check_archive(stream, limits)
     except BaseException:
         if stream is not source:
             stream.close()
         raise
     if ext == ".xlsx":
-        return _xlsx_rows(stream, close=stream is not source)
+        return _bounded(_xlsx_rows(stream, close=stream is not source), limits)
     try:
-        return _csv_rows(stream.read())
+        return _bounded(_csv_rows(stream.read()), limits)
     finally:
         if stream is not source:
             stream.close()
