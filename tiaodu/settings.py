@@ -61,7 +61,25 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("TIAODU_DEBUG", False)
-ALLOWED_HOSTS = [h for h in env("TIAODU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+# "testserver" is the Django test client's host name: never accepted in production.
+_DEFAULT_HOSTS = "127.0.0.1,localhost" if PRODUCTION else "127.0.0.1,localhost,testserver"
+ALLOWED_HOSTS = [h.strip() for h in env("TIAODU_ALLOWED_HOSTS", _DEFAULT_HOSTS).split(",") if h.strip()]
+
+
+def production_problems(debug: bool, secret_key: str, allowed_hosts: list[str]) -> list[str]:
+    """Why a production deployment must not start with these settings (empty: it may)."""
+    problems = []
+    if debug:
+        problems.append("TIAODU_DEBUG must be off (debug pages show tracebacks and settings)")
+    if len(secret_key) < 50 or len(set(secret_key)) < 5:
+        problems.append("TIAODU_SECRET_KEY must have at least 50 characters, at least 5 of them distinct")
+    if "testserver" in allowed_hosts:
+        problems.append("TIAODU_ALLOWED_HOSTS must not contain testserver (the test client's host)")
+    return problems
+
+
+if PRODUCTION and (_problems := production_problems(DEBUG, SECRET_KEY, ALLOWED_HOSTS)):
+    raise ImproperlyConfigured("TIAODU_ENV=production refuses to start: " + "; ".join(_problems))
 CSRF_TRUSTED_ORIGINS = [o for o in env("TIAODU_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 # The reverse proxies in front of the platform (addresses or networks, comma-separated; "*" = any).

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
+from tiaodu.accounts.backends import is_demo_password
 from tiaodu.accounts.choices import DISTRICT_ROLES, EXTERNAL_ROLES, Role
 from tiaodu.accounts.lockout import cool_off_start
 from tiaodu.accounts.models import ApiToken, User, hash_token
@@ -44,10 +45,15 @@ def home_region() -> Region:
 
 
 def check_password(password: str, user: User | None = None) -> None:
+    messages: list[str] = []
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise InvalidInput([FieldError("password", "password_invalid", m) for m in exc.messages]) from None
+        messages = list(exc.messages)
+    if settings.PRODUCTION and is_demo_password(password):
+        messages.append("不能使用演示账号的密码。")
+    if messages:
+        raise InvalidInput([FieldError("password", "password_invalid", m) for m in messages])
 
 
 def generate_password() -> str:
