@@ -22,7 +22,7 @@ from tiaodu.cases.api import CaseOut, case_list, related
 from tiaodu.cases.filters import CaseFilter
 from tiaodu.cases.models import Case
 from tiaodu.core.api import ERRORS, READ_ERRORS, PageNumber
-from tiaodu.core.errors import Conflict, FieldError, ServiceError, invalid
+from tiaodu.core.errors import ServiceError, invalid
 from tiaodu.core.http import current_user
 from tiaodu.core.permissions import NOTHING, get_scoped
 from tiaodu.enterprises import services
@@ -180,13 +180,7 @@ def list_enterprises(request: HttpRequest, filters: Query[EnterpriseFilter]) -> 
 def create_enterprise(request: HttpRequest, payload: EnterpriseIn) -> Any:
     user = current_user(request)
     data = payload.dict()
-    code = services.check_credit_code(data.pop("credit_code"))
-    if Enterprise.objects.filter(credit_code=code).exists():
-        raise Conflict(
-            "enterprise_exists",
-            f"统一社会信用代码“{code}”的企业已登记",
-            [FieldError("credit_code", "enterprise_exists", "该企业已登记")],
-        )
+    code = services.ensure_registrable(user, data.pop("credit_code"))
     township = data.pop("township")
     enterprise, _created = services.save_enterprise(user, code, township, **_fields(user, data))
     return Status(201, enterprise)

@@ -102,6 +102,59 @@ def save_enterprise(
     return enterprise, existing is None
 
 
+CODE_UNAVAILABLE = "credit_code_unavailable"
+CODE_UNAVAILABLE_MESSAGE = "该统一社会信用代码不能由您登记。请核对代码;如该企业确属您的辖区(例如从其他镇街或区县迁入),请联系区级系统管理员"
+
+
+def ensure_registrable(actor: User | None, credit_code: str) -> str:
+    """Check, before a form or the API registers a *new* enterprise, that ``actor`` may register
+    this credit code; return the checked code.
+
+    The code is unique in the whole deployment (``Enterprise.credit_code`` and
+    ``Organization.code`` are unique, and the code is the national key that imports, monitoring
+    data and Open311 look enterprises up by), so a code someone else holds cannot be registered
+    again. The answer must not disclose records outside the actor's scope, though:
+
+    - a role that may not add enterprises is refused before the code is looked at (403);
+    - a code held by an enterprise the actor may see: ``enterprise_exists`` (the actor can open it);
+    - a code held by an enterprise or an organisation the actor may not see (another township,
+      another district): one answer, ``credit_code_unavailable``, that names nothing and says
+      neither "registered" nor where; the attempt is written to the security log.
+
+    The upserting import (``save_enterprise``) is not changed by this.
+    """
+    code = check_credit_code(credit_code)
+    if actor is not None and not can(actor, "add", Enterprise):
+        raise Forbidden(audit="add enterprises.enterprise")
+    held = Enterprise.objects.filter(credit_code=code).values_list("pk", flat=True).first()
+    if held is not None:
+        if actor is None or Enterprise.objects.restrict(actor).filter(pk=held).exists():
+            raise Conflict(
+                "enterprise_exists",
+                f"统一社会信用代码“{code}”的企业已登记",
+                [FieldError("credit_code", "enterprise_exists", "该企业已登记")],
+            )
+        raise _code_unavailable(code)
+    org = Organization.objects.filter(code=code).values_list("pk", flat=True).first()
+    if (
+        org is not None
+        and actor is not None
+        and not Organization.objects.restrict(actor).filter(pk=org).exists()
+    ):
+        raise _code_unavailable(code)
+    return code
+
+
+def _code_unavailable(code: str) -> Conflict:
+    error = Conflict(
+        CODE_UNAVAILABLE,
+        CODE_UNAVAILABLE_MESSAGE,
+        [FieldError("credit_code", CODE_UNAVAILABLE, CODE_UNAVAILABLE_MESSAGE)],
+    )
+    error.audit = f"add enterprises.enterprise credit_code={code} (held outside the scope)"
+    return error
+
+
 def _organization(code: str, name: str, town: Region) -> Organization:
     """The organisation record for a newly registered enterprise.
 

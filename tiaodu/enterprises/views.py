@@ -30,6 +30,7 @@ from tiaodu.core.views import (
     ObjectListView,
     ScopedView,
     apply_service_error,
+    handle_service_error,
     redirect_with_message,
 )
 from tiaodu.enterprises import services
@@ -206,20 +207,21 @@ class EnterpriseEditView(ScopedView):
         if form.is_valid():
             code = enterprise.credit_code if enterprise else form.cleaned_data["credit_code"].strip().upper()
             try:
-                if enterprise is None and Enterprise.objects.filter(credit_code=code).exists():
-                    # The service upserts by credit code (for imports); a new-enterprise form must not.
-                    form.add_error("credit_code", _("该统一社会信用代码的企业已登记"))
-                else:
-                    saved, created = services.save_enterprise(
-                        user, code, form.cleaned_data["township_code"], **form.service_fields()
-                    )
-                    message = (_("已登记企业“%(name)s”") if created else _("已保存企业“%(name)s”")) % {
-                        "name": saved.name
-                    }
-                    return redirect_with_message(request, saved.get_absolute_url(), message)
+                if enterprise is None:
+                    # The service upserts by credit code (for imports); a new-enterprise form must
+                    # not, nor tell whether a code it may not use is registered elsewhere.
+                    services.ensure_registrable(user, code)
+                saved, created = services.save_enterprise(
+                    user, code, form.cleaned_data["township_code"], **form.service_fields()
+                )
+                message = (_("已登记企业“%(name)s”") if created else _("已保存企业“%(name)s”")) % {
+                    "name": saved.name
+                }
+                return redirect_with_message(request, saved.get_absolute_url(), message)
             except ServiceError as exc:
                 if exc.status in (403, 404):
                     raise
+                handle_service_error(request, exc)  # writes the security log entry, if any
                 apply_service_error(form, exc)
         return self._render(request, form, enterprise, status=422)
 

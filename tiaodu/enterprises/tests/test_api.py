@@ -196,6 +196,49 @@ def test_create_errors_change_nothing(api: Any) -> None:
     assert (Enterprise.objects.count(), Organization.objects.count()) == before
 
 
+def test_registering_a_code_held_outside_the_scope_discloses_nothing(api: Any) -> None:
+    """Issue 13 (oracle): a code registered in another township or district, or held by an
+    organisation the caller cannot see, gets one answer that names nothing and says neither
+    "registered" nor where; roles that may not register are refused before the code is looked at."""
+    from tiaodu.audit.choices import EventKind
+    from tiaodu.audit.models import SecurityEvent
+    from tiaodu.orgs.choices import OrgKind
+
+    yuxi_firm = enterprise(credit_code(120), YUXI, "重庆玉溪甲测试材料有限公司")
+    rongchang = enterprise(credit_code(121, "500153"), "500153001", "重庆中渝包装测试有限公司")
+    rc_owner = Organization.objects.create(
+        name="荣昌测试项目业主有限公司",
+        kind=OrgKind.OWNER,
+        code=credit_code(122, "500153"),
+        region=rongchang.township,
+    )
+    own = enterprise(credit_code(124), GUXI, "重庆古溪乙测试机械有限公司")
+    before = Enterprise.objects.count(), Organization.objects.count()
+    denied = SecurityEvent.objects.filter(kind=EventKind.PERMISSION_DENIED).count()
+    guxi = api("guxi")
+    bodies = []
+    for code, name in (
+        (yuxi_firm.credit_code, yuxi_firm.name),
+        (rongchang.credit_code, rongchang.name),
+        (rc_owner.code, rc_owner.name),
+    ):
+        body = error(guxi.post(API, new(credit_code=code)), 409, "credit_code_unavailable")
+        text = str(body)
+        assert name not in text and "玉溪" not in text and "荣昌" not in text and "已登记" not in text
+        bodies.append(body)
+    assert bodies[0] == bodies[1] == bodies[2]
+    assert field_codes(bodies[0]) == {"credit_code": "credit_code_unavailable"}
+    assert SecurityEvent.objects.filter(kind=EventKind.PERMISSION_DENIED).count() == denied + 3
+    # Roles that may not register enterprises learn nothing from the code either.
+    for user in ("qiye", "leader", "jxw", "yezhu"):
+        assert error(api(user).post(API, new(credit_code=rongchang.credit_code)), 403, "permission_denied")
+        assert error(api(user).post(API, new(credit_code=credit_code(123))), 403, "permission_denied")
+    # A code the caller can see is still "registered": it can open that enterprise.
+    error(guxi.post(API, new(credit_code=own.credit_code)), 409, "enterprise_exists")
+    assert (Enterprise.objects.count(), Organization.objects.count()) == before
+    assert api("admin").post(API, new(credit_code=rongchang.credit_code)).status_code == 409
+
+
 def test_list_filters(api: Any) -> None:
     a = enterprise(credit_code(110), GUXI, "重庆甲乙测试规上有限公司", is_above_scale=True)
     b = enterprise(credit_code(111), GUXI, "重庆甲乙测试重点有限公司", is_key=True)

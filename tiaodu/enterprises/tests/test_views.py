@@ -251,15 +251,25 @@ def test_bad_input_is_shown_and_nothing_saved(
 
 
 def test_existing_credit_code_is_not_overwritten_by_the_form(client_for: Any, users: Any, firms: Any) -> None:
+    # Another township's enterprise: refused without saying that, or where, it is registered.
     page = html(
         client_for(users["yuxi"]).post(
             "/enterprises/new/", form_data(credit_code=firms["other"].credit_code, township_code=YUXI)
         ),
         422,
     )
-    assert "已登记" in page
+    assert "不能由您登记" in page
+    assert "已登记" not in page and firms["other"].name not in page
     firms["other"].refresh_from_db()
     assert firms["other"].township.code == GUXI
+    # The caller's own township's enterprise: "registered" (the caller can open it).
+    page = html(
+        client_for(users["guxi"]).post(
+            "/enterprises/new/", form_data(credit_code=firms["other"].credit_code)
+        ),
+        422,
+    )
+    assert "已登记" in page
 
 
 def test_edit_keeps_the_credit_code(client_for: Any, users: Any, firms: Any) -> None:
