@@ -160,7 +160,11 @@ def _first_sheet(archive: zipfile.ZipFile) -> str:
 
 def write_progress(batch_id: int, phase: str, done: int, total: int) -> None:
     """Replace the progress file at once (readers never see half a file)."""
-    path = progress_path(batch_id)
+    write_progress_file(progress_path(batch_id), phase, done, total)
+
+
+def write_progress_file(path: Path, phase: str, done: int, total: int) -> None:
+    """Replace the progress file ``path`` at once (write then rename)."""
     temporary = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}")
     temporary.write_text(json.dumps({"phase": phase, "done": done, "total": total}))
     os.replace(temporary, path)
@@ -168,7 +172,11 @@ def write_progress(batch_id: int, phase: str, done: int, total: int) -> None:
 
 def read_progress(batch_id: int) -> tuple[dict[str, Any], datetime] | None:
     """The last progress written and when (the heartbeat), or None."""
-    path = progress_path(batch_id)
+    return read_progress_file(progress_path(batch_id))
+
+
+def read_progress_file(path: Path) -> tuple[dict[str, Any], datetime] | None:
+    """The progress stored in ``path`` and when it was written, or None."""
     try:
         data = json.loads(path.read_text())
         beat = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.get_current_timezone())
@@ -183,8 +191,9 @@ class ProgressFile:
     :meth:`heartbeat` is open rewrites it every :data:`HEARTBEAT_SECONDS` from a thread, so that
     a live import is told apart from one whose worker died even while a bulk write says nothing."""
 
-    def __init__(self, batch_id: int, total: int) -> None:
+    def __init__(self, batch_id: int, total: int, path: Path | None = None) -> None:
         self.batch_id = batch_id
+        self.path = path  # None: the import batch's progress file
         self.state = (PHASE_QUEUED, 0, total)
         self.written_at = 0.0
         self.lock = threading.Lock()
@@ -199,7 +208,7 @@ class ProgressFile:
     def flush(self, now: float | None = None) -> None:
         with self.lock:
             self.written_at = time.monotonic() if now is None else now
-            write_progress(self.batch_id, *self.state)
+            write_progress_file(self.path or progress_path(self.batch_id), *self.state)
 
     @contextlib.contextmanager
     def heartbeat(self) -> Iterator[None]:
@@ -210,7 +219,7 @@ class ProgressFile:
                 with contextlib.suppress(OSError):
                     self.flush()
 
-        thread = threading.Thread(target=beat, name=f"import-{self.batch_id}-heartbeat", daemon=True)
+        thread = threading.Thread(target=beat, name=f"job-{self.batch_id}-heartbeat", daemon=True)
         self.flush()
         thread.start()
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -100,3 +102,78 @@ class ImportBatch(ScopedModel):
     @property
     def in_progress(self) -> bool:
         return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+
+class JobKind(models.TextChoices):
+    BULLETIN = "bulletin", _("月通报")
+    EXPORT = "export", _("列表导出")
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("生成中")
+    SUCCEEDED = "succeeded", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class JobQuerySet(models.QuerySet["Job"]):
+    def owned_by(self, user: Any) -> JobQuerySet:
+        """The jobs of this user: only the user who started a job sees it (administrators
+        included: a result file holds what its owner's scope allowed, ADR 0034)."""
+        if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+            return self.none()
+        return self.filter(user=user)
+
+
+class Job(models.Model):
+    """Long work whose result is a file (a bulletin, a large list export), run by the background
+    worker (``tiaodu.core.file_jobs``, ADR 0034). The file lives under ``DATA_DIR/jobs`` until
+    ``expires_at``; the rows done meanwhile are kept outside the database, as for imports."""
+
+    kind = models.CharField(_("类型"), max_length=16, choices=JobKind.choices, db_index=True)
+    title = models.CharField(_("名称"), max_length=255)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # What to produce: the bulletin's region, period, index and format; the export's view, path,
+    # query string and URL arguments. Ids and codes only (no personal data).
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    language = models.CharField(_("语言"), max_length=16, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    task_id = models.CharField(_("后台任务"), max_length=64, blank=True)
+    rows_total = models.PositiveIntegerField(_("总数"), default=0)
+    rows_done = models.PositiveIntegerField(_("已完成数"), default=0)
+    result_name = models.CharField(_("结果文件"), max_length=64, blank=True)
+    content_type = models.CharField(_("文件类型"), max_length=128, blank=True)
+    file_name = models.CharField(_("文件名"), max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(_("文件大小"), default=0)
+    code = models.CharField(_("结果代码"), max_length=64, blank=True)
+    message = models.CharField(_("说明"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("保留至"), db_index=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("后台生成的文件")
+        verbose_name_plural = _("后台生成的文件")
+        indexes = [models.Index(fields=["user", "-created_at"], name="core_job_user_created")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.title}"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+    @property
+    def ready(self) -> bool:
+        return self.status == JobStatus.SUCCEEDED and bool(self.result_name)

@@ -28,7 +28,8 @@ from tiaodu.accounts.models import ApiToken
 
 @task()
 def housekeeping() -> dict[str, int]:
-    """Remove expired sessions and stale failed-login counters; count tokens that have expired."""
+    """Remove expired sessions and stale failed-login counters; count tokens that have expired;
+    fail imports and file jobs whose worker died; delete expired job results."""
     now = timezone.now()
     sessions, _ = Session.objects.filter(expire_date__lt=now).delete()
     attempts, _ = AccessAttempt.objects.filter(
@@ -36,14 +37,20 @@ def housekeeping() -> dict[str, int]:
     ).delete()
     expired_tokens = ApiToken.objects.filter(revoked_at__isnull=True, expires_at__lt=now).count()
     # Imports whose worker died (or never started) are failed, so nobody waits on them for ever.
+    from tiaodu.core.file_jobs import fail_stale_jobs, remove_expired_jobs
     from tiaodu.core.jobs import fail_stale_batches
 
     stale_imports = fail_stale_batches()
+    # Bulletins and exports likewise; results past their keeping time go with their files.
+    stale_jobs = fail_stale_jobs()
+    expired_jobs = remove_expired_jobs()
     return {
         "sessions_removed": sessions,
         "attempts_removed": attempts,
         "tokens_expired": expired_tokens,
         "stale_imports_failed": stale_imports,
+        "stale_jobs_failed": stale_jobs,
+        "expired_jobs_removed": expired_jobs,
     }
 
 

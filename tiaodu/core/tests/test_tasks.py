@@ -93,7 +93,14 @@ def stale_data(users):
 
 
 def assert_cleaned(stale: dict, value: dict) -> None:
-    assert set(value) == {"sessions_removed", "attempts_removed", "tokens_expired", "stale_imports_failed"}
+    assert set(value) == {
+        "sessions_removed",
+        "attempts_removed",
+        "tokens_expired",
+        "stale_imports_failed",
+        "stale_jobs_failed",
+        "expired_jobs_removed",
+    }
     assert value["stale_imports_failed"] >= 1
     assert ImportBatch.objects.get(pk=stale["dead_import"]).code == "job_interrupted"
     assert value["sessions_removed"] >= 1
