@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,6 +16,7 @@ from openpyxl.styles import Font
 
 from tiaodu.audit.choices import EventKind
 from tiaodu.audit.models import SecurityEvent
+from tiaodu.core import exports
 from tiaodu.core.middleware import current_request, current_request_id
 
 ACTION_LABELS = {
@@ -109,12 +109,13 @@ def model_label(content_type: ContentType | None) -> str:
 
 
 def changes_workbook(entries: Iterable[LogEntry]) -> bytes:
-    """The change log as an xlsx workbook: one row per changed field."""
+    """The change log as an xlsx workbook: one row per changed field (cells through the
+    formula-safe writer: object names and values are user data)."""
     wb = Workbook()
     ws = wb.active
     ws.title = "变更记录"
     header = ["时间", "操作人", "操作", "对象类型", "对象", "字段", "修改前", "修改后", "请求编号", "IP地址"]
-    ws.append(header)
+    exports.append(ws, header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for entry in entries:
@@ -127,9 +128,7 @@ def changes_workbook(entries: Iterable[LogEntry]) -> bytes:
         ]
         rows = describe_changes(entry) or [("", "", "")]
         for field_label, before, after in rows:
-            ws.append([*base, field_label, before, after, entry.cid or "", entry.remote_addr or ""])
+            exports.append(ws, [*base, field_label, before, after, entry.cid or "", entry.remote_addr or ""])
     for column, width in zip("ABCDEFGHIJ", (20, 16, 8, 12, 28, 16, 28, 28, 34, 16), strict=True):
         ws.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return exports.workbook_bytes(wb)

@@ -11,6 +11,7 @@ from tiaodu.audit import services, taskruns
 from tiaodu.audit.choices import EventKind
 from tiaodu.audit.filters import ChangeFilter, EventFilter
 from tiaodu.audit.models import SecurityEvent, TaskRun
+from tiaodu.core import exports
 from tiaodu.core.tasks import SCHEDULE
 from tiaodu.core.views import Column, ObjectListView, ScopedView
 
@@ -56,12 +57,7 @@ class ChangeListView(AuditListView):
         if kind == "csv":
             return super().export(queryset, kind)
         # The workbook has one row per changed field, with before and after in their own columns.
-        response = HttpResponse(
-            services.changes_workbook(queryset.iterator(2000)),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = 'attachment; filename="changes.xlsx"'
-        return response
+        return exports.xlsx_response(services.changes_workbook(queryset.iterator(2000)), "changes.xlsx")
 
 
 class EventListView(AuditListView):

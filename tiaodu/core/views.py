@@ -7,9 +7,7 @@ app's FilterSchema (the same one the API uses), writes from the app's service fu
 from __future__ import annotations
 
 import abc
-import csv
 import html
-import io
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -28,10 +26,10 @@ from django.utils.timezone import template_localtime  # type: ignore[attr-define
 from django.utils.translation import gettext as _
 from django.views import View
 from ninja import FilterSchema
-from openpyxl import Workbook
 from pydantic import ValidationError as PydanticValidationError
 
 from tiaodu.audit.services import changes_for, describe_changes
+from tiaodu.core import exports
 from tiaodu.core.errors import ServiceError
 from tiaodu.core.filters import apply_sort, field_path
 from tiaodu.core.permissions import Action, can, get_scoped
@@ -235,6 +233,7 @@ class ObjectListView(ScopedView):
         return render(request, template, context)
 
     def export(self, queryset: models.QuerySet[Any], kind: str) -> HttpResponse:
+        """The filtered rows as CSV or xlsx, through the formula-safe writer (core.exports)."""
         header = [str(c.label) for c in self.columns]
         rows = (
             [str(v) if v is not None else "" for v in (c.value(o) for c in self.columns)]
@@ -243,26 +242,8 @@ class ObjectListView(ScopedView):
         stamp = timezone.localtime().strftime("%Y%m%d%H%M")
         filename = f"{self.export_name}-{stamp}.{kind}"
         if kind == "csv":
-            buffer = io.StringIO()
-            buffer.write("\ufeff")  # BOM so that Excel opens UTF-8 Chinese correctly
-            writer = csv.writer(buffer)
-            writer.writerow(header)
-            writer.writerows(rows)
-            response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        else:
-            wb = Workbook(write_only=True)
-            ws = wb.create_sheet(str(self.title)[:31] or "Sheet1")
-            ws.append(header)
-            for row in rows:
-                ws.append(row)
-            out = io.BytesIO()
-            wb.save(out)
-            response = HttpResponse(
-                out.getvalue(),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+            return exports.csv_response(filename, header, rows)
+        return exports.xlsx_response(exports.table_workbook(str(self.title), header, rows), filename)
 
 
 class ObjectHistoryView(ScopedView):
@@ -276,14 +257,9 @@ class ObjectHistoryView(ScopedView):
         if request.GET.get("export") == "xlsx":
             from tiaodu.audit.services import changes_workbook
 
-            response = HttpResponse(
-                changes_workbook(entries),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            return exports.xlsx_response(
+                changes_workbook(entries), f"changes-{obj._meta.model_name}-{obj.pk}.xlsx"
             )
-            response["Content-Disposition"] = (
-                f'attachment; filename="changes-{obj._meta.model_name}-{obj.pk}.xlsx"'
-            )
-            return response
         page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
         items = [(e, describe_changes(e)) for e in page.object_list]
         return render(request, "generic/object_history.html", {"object": obj, "items": items, "page": page})

@@ -22,6 +22,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tiaodu.core import exports
 from tiaodu.core.errors import ServiceError
 from tiaodu.core.forms import StyledForm
 from tiaodu.core.http import current_user
@@ -32,7 +33,6 @@ from tiaodu.orgs.models import Organization
 from tiaodu.regions.choices import Level
 from tiaodu.regions.models import Region
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -145,24 +145,22 @@ def xlsx_response(report: EnterpriseServiceReport) -> HttpResponse:
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("企业服务情况")
-    ws.append([report.title])
-    ws.append([report.paragraph])
+    exports.append(ws, [report.title])
+    exports.append(ws, [report.paragraph])
     ws.append([])
-    ws.append(["指标", "数值"])
+    exports.append(ws, ["指标", "数值"])
     for label, value in report.key_figures():
-        ws.append([label, value])
+        exports.append(ws, [label, value])
     for name, rows, first in (
         ("按责任部门", report.by_department, "责任部门"),
         ("按镇街", report.by_township, "镇街"),
     ):
         sheet = wb.create_sheet(name)
         header, body = table(rows, first)
-        sheet.append(header)
+        exports.append(sheet, header)
         for row in body:
-            sheet.append([_number(v) for v in row])
-    out = io.BytesIO()
-    wb.save(out)
-    return _attachment(out.getvalue(), XLSX, _filename(report, "xlsx"))
+            exports.append(sheet, [_number(v) for v in row])
+    return exports.xlsx_response(exports.workbook_bytes(wb), _filename(report, "xlsx"))
 
 
 def _number(text: str) -> Any:

@@ -3,7 +3,6 @@ timeline, history), the edit form, stage changes and backward scheduling."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.db.models import QuerySet
@@ -11,13 +10,13 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
 from tiaodu.cases.forms import township_choices
+from tiaodu.core import exports
 from tiaodu.core.errors import ServiceError
 from tiaodu.core.http import current_user
 from tiaodu.core.permissions import get_scoped
@@ -38,7 +37,6 @@ from tiaodu.projects.filters import FIVE_LISTS, ProjectFilter
 from tiaodu.projects.forms import MilestoneForm, ProjectForm, ScheduleForm, StageForm
 from tiaodu.projects.models import Milestone, Project, ProjectCard
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RELATED = ("township", "owner", "responsible_unit", "leader", "squad")
 
 
@@ -128,11 +126,8 @@ class FiveListView(ProjectListView):
     def export(self, queryset: QuerySet[Any], kind: str) -> HttpResponse:
         if kind != "xlsx":
             return super().export(queryset, kind)
-        response = HttpResponse(leader_workbook(str(self.title), queryset), content_type=XLSX)
         stamp = timezone.localdate().strftime("%Y%m%d")
-        disposition = content_disposition_header(as_attachment=True, filename=f"{self.title}-{stamp}.xlsx")
-        response["Content-Disposition"] = disposition or "attachment"
-        return response
+        return exports.xlsx_response(leader_workbook(str(self.title), queryset), f"{self.title}-{stamp}.xlsx")
 
 
 LEADER_COLUMNS: list[tuple[Any, int]] = [
@@ -157,19 +152,19 @@ def leader_workbook(title: str, queryset: QuerySet[Any]) -> bytes:
     wb = Workbook()
     ws = wb.active
     assert ws is not None
-    ws.title = title[:31]
+    ws.title = exports.sheet_title(title)
     width = len(LEADER_COLUMNS)
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    ws.append([title])
+    exports.append(ws, [title])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     ws.cell(1, 1).font = Font(size=16, bold=True)
     ws.cell(1, 1).alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 30
-    ws.append([_("截至%(date)s") % {"date": timezone.localdate().strftime("%Y年%m月%d日")}])
+    exports.append(ws, [_("截至%(date)s") % {"date": timezone.localdate().strftime("%Y年%m月%d日")}])
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
     ws.cell(2, 1).alignment = Alignment(horizontal="right")
-    ws.append([str(label) for label, _w in LEADER_COLUMNS])
+    exports.append(ws, [str(label) for label, _w in LEADER_COLUMNS])
     for col, (_label, col_width) in enumerate(LEADER_COLUMNS, start=1):
         cell = ws.cell(3, col)
         cell.font = Font(bold=True)
@@ -181,7 +176,8 @@ def leader_workbook(title: str, queryset: QuerySet[Any]) -> bytes:
     for n, p in enumerate(queryset.iterator(2000), start=1):
         money = [float(p.total_investment), float(p.annual_plan), float(p.investment_completed)]
         totals = [a + b for a, b in zip(totals, money, strict=True)]
-        ws.append(
+        exports.append(
+            ws,
             [
                 n,
                 p.name,
@@ -194,9 +190,9 @@ def leader_workbook(title: str, queryset: QuerySet[Any]) -> bytes:
                 _leader(p),
                 p.squad.name if p.squad else "",
                 p.notes,
-            ]
+            ],
         )
-    ws.append([_("合计"), _("%(n)d个项目") % {"n": n}, "", *totals])
+    exports.append(ws, [_("合计"), _("%(n)d个项目") % {"n": n}, "", *totals])
     for row in ws.iter_rows(min_row=4, max_row=ws.max_row):
         for cell in row:
             cell.border = border
@@ -207,9 +203,7 @@ def leader_workbook(title: str, queryset: QuerySet[Any]) -> bytes:
     ws.print_title_rows = "3:3"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return exports.workbook_bytes(wb)
 
 
 class ProjectDetailView(ScopedView):

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from tiaodu.core import exports
 from tiaodu.core.errors import ServiceError
 from tiaodu.core.forms import StyledForm
 from tiaodu.core.http import current_user
@@ -21,8 +21,6 @@ from tiaodu.projects.models import Project
 from tiaodu.projects.ranking import ranking
 from tiaodu.projects.report import project_report
 from tiaodu.regions.models import Region
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class PeriodForm(StyledForm):
@@ -51,19 +49,15 @@ def _xlsx(
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title[:31])
-    ws.append([title])
+    ws = wb.create_sheet(exports.sheet_title(title))
+    exports.append(ws, [title])
     if lead:
-        ws.append([lead])
+        exports.append(ws, [lead])
     ws.append([])
-    ws.append(header)
+    exports.append(ws, header)
     for row in rows:
-        ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    response = HttpResponse(out.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+        exports.append(ws, row)
+    return exports.xlsx_response(exports.workbook_bytes(wb), filename)
 
 
 class ProjectReportView(ScopedView):

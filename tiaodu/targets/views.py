@@ -4,7 +4,6 @@ the annual evaluation (年评估), both exported in the leader layout; the impor
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -14,14 +13,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from tiaodu.core import views_import
+from tiaodu.core import exports, views_import
 from tiaodu.core.errors import ServiceError
 from tiaodu.core.http import current_user
 from tiaodu.core.permissions import get_scoped
@@ -47,7 +45,6 @@ from tiaodu.targets.forms import (
 )
 from tiaodu.targets.models import Target
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RELATED = ("region", "indicator", "responsible", "set_by")
 
 
@@ -358,11 +355,7 @@ BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
 
 def _download(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = (
-        content_disposition_header(as_attachment=True, filename=filename) or "attachment"
-    )
-    return response
+    return exports.xlsx_response(content, filename)
 
 
 def _sheet(title: str, width: int) -> tuple[Workbook, Any]:
@@ -370,13 +363,13 @@ def _sheet(title: str, width: int) -> tuple[Workbook, Any]:
     wb = Workbook()
     ws = wb.active
     assert ws is not None
-    ws.title = title[:31]
-    ws.append([title])
+    ws.title = exports.sheet_title(title)
+    exports.append(ws, [title])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     ws.cell(1, 1).font = Font(size=16, bold=True)
     ws.cell(1, 1).alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 30
-    ws.append([_("制表日期:%(date)s") % {"date": timezone.localdate().strftime("%Y年%m月%d日")}])
+    exports.append(ws, [_("制表日期:%(date)s") % {"date": timezone.localdate().strftime("%Y年%m月%d日")}])
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
     ws.cell(2, 1).alignment = Alignment(horizontal="right")
     return wb, ws
@@ -384,7 +377,7 @@ def _sheet(title: str, width: int) -> tuple[Workbook, Any]:
 
 def _header(ws: Any, row: int, labels: Sequence[Any], widths: Sequence[int] | None = None) -> None:
     for col, label in enumerate(labels, start=1):
-        cell = ws.cell(row, col, str(label) if label is not None else None)
+        cell = exports.cell(ws, row, col, str(label) if label is not None else None)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = BORDER
@@ -400,9 +393,7 @@ def _finish(wb: Workbook, ws: Any, first_data_row: int, wrap: Sequence[int] = ()
     ws.print_title_rows = f"3:{first_data_row - 1}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return exports.workbook_bytes(wb)
 
 
 def _n(value: Any) -> Any:
@@ -426,12 +417,13 @@ def supervision_workbook(title: str, result: services.SupervisionList) -> bytes:
         _("情况"),
     ]
     wb, ws = _sheet(title, len(labels))
-    ws.append([result.summary])
+    exports.append(ws, [result.summary])
     ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=len(labels))
     _header(ws, 4, labels, [6, 12, 22, 16, 14, 10, 10, 10, 20, 48])
     n = 0
     for n, c in enumerate([*result.rows, *result.missing], start=1):
-        ws.append(
+        exports.append(
+            ws,
             [
                 n,
                 c.region_name,
@@ -443,14 +435,15 @@ def supervision_workbook(title: str, result: services.SupervisionList) -> bytes:
                 _n(c.gap),
                 c.responsible or "—",
                 ";".join([c.sentence, *c.notes]),
-            ]
+            ],
         )
-    ws.append(
+    exports.append(
+        ws,
         [
             _("合计"),
             _("滞后%(behind)d项,数据缺失%(missing)d项")
             % {"behind": len(result.rows), "missing": len(result.missing)},
-        ]
+        ],
     )
     ws.freeze_panes = "C5"
     return _finish(wb, ws, 5, wrap=(3, 10))
@@ -487,7 +480,7 @@ def evaluation_workbook(title: str, result: services.Evaluation) -> bytes:
                 continue
             cells += [item.target_text, item.done_text, _assessment(item)]
         cells += [_n(row.score) if row.score is not None else "—", row.rank or "—", ";".join(row.notes)]
-        ws.append(cells)
+        exports.append(ws, cells)
     totals: list[Any] = [_("合计"), _("%(n)d个地区") % {"n": len(result.rows)}]
     by_code = {t.indicator_code: t for t in result.totals}
     for code, _name, _unit in result.indicators:
@@ -503,7 +496,7 @@ def evaluation_workbook(title: str, result: services.Evaluation) -> bytes:
     scores = [r.score for r in result.rows if r.score is not None]
     average = services.round1(sum(scores, Decimal(0)) / len(scores)) if scores else None
     totals += [_n(average) if average is not None else "", "", _("平均得分") if average is not None else ""]
-    ws.append(totals)
+    exports.append(ws, totals)
     ws.freeze_panes = "C5"
     return _finish(wb, ws, 5, wrap=(width,))
 

@@ -1,16 +1,17 @@
 """The bulletin as an Excel workbook (openpyxl): a sheet 通报 with the title, the text and the
 notes, then one sheet per table. Figures are numbers (rounded half up to the published decimals,
 with the matching number format: what Excel shows is what the text says), ranks are integers,
-the region's row is shaded, and each table sheet carries a native bar chart of the ranking.
+the region's row is shaded, and each table sheet carries a native bar chart of the ranking. Cells
+go through the formula-safe writer (core.exports): names come from imported data.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from tiaodu.core import exports
 from tiaodu.monitoring.bulletin_render.cells import number_format
 from tiaodu.monitoring.computations import round_half_up
 
@@ -44,9 +45,9 @@ def _table_sheet(wb: Any, table: Table) -> None:
     from openpyxl.utils import get_column_letter
 
     ws = wb.create_sheet(sheet_name(table))
-    ws.append([table.title])
+    exports.append(ws, [table.title])
     ws["A1"].font = Font(bold=True, size=12)
-    ws.append([c.label for c in table.columns])
+    exports.append(ws, [c.label for c in table.columns])
     header_fill = PatternFill("solid", fgColor=HEADER_FILL)
     for cell in ws[2]:
         cell.font = Font(bold=True)
@@ -56,7 +57,7 @@ def _table_sheet(wb: Any, table: Table) -> None:
     highlight = PatternFill("solid", fgColor=HIGHLIGHT)
     benchmark = PatternFill("solid", fgColor=BENCHMARK_FILL)
     for row in table.rows:
-        ws.append([_value(v, c) for v, c in zip(row.cells, table.columns, strict=True)])
+        exports.append(ws, [_value(v, c) for v, c in zip(row.cells, table.columns, strict=True)])
         cells = ws[ws.max_row]
         for cell, fmt in zip(cells, formats, strict=True):
             if fmt is not None:
@@ -71,7 +72,7 @@ def _table_sheet(wb: Any, table: Table) -> None:
     ws.freeze_panes = "B3"
     for note in table.notes:
         ws.append([])
-        ws.append([f"注:{note}"])
+        exports.append(ws, [f"注:{note}"])
 
     # the ranking as a native bar chart: the ranked county units, best on top
     first = 3 + sum(1 for r in table.rows if r.benchmark)
@@ -103,12 +104,12 @@ def render_xlsx(bulletin: Bulletin) -> bytes:
     assert ws is not None
     ws.title = "通报"
     ws.column_dimensions["A"].width = 120
-    ws.append([bulletin.title])
+    exports.append(ws, [bulletin.title])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([])
     wrap = Alignment(wrap_text=True, vertical="top")
     for text in bulletin.paragraphs:
-        ws.append([text])
+        exports.append(ws, [text])
         ws.cell(ws.max_row, 1).alignment = wrap
         ws.row_dimensions[ws.max_row].height = 15 * (len(text) // 60 + 1)
     if bulletin.notes:
@@ -116,12 +117,10 @@ def render_xlsx(bulletin: Bulletin) -> bytes:
         ws.append(["说明"])
         ws.cell(ws.max_row, 1).font = Font(bold=True)
         for i, note in enumerate(bulletin.notes, 1):
-            ws.append([f"{i}. {note}"])
+            exports.append(ws, [f"{i}. {note}"])
             ws.cell(ws.max_row, 1).alignment = wrap
     for table in bulletin.tables:
         _table_sheet(wb, table)
     wb.properties.title = bulletin.title
     wb.properties.creator = "区县经济运行调度平台"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return exports.workbook_bytes(wb)

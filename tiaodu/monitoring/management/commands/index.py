@@ -17,12 +17,12 @@ method go to stderr, one "说明:" / "方法:" line each, as text mode prints th
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from tiaodu.core import exports
 from tiaodu.core.errors import ServiceError
 
 
@@ -85,7 +85,7 @@ class Command(BaseCommand):
         run = compute_index(None, options["index"], options["period"])
         rows = run.ordered()
         if options["format"] == "csv":
-            writer = csv.writer(self.stdout, lineterminator="\n")
+            writer = exports.csv_writer(self.stdout, lineterminator="\n")
             writer.writerow(["region_code", "region_name", "value", "rank", "group_rank"])
             for r in rows:
                 writer.writerow(
@@ -159,7 +159,7 @@ class Command(BaseCommand):
             key=lambda t: (t[1] is None, t[1] or 0, t[0].code),
         )
         if options["format"] == "csv":
-            writer = csv.writer(self.stdout, lineterminator="\n")
+            writer = exports.csv_writer(self.stdout, lineterminator="\n")
             writer.writerow(["region_code", "region_name", "rank", "rank_low", "rank_median", "rank_high"])
             for r, point, low, median, high in rows:
                 writer.writerow([r.code, r.name, point or "", low or "", median or "", high or ""])
@@ -186,7 +186,7 @@ class Command(BaseCommand):
             samples=options["samples"],
             region_names=m.names,
         )
-        writer = csv.writer(self.stdout, lineterminator="\n") if options["format"] == "csv" else None
+        writer = exports.csv_writer(self.stdout, lineterminator="\n") if options["format"] == "csv" else None
         header = [
             "region_code",
             "region_name",

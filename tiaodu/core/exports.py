@@ -1,0 +1,164 @@
+"""The one export writer: CSV and xlsx files that never hand data back as a live formula.
+
+Spreadsheet programs run a cell that starts with ``=``, ``+``, ``-`` or ``@`` (and, after a
+tab or carriage return, whatever follows) as a formula: an appeal titled
+``=HYPERLINK("http://…?"&A1,"x")`` would otherwise reach the leader's Excel as a working link
+that leaks the sheet. Every export in the code base writes its cells through this module, which
+follows the OWASP advice on CSV injection:
+
+* a text cell starting with one of ``FORMULA_PREFIXES`` gets a leading single quote ``'``
+  (Excel shows the text as typed, nothing runs); a text that is just a number (``-3.5``,
+  ``+86``, ``-12%``) is left alone: Excel reads it as that number, which runs nothing;
+* numbers, dates and other non-text values are written as they are (a negative number stays a
+  number cell);
+* xlsx cells are never formula cells from data: a neutralised string no longer starts with
+  ``=``, so openpyxl stores it as a plain string (``data_type == "s"``); characters an xlsx
+  file cannot hold (C0 controls but tab, line feed and carriage return) are dropped instead of
+  failing the whole download.
+
+Use ``csv_response`` / ``csv_writer`` for CSV, ``append`` / ``cell`` (openpyxl worksheets),
+``table_workbook`` and ``xlsx_response`` for xlsx.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from django.http import HttpResponse
+from django.utils.functional import Promise
+from django.utils.http import content_disposition_header
+
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+QUOTE = "'"
+
+# A text that is only a number (as Excel would read it): sign, digits, decimals, exponent, percent.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?%?")
+# What an xlsx (XML 1.0) cell cannot hold; openpyxl raises IllegalCharacterError on these.
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def neutralise(value: object) -> object:
+    """``value`` made safe for a spreadsheet cell: a text starting with ``= + - @``, tab or
+    carriage return gets a leading ``'``; anything else (numbers included) is returned as is.
+    Lazy translations are turned into text first."""
+    if isinstance(value, Promise):
+        value = str(value)
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(value):
+        return QUOTE + value
+    return value
+
+
+def neutralise_row(row: Iterable[object]) -> list[object]:
+    return [neutralise(v) for v in row]
+
+
+# --- CSV ------------------------------------------------------------------------------------------
+
+
+class _Writable(Protocol):
+    def write(self, text: str, /) -> Any: ...
+
+
+class SafeCsvWriter:
+    """``csv.writer`` whose every cell goes through ``neutralise``."""
+
+    def __init__(self, stream: _Writable, **fmtparams: Any) -> None:
+        self._writer = csv.writer(stream, **fmtparams)
+
+    def writerow(self, row: Iterable[object]) -> Any:
+        return self._writer.writerow(neutralise_row(row))
+
+    def writerows(self, rows: Iterable[Iterable[object]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def csv_writer(stream: _Writable, **fmtparams: Any) -> SafeCsvWriter:
+    """A CSV writer on ``stream`` (a file, a StringIO, a management command's stdout)."""
+    return SafeCsvWriter(stream, **fmtparams)
+
+
+def csv_text(header: Iterable[object], rows: Iterable[Iterable[object]], *, bom: bool = True) -> str:
+    """The whole CSV file as text; with a BOM by default so that Excel opens UTF-8 Chinese."""
+    buffer = io.StringIO()
+    if bom:
+        buffer.write("\ufeff")
+    writer = csv_writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def csv_response(filename: str, header: Iterable[object], rows: Iterable[Iterable[object]]) -> HttpResponse:
+    """A CSV download (UTF-8 with BOM) of ``header`` and ``rows``."""
+    return attachment(HttpResponse(csv_text(header, rows), content_type=CSV_CONTENT_TYPE), filename)
+
+
+# --- xlsx ----------------------------------------------------------------------------------------
+
+
+def xlsx_value(value: object) -> object:
+    """``neutralise`` plus dropping the characters an xlsx cell cannot hold."""
+    value = neutralise(value)
+    if isinstance(value, str):
+        value = _XLSX_ILLEGAL.sub("", value)
+    return value
+
+
+def xlsx_row(row: Iterable[object]) -> list[object]:
+    return [xlsx_value(v) for v in row]
+
+
+def append(ws: Any, row: Iterable[object]) -> None:
+    """``ws.append(row)`` with every cell made safe (normal and write-only worksheets)."""
+    ws.append(xlsx_row(row))
+
+
+def cell(ws: Any, row: int, column: int, value: object) -> Any:
+    """``ws.cell(row, column, value)`` with the value made safe; the cell."""
+    return ws.cell(row, column, xlsx_value(value))
+
+
+def workbook_bytes(wb: Any) -> bytes:
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def table_workbook(title: str, header: Iterable[object], rows: Iterable[Iterable[object]]) -> bytes:
+    """A one-sheet xlsx (write-only, so large exports stream): the header, then the rows."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet_title(title))
+    append(ws, header)
+    for row in rows:
+        append(ws, row)
+    return workbook_bytes(wb)
+
+
+_SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_title(title: object) -> str:
+    """A valid sheet name: none of ``[]:*?/\\``, at most 31 characters, never empty."""
+    return _SHEET_TITLE_BAD.sub("", str(title))[:31] or "Sheet1"
+
+
+def xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    """An xlsx download of workbook bytes (``workbook_bytes``, ``table_workbook``)."""
+    return attachment(HttpResponse(content, content_type=XLSX_CONTENT_TYPE), filename)
+
+
+def attachment(response: HttpResponse, filename: str) -> HttpResponse:
+    """Mark ``response`` as a download named ``filename`` (non-ASCII names as RFC 6266 asks)."""
+    response["Content-Disposition"] = (
+        content_disposition_header(as_attachment=True, filename=filename) or "attachment"
+    )
+    return response
