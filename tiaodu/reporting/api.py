@@ -15,6 +15,7 @@ from pydantic import Field
 
 from tiaodu.accounts.choices import Role
 from tiaodu.core.api import ERRORS, READ_ERRORS, PageNumber
+from tiaodu.core.concurrency import parse_version
 from tiaodu.core.http import current_user
 from tiaodu.core.permissions import get_scoped
 from tiaodu.reporting import services
@@ -50,10 +51,15 @@ class ReportingRoundOut(Schema):
     opened_at: datetime
     closed_at: datetime | None
     alert_threshold: float | None = Field(..., description="预警阈值(%),为空时用系统默认值")
-    expected_count: int = Field(..., description="应报单位数")
-    reported_count: int = Field(..., description="已报单位数(填报中为实时数)")
+    expected_count: int = Field(..., description="应报单位数(只能查看部分单位的用户:其可见单位数)")
+    reported_count: int = Field(
+        ..., description="已报单位数(填报中为实时数;只能查看部分单位的用户:其可见单位中的已报数)"
+    )
     report_rate: float | None = Field(..., description="报送率(%)")
-    alert_count: int = Field(..., description="关闭时重点企业产值预警数")
+    alert_count: int | None = Field(
+        ...,
+        description="关闭时重点企业产值预警数;只能查看部分预警的用户为其可见的预警数;无权查看预警的用户(企业、项目业主)为空",
+    )
 
     @staticmethod
     def resolve_district_code(obj: ReportingRound) -> str:
@@ -72,13 +78,23 @@ class ReportingRoundOut(Schema):
         return obj.figure_period.key
 
     @staticmethod
+    def resolve_expected_count(obj: Any) -> int:
+        return int(getattr(obj, "live_expected", obj.expected_count))
+
+    @staticmethod
     def resolve_reported_count(obj: Any) -> int:
         return int(getattr(obj, "live_reported", obj.reported_count))
 
     @staticmethod
     def resolve_report_rate(obj: Any) -> float | None:
-        rate = services.report_rate(ReportingRoundOut.resolve_reported_count(obj), obj.expected_count)
+        rate = services.report_rate(
+            ReportingRoundOut.resolve_reported_count(obj), ReportingRoundOut.resolve_expected_count(obj)
+        )
         return None if rate is None else float(rate)
+
+    @staticmethod
+    def resolve_alert_count(obj: Any) -> int | None:
+        return services.shown_alert_count(obj)
 
 
 class ReportSlotOut(Schema):
@@ -94,6 +110,9 @@ class ReportSlotOut(Schema):
     reminded_count: int
     source_id: int | None = Field(..., description="最近一次提交的数据来源")
     indicators: list[str] = Field(..., description="本单位分工报送的指标代码;空表示报送任务的全部指标")
+    version: int = Field(
+        ..., description="版本号:报送时在 version 或 If-Match 中带回,被他人修改过则返回409 stale_write"
+    )
 
     @staticmethod
     def resolve_unit_name(obj: ReportSlot) -> str:
@@ -126,6 +145,7 @@ class ReportingTotalsOut(Schema):
     missing: int
     rate: float | None
     indicators: list[ReportingTotalOut]
+    partial: bool = Field(..., description="true:只汇总当前用户可见的报送单位(不是整个报送任务的汇总)")
 
 
 class ReportingRoundDetailOut(ReportingRoundOut):
@@ -182,6 +202,12 @@ class ReportingRoundIn(Schema):
 class ReportingSubmitIn(Schema):
     values: dict[Annotated[str, Field(max_length=64)], Number] = Field(
         ..., description="指标代码或名称 → 数值,须包含本次报送的全部指标", examples=[{"gy_zcz": 1.25}]
+    )
+    version: int | None = Field(
+        None,
+        ge=1,
+        le=2**31,
+        description="读取时报送单位的版本号(也可用 If-Match 头);已被他人修改时返回409 stale_write;不填则不检查",
     )
 
 
@@ -255,9 +281,10 @@ class OutputAlertFollowUpIn(Schema):
     note: str = Field("", max_length=2000)
 
 
-def _round(round_id: int) -> ReportingRound:
+def _round(request: HttpRequest, round_id: int) -> ReportingRound:
+    """The round with the progress and alert count of the caller's slice (services.with_progress)."""
     return services.with_progress(
-        ReportingRound.objects.select_related("district", "period", "figure_period")
+        ReportingRound.objects.select_related("district", "period", "figure_period"), current_user(request)
     ).get(pk=round_id)
 
 
@@ -267,7 +294,9 @@ def list_rounds(request: HttpRequest, filters: Query[ReportingRoundFilter]) -> A
     rounds = ReportingRound.objects.restrict(current_user(request)).select_related(
         "district", "period", "figure_period"
     )
-    return services.with_progress(filters.filter(rounds)).order_by("-period__end", "-pk")
+    return services.with_progress(filters.filter(rounds), current_user(request)).order_by(
+        "-period__end", "-pk"
+    )
 
 
 @router.post("/rounds", response={201: ReportingRoundOut, **ERRORS}, summary="发起报送任务")
@@ -289,7 +318,7 @@ def open_round(request: HttpRequest, payload: ReportingRoundIn) -> Any:
         notes=payload.notes,
         assignments=payload.assignments,
     )
-    return Status(201, _round(rnd.pk))
+    return Status(201, _round(request, rnd.pk))
 
 
 @router.get(
@@ -298,7 +327,7 @@ def open_round(request: HttpRequest, payload: ReportingRoundIn) -> Any:
 def round_detail(request: HttpRequest, round_id: int) -> Any:
     user = current_user(request)
     get_scoped(ReportingRound, user, pk=round_id)
-    rnd = _round(round_id)
+    rnd = _round(request, round_id)
     rnd.detail_slots = list(  # type: ignore[attr-defined]
         ReportSlot.objects.restrict(user)
         .filter(round=rnd)
@@ -308,7 +337,7 @@ def round_detail(request: HttpRequest, round_id: int) -> Any:
     )
     rnd.detail_totals = None  # type: ignore[attr-defined]
     if user.role != Role.ENTERPRISE:
-        figures = services.frozen_totals(rnd)
+        figures = services.viewer_totals(user, rnd)
         rnd.detail_totals = {  # type: ignore[attr-defined]
             "expected": figures.expected,
             "reported": figures.reported,
@@ -317,6 +346,7 @@ def round_detail(request: HttpRequest, round_id: int) -> Any:
             "indicators": [
                 {**t.as_dict(), "sum": None if t.sum is None else float(t.sum)} for t in figures.indicators
             ],
+            "partial": figures.partial,
         }
     return rnd
 
@@ -327,7 +357,10 @@ def round_detail(request: HttpRequest, round_id: int) -> Any:
     summary="报送(或修改)一个单位的数据",
 )
 def submit(request: HttpRequest, round_id: int, slot_id: int, payload: ReportingSubmitIn) -> Any:
-    result = services.submit(current_user(request), round_id, slot_id, payload.values)
+    version = (
+        payload.version if payload.version is not None else parse_version(request.headers.get("If-Match"))
+    )
+    result = services.submit(current_user(request), round_id, slot_id, payload.values, version=version)
     slot = ReportSlot.objects.select_related("organization", "enterprise", "region").get(pk=result.slot.pk)
     return {"slot": slot, "created": result.created, "revised": result.revised, "unchanged": result.unchanged}
 
@@ -344,7 +377,7 @@ def remind(request: HttpRequest, round_id: int, payload: ReportingRemindIn) -> A
 )
 def close(request: HttpRequest, round_id: int) -> Any:
     rnd = services.close_round(current_user(request), round_id)
-    return _round(rnd.pk)
+    return _round(request, rnd.pk)
 
 
 @router.get("/alerts", response={200: list[OutputAlertOut], **READ_ERRORS}, summary="重点企业产值预警列表")

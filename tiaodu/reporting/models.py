@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from tiaodu.accounts.choices import Role
+from tiaodu.core.concurrency import VersionedModel
 from tiaodu.core.models import ScopedModel, TimeStampedModel
 from tiaodu.core.permissions import Action, Scope, ScopedQuerySet, scope_q
 from tiaodu.core.rounds import ReminderBase, RoundBase, district_rounds_q, round_scope
@@ -137,9 +138,10 @@ class SlotQuerySet(ScopedQuerySet["ReportSlot"]):
         return self.filter(q)
 
 
-class ReportSlot(TimeStampedModel, ScopedModel):
+class ReportSlot(TimeStampedModel, ScopedModel, VersionedModel):
     """One unit's report in one round: empty until ``submitted_at`` is set. The figures live in
-    the monitoring tables; ``source`` is the latest submission's :class:`DataSource`."""
+    the monitoring tables; ``source`` is the latest submission's :class:`DataSource`. Writers
+    check its ``version`` (:mod:`tiaodu.core.concurrency`)."""
 
     round = models.ForeignKey(
         ReportingRound, verbose_name=_("报送任务"), on_delete=models.CASCADE, related_name="slots"

@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, DecimalField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, DecimalField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tiaodu.core import rounds
-from tiaodu.core.errors import Conflict, FieldError, Forbidden, InvalidInput, ServiceError, invalid
+from tiaodu.core.concurrency import claim_version
+from tiaodu.core.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, ServiceError, invalid
 from tiaodu.core.permissions import can, ensure_permitted, get_scoped
 from tiaodu.core.rounds import district_of as district_of
 from tiaodu.enterprises.models import Enterprise
@@ -63,6 +64,8 @@ from tiaodu.reporting.choices import (
 from tiaodu.reporting.models import OutputAlert, Reminder, ReportingRound, ReportSlot
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from tiaodu.accounts.models import User
 
 ONE_DECIMAL = Decimal("0.1")
@@ -418,10 +421,11 @@ def _insert_slots(rnd: ReportingRound, units: QuerySet[Any]) -> int:
             "region_id",
             "submission_count",
             "reminded_count",
+            "version",
             "created_at",
             "updated_at",
         ],
-        f"%s, s.org, {enterprise}, s.reg, 0, 0, %s, %s",
+        f"%s, s.org, {enterprise}, s.reg, 0, 0, 1, %s, %s",
         units,
         [rnd.pk, now, now],
     )
@@ -438,10 +442,14 @@ class Submission:
     unchanged: int = 0
 
 
-def round_slot(rnd: ReportingRound, slot_id: int) -> ReportSlot:
-    """The round's slot, or ``slot_not_in_round``."""
+def round_slot(rnd: ReportingRound, slot_id: int, actor: User | None = None) -> ReportSlot:
+    """The round's slot. For a user, a slot outside the round is 404 like a slot outside the
+    user's slice, so the answer does not tell which slots exist; the operator (``actor=None``)
+    gets ``slot_not_in_round``."""
     slot = ReportSlot.objects.filter(round=rnd, pk=slot_id).first()
     if slot is None:
+        if actor is not None:
+            raise NotFound()
         raise invalid("slot", "slot_not_in_round", f"该报送单位不在“{rnd.title}”中")
     return slot
 
@@ -550,17 +558,39 @@ def unit_name(slot: ReportSlot) -> str:
     return slot.enterprise.name if slot.enterprise is not None else slot.organization.name
 
 
+def slot_values(rnd: ReportingRound, slot: ReportSlot) -> dict[str, Any]:
+    """A slot as a writer sees it (the ``current`` of a 409 ``stale_write``): the current figures
+    by indicator code, and when and how often it was submitted."""
+    figures = current_figures(rnd, slot)
+    return {
+        "values": {i.code: plain(figures[i.pk].value) for i in slot_indicators(rnd, slot) if i.pk in figures},
+        "submitted": slot.submitted_at is not None,
+        "submitted_at": slot.submitted_at.isoformat() if slot.submitted_at else None,
+        "submission_count": slot.submission_count,
+    }
+
+
 @transaction.atomic
-def submit(actor: User | None, round_id: int, slot_id: int, values: Mapping[str, Any]) -> Submission:
+def submit(
+    actor: User | None,
+    round_id: int,
+    slot_id: int,
+    values: Mapping[str, Any],
+    version: int | None = None,
+) -> Submission:
     """Fill in (or, while the round is open, correct) a unit's figures.
 
     Every indicator of the round is required. The figures are written as monitoring figures of
     the round's figure period — the enterprise's own, or the district's for a department — with a
     new :class:`DataSource`; a value equal to the current figure changes nothing, a different one
     is a new version.
+
+    ``version`` is the slot's version the writer read (the form's hidden field, the API's
+    ``version`` or ``If-Match``): when someone else submitted since, nothing is written and the
+    writer gets 409 ``stale_write`` with the current figures. ``None``: not checked.
     """
     rnd = rounds.lock_for_submit(KIND, actor, round_id)
-    slot = round_slot(rnd, slot_id)
+    slot = round_slot(rnd, slot_id, actor)
     if actor is not None:
         slot = get_scoped(ReportSlot, actor, "change", pk=slot.pk)
     slot = ReportSlot.objects.select_related("organization", "enterprise").get(pk=slot.pk)
@@ -574,6 +604,7 @@ def submit(actor: User | None, round_id: int, slot_id: int, values: Mapping[str,
         errors = monitoring.part_whole_errors(model, owner, rnd.figure_period_id, cleaned)
     if errors:
         raise InvalidInput(errors)
+    claim_version(slot, version, slot_values(rnd, slot) if version is not None else {})
     name = unit_name(slot)
     who = (actor.get_full_name() or actor.username) if actor is not None else "系统"
     source = monitoring.new_source(
@@ -673,6 +704,8 @@ class Totals:
     expected: int
     reported: int
     indicators: list[IndicatorTotal] = field(default_factory=list)
+    # True: the figures of the viewer's slice of the round, not of the whole round
+    partial: bool = False
 
     @property
     def missing(self) -> int:
@@ -691,13 +724,19 @@ def _sum(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value)).quantize(QUANTUM, rounding=ROUND_HALF_UP)
 
 
-def totals(rnd: ReportingRound) -> Totals:
+def totals(
+    rnd: ReportingRound,
+    slots: QuerySet[ReportSlot] | None = None,
+    user: User | AnonymousUser | None = None,
+) -> Totals:
     """The round's figures, live while open, in one aggregate query over the slots: counts, and
     per indicator the sum and count of the submitted enterprises' current figures (correlated
-    subqueries). A department round's indicator totals are the district's current figures."""
+    subqueries). A department round's indicator totals are the district's current figures.
+    ``slots`` (a viewer's slice) limits the slots counted; ``user`` the district figures to those
+    the user may see."""
     indicators = list(rnd.indicators.order_by("order", "code"))
     submitted = Q(submitted_at__isnull=False)
-    slots = ReportSlot.objects.filter(round=rnd)
+    slots = (ReportSlot.objects.all() if slots is None else slots).filter(round=rnd)
     aggregates: dict[str, Any] = {"expected": Count("pk"), "reported": Count("pk", filter=submitted)}
     if rnd.is_enterprise_round:
         annotations = {
@@ -723,8 +762,9 @@ def totals(rnd: ReportingRound) -> Totals:
             total = _sum(row[f"s{i.pk}"]) if i.additive else None
             result.indicators.append(IndicatorTotal(i.code, i.name, i.unit, total, row[f"n{i.pk}"] or 0))
     else:
+        figures = IndicatorValue.objects.all() if user is None else IndicatorValue.objects.restrict(user)
         district = dict(
-            IndicatorValue.objects.filter(
+            figures.filter(
                 region_id=rnd.district_id,
                 period_id=rnd.figure_period_id,
                 indicator__in=indicators,
@@ -744,17 +784,59 @@ def report_rate(reported: int, expected: int) -> Decimal | None:
     return Totals(expected, reported).rate
 
 
-def with_progress(rounds: QuerySet[ReportingRound]) -> QuerySet[ReportingRound]:
-    """Rounds annotated with ``live_reported``, the number of submitted slots (one subquery;
-    equal to the frozen count once a round is closed, because nothing is submitted after)."""
-    submitted = (
-        ReportSlot.objects.filter(round=OuterRef("pk"), submitted_at__isnull=False)
-        .order_by()
-        .values("round")
-        .annotate(n=Count("pk"))
-        .values("n")
+def with_progress(
+    rounds: QuerySet[ReportingRound], user: User | AnonymousUser | None = None
+) -> QuerySet[ReportingRound]:
+    """Rounds annotated with ``live_expected`` and ``live_reported``, the number of slots and of
+    submitted slots (one subquery each; equal to the frozen counts once a round is closed, because
+    nothing is submitted after) — of ``user``'s slice of each round when given (issue 13: a
+    township or an enterprise sees the progress of its own units, not the district's) — and with
+    the alert counts :func:`shown_alert_count` reads."""
+    slots = ReportSlot.objects.all() if user is None else ReportSlot.objects.restrict(user)
+
+    def count(rows: QuerySet[Any], **lookups: Any) -> Any:
+        grouped = rows.filter(**lookups).order_by().values(*lookups).annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(grouped[:1], output_field=IntegerField()), 0)
+
+    annotated = rounds.annotate(
+        live_expected=count(slots, round=OuterRef("pk")),
+        live_reported=count(slots.filter(submitted_at__isnull=False), round=OuterRef("pk")),
     )
-    return rounds.annotate(live_reported=Coalesce(Subquery(submitted, output_field=IntegerField()), 0))
+    if user is None:
+        return annotated
+    alerts = OutputAlert.objects.exclude(state=AlertState.CLEARED)
+    where = {"district": OuterRef("district"), "period": OuterRef("figure_period")}
+    if not can(user, "view", OutputAlert):
+        return annotated.annotate(alerts_hidden=Value(True))
+    visible = alerts.filter(pk__in=OutputAlert.objects.restrict(user).values("pk"))
+    return annotated.annotate(alerts_all=count(alerts, **where), alerts_seen=count(visible, **where))
+
+
+def shown_alert_count(rnd: Any) -> int | None:
+    """The round's 预警数 as the viewer may see it (issue 13, L3): ``None`` for a viewer who may
+    see no alerts (enterprises, project owners); the frozen count for a viewer who sees every
+    alert of the round's district and period; else the alerts the viewer sees (not cleared). A
+    round not annotated by :func:`with_progress` with a user shows its frozen count."""
+    if getattr(rnd, "alerts_hidden", False):
+        return None
+    if not hasattr(rnd, "alerts_seen") or rnd.is_open or rnd.alerts_seen == rnd.alerts_all:
+        return int(rnd.alert_count)
+    return int(rnd.alerts_seen)
+
+
+def viewer_totals(user: User | AnonymousUser | None, rnd: ReportingRound) -> Totals:
+    """The figures of a round as ``user`` may see them (issue 13): a viewer who sees every slot of
+    the round gets the round's figures (frozen when closed, live while open); a viewer who sees
+    only some gets the figures of those (live), marked ``partial`` — district figures of a
+    department round only when the viewer may see them. ``None`` is the server operator."""
+    if user is None:
+        return frozen_totals(rnd)
+    visible = ReportSlot.objects.restrict(user)
+    if visible.filter(round=rnd).count() == ReportSlot.objects.filter(round=rnd).count():
+        return frozen_totals(rnd)
+    figures = totals(rnd, visible, user)
+    figures.partial = True
+    return figures
 
 
 def frozen_totals(rnd: ReportingRound) -> Totals:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from tiaodu.accounts.choices import Role
 from tiaodu.core import rounds
 from tiaodu.core import views as core_views
+from tiaodu.core.concurrency import StaleWrite, parse_version
 from tiaodu.core.errors import ServiceError
 from tiaodu.core.http import current_user
 from tiaodu.core.permissions import get_scoped
@@ -27,7 +28,7 @@ from tiaodu.reporting.models import OutputAlert, Reminder, ReportingRound, Repor
 
 
 def _rate(r: ReportingRound) -> str:
-    rate = services.report_rate(r.live_reported, r.expected_count)  # type: ignore[attr-defined]
+    rate = services.report_rate(r.live_reported, r.live_expected)  # type: ignore[attr-defined]
     return f"{rate}" if rate is not None else ""
 
 
@@ -45,9 +46,10 @@ class RoundListView(ObjectListView):
         Column(gettext_lazy("所属区县"), "district.name"),
         Column(gettext_lazy("报送截止日期"), "due_on"),
         Column(gettext_lazy("状态"), "state"),
-        Column(gettext_lazy("应报单位数"), "expected_count"),
+        # the viewer's slice of each round (issue 13): services.with_progress
+        Column(gettext_lazy("应报单位数"), "live_expected"),
         Column(gettext_lazy("已报单位数"), "live_reported"),
-        Column(gettext_lazy("报送率(%)"), _rate),
+        Column(gettext_lazy("报送率(%)"), _rate, sort=False),
     ]
     filter_fields = [
         ("q", gettext_lazy("报送任务"), None),
@@ -62,7 +64,7 @@ class RoundListView(ObjectListView):
 
     def get_queryset(self) -> Any:
         rounds = super().get_queryset().select_related("district", "period")
-        return services.with_progress(rounds).order_by("-period__end", "-pk")
+        return services.with_progress(rounds, current_user(self.request)).order_by("-period__end", "-pk")
 
 
 class RoundCreateView(ScopedView):
@@ -108,7 +110,8 @@ class RoundDetailView(ScopedView):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         user = current_user(request)
-        rnd = get_scoped(ReportingRound, user, pk=pk)
+        get_scoped(ReportingRound, user, pk=pk)
+        rnd = services.with_progress(ReportingRound.objects.filter(pk=pk), user).get()
         slots = (
             ReportSlot.objects.restrict(user)
             .select_related("organization", "enterprise", "region", "submitted_by")
@@ -119,7 +122,8 @@ class RoundDetailView(ScopedView):
         context = {
             **rounds.detail_context(user, services.KIND, rnd, slots),
             "indicators": list(rnd.indicators.order_by("order", "code")),
-            "totals": services.frozen_totals(rnd) if government else None,
+            "totals": services.viewer_totals(user, rnd) if government else None,
+            "alert_count": services.shown_alert_count(rnd),
             # 催报 records name the district's missing units: only the roles their scope allows
             "reminders": Reminder.objects.restrict(user).filter(round=rnd).select_related("actor")[:5],
             "alerts": (
@@ -160,7 +164,7 @@ class SlotView(ScopedView):
     def _slot(self, request: HttpRequest, pk: int, slot_id: int) -> ReportSlot:
         user = current_user(request)
         rnd = get_scoped(ReportingRound, user, pk=pk)
-        slot = services.round_slot(rnd, slot_id)
+        slot = services.round_slot(rnd, slot_id, user)
         return get_scoped(ReportSlot, user, "change", pk=slot.pk)
 
     def get(self, request: HttpRequest, pk: int, slot_id: int) -> HttpResponse:
@@ -175,7 +179,21 @@ class SlotView(ScopedView):
         form = SlotForm(request.POST, indicators=services.slot_indicators(slot.round, slot))
         if form.is_valid():
             try:
-                result = services.submit(current_user(request), pk, slot.pk, form.cleaned_data)
+                # the version the form was rendered with (a hidden field): figures someone else
+                # submitted in between are not overwritten
+                version = parse_version(request.POST.get("version"))
+                result = services.submit(
+                    current_user(request), pk, slot.pk, form.cleaned_data, version=version
+                )
+            except StaleWrite:
+                # The writer sees the current figures (the versions table below the form); the form
+                # keeps what was typed, and a second submit replaces them deliberately.
+                slot.refresh_from_db()
+                form.add_error(
+                    None,
+                    _("该单位的报送数据已被他人修改,您看到的是旧的内容。请核对下方的现行数据,确认后再提交"),
+                )
+                return self._render(request, slot, form, status=409)
             except ServiceError as exc:
                 if exc.status in (403, 404):
                     raise
@@ -188,12 +206,14 @@ class SlotView(ScopedView):
                     "u": result.unchanged,
                 }
                 return redirect_with_message(request, reverse("reporting:detail", args=[pk]), message)
-        return self._render(request, slot, form, status=422)
+        # shown again with the version it was rendered with, so the check still holds
+        return self._render(request, slot, form, status=422, version=request.POST.get("version"))
 
     def _render(
-        self, request: HttpRequest, slot: ReportSlot, form: SlotForm, status: int = 200
+        self, request: HttpRequest, slot: ReportSlot, form: SlotForm, status: int = 200, version: Any = None
     ) -> HttpResponse:
         context = {
+            "version": version or slot.version,
             "object": slot,
             "round": slot.round,
             "unit": services.unit_name(slot),
