@@ -8,8 +8,7 @@ chunk. ``visits`` and ``appeals`` save row by row through the services and the c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -26,13 +25,17 @@ from tiaodu.cases.workdays import add_workdays
 from tiaodu.cases.workflow import get_workflow
 from tiaodu.core.errors import FieldError, InvalidInput, ServiceError
 from tiaodu.core.imports import (
+    PHASE_WRITE,
+    AuditEntry,
     CellError,
     Column,
     ImportContext,
     Importer,
     Row,
+    audit_objects,
     boolean,
     bulk_insert,
+    bulk_insert_returning,
     bulk_update_rows,
     choice,
     past_date,
@@ -40,7 +43,7 @@ from tiaodu.core.imports import (
     text,
     text_of,
 )
-from tiaodu.core.permissions import can, get_scoped, scope_q
+from tiaodu.core.permissions import Action, can, scope_q
 from tiaodu.core.resolve import resolver_for
 from tiaodu.enterprises import services
 from tiaodu.enterprises.appeals import WORKFLOW
@@ -393,7 +396,7 @@ class EnterpriseImporter(Importer):
                         # As save_enterprise: an unregistered organisation of this name in the
                         # township (entered before without a valid credit code) is taken over.
                         org_id, org_now = namesake["pk"], (name, town_id)
-                        taken_over.append({"pk": org_id, "code": data.code})
+                        taken_over.append({"pk": org_id, "code": data.code, "before": namesake["code"]})
                     else:
                         problem = _Problem(
                             row.number,
@@ -414,7 +417,7 @@ class EnterpriseImporter(Importer):
                     {"name": name, "kind": OrgKind.ENTERPRISE, "code": data.code, "region_id": town_id}
                 )
             elif org_now != (name, town_id):
-                changed_orgs.append({"pk": org_id, "name": name, "region_id": town_id})
+                changed_orgs.append({"pk": org_id, "name": name, "region_id": town_id, "before": org_now})
             values = {**data.fields, "township_id": town_id}
             if current is None:
                 creates.append((row, {**values, "credit_code": data.code, "organization_id": org_id}))
@@ -423,27 +426,24 @@ class EnterpriseImporter(Importer):
             else:
                 outcome.unchanged += 1
 
-        bulk_insert(Organization, new_orgs)
-        if new_orgs:
-            made = dict(
-                Organization.objects.filter(code__in=[o["code"] for o in new_orgs]).values_list("code", "pk")
-            )
-            for _row, values in creates:
-                if values["organization_id"] is None:
-                    values["organization_id"] = made[values["credit_code"]]
+        org_ids = bulk_insert_returning(Organization, new_orgs)
+        made = {o["code"]: pk for o, pk in zip(new_orgs, org_ids, strict=True)}
+        for _row, values in creates:
+            if values["organization_id"] is None:
+                values["organization_id"] = made[values["credit_code"]]
         bulk_update_rows(Organization, ["name", "region_id"], changed_orgs)
         bulk_update_rows(Organization, ["code"], taken_over)
-        bulk_insert(Enterprise, [values for _row, values in creates])
+        enterprise_ids = bulk_insert_returning(Enterprise, [values for _row, values in creates])
         bulk_update_rows(Enterprise, [*attnames, "township_id"], [values for _row, values in updates])
         outcome.created = [values["credit_code"] for _row, values in creates]
         outcome.updated = [data.code for data in (row.data for row, _v in updates)]
+        self._audit(
+            ctx, existing, new_orgs, org_ids, changed_orgs, taken_over, creates, enterprise_ids, updates
+        )
 
         if scoped:
             # As save_enterprise's ensure_permitted: the rows as written must be in the actor's scope.
-            ids = dict(
-                Enterprise.objects.filter(credit_code__in=outcome.created).values_list("credit_code", "pk")
-            )
-            added = {ids[values["credit_code"]]: row.number for row, values in creates}
+            added = {pk: row.number for pk, (row, _values) in zip(enterprise_ids, creates, strict=True)}
             changed_rows = {values["pk"]: row.number for row, values in updates}
             ok_added = set(
                 Enterprise.objects.restrict(actor, "add").filter(pk__in=added).values_list("pk", flat=True)  # type: ignore[arg-type]
@@ -463,6 +463,47 @@ class EnterpriseImporter(Importer):
                 if pk not in ok_changed
             ]
         return outcome
+
+    @staticmethod
+    def _audit(
+        ctx: ImportContext,
+        existing: dict[str, dict[str, Any]],
+        new_orgs: list[dict[str, Any]],
+        org_ids: list[int],
+        changed_orgs: list[dict[str, Any]],
+        taken_over: list[dict[str, Any]],
+        creates: list[tuple[Row, dict[str, Any]]],
+        enterprise_ids: list[int],
+        updates: list[tuple[Row, dict[str, Any]]],
+    ) -> None:
+        """One audit entry per organisation and enterprise the chunk created or changed, with
+        the values before and after (an update lists only what changed)."""
+        orgs = [AuditEntry(pk, o["name"], _created(o)) for pk, o in zip(org_ids, new_orgs, strict=True)]
+        for o in changed_orgs:
+            (name, region_id) = o["before"]
+            changes = {"name": (name, o["name"]), "region_id": (region_id, o["region_id"])}
+            orgs.append(
+                AuditEntry(o["pk"], o["name"], {k: v for k, v in changes.items() if v[0] != v[1]}, False)
+            )
+        orgs += [
+            AuditEntry(o["pk"], o["code"], {"code": (o["before"], o["code"])}, False) for o in taken_over
+        ]
+        audit_objects(ctx, Organization, orgs)
+        enterprises = [
+            AuditEntry(pk, values["name"], _created(values))
+            for pk, (_row, values) in zip(enterprise_ids, creates, strict=True)
+        ]
+        for row, values in updates:
+            current = existing[row.data.code]
+            changes = {
+                key: (current[key], value)
+                for key, value in values.items()
+                if key != "pk" and current[key] != value
+            }
+            enterprises.append(
+                AuditEntry(values["pk"], values.get("name", current.get("name", "")), changes, False)
+            )
+        audit_objects(ctx, Enterprise, enterprises)
 
     def _visible_links(self, ctx: ImportContext) -> tuple[set[int], set[int]]:
         """Users and organisations the actor can see: links are looked up through the scope."""
@@ -545,8 +586,76 @@ class _VisitRow:
     org_id: int | None
 
 
+VISIT_ORG_REFUSED = "走访单位不存在或不在您的查看范围内"
+
+
+def visiting_org_of(ctx: ImportContext, ref: str) -> int:
+    """The 走访单位 a row names, by the API's rule (``POST /visits``: ``visiting_org_id`` is looked
+    up through the actor's scope, so a town user names only the organisations they can see),
+    resolved and checked once per distinct value."""
+    org_id = org_of(ctx, ref, "visiting_org", "走访单位")
+    actor = ctx.actor
+    if actor is None or scope_q(actor, Organization, "view") is None:
+        return org_id
+
+    def visible() -> int:
+        if not Organization.objects.restrict(actor).filter(pk=org_id).exists():  # type: ignore[attr-defined]
+            raise InvalidInput([FieldError("visiting_org", "visiting_org_unknown", VISIT_ORG_REFUSED)])
+        return org_id
+
+    found: int = _memo(ctx, "visible_orgs", org_id, visible)
+    return found
+
+
+def _in_view(ctx: ImportContext, model: type[Any], ids: set[int]) -> set[int]:
+    """Which of these rows the actor may view (all of them for the operator), in one query."""
+    actor = ctx.actor
+    if actor is None or scope_q(actor, model, "view") is None:
+        return set(ids)
+    return set(model.objects.restrict(actor).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _refuse_out_of_scope(ctx: ImportContext, rows: list[Row], visible: set[int], message: str) -> list[Row]:
+    """As the services' ``get_scoped(Enterprise, actor, "view")``: a row whose enterprise the actor
+    may not view is "not found" (the same answer as a code that does not exist)."""
+    kept = []
+    for row in rows:
+        if row.data.enterprise.pk in visible:
+            kept.append(row)
+        else:
+            ctx.denied_rows.append(row.number)
+            ctx.error(row.number, ctx.importer.key_field, "not_found", message)
+    return kept
+
+
+def _refuse_written(
+    ctx: ImportContext, model: type[Any], action: Action, written: dict[int, Row]
+) -> set[int]:
+    """As the services' ``ensure_permitted``: the rows as written must be in the actor's scope;
+    the others are reported (the import rolls back, or in partial mode they are deleted)."""
+    actor = ctx.actor
+    if actor is None or scope_q(actor, model, action) is None or not written:
+        return set()
+    ok = set(model.objects.restrict(actor, action).filter(pk__in=written).values_list("pk", flat=True))
+    refused = set(written) - ok
+    for pk in sorted(refused):
+        ctx.denied_rows.append(written[pk].number)
+        ctx.error(written[pk].number, ctx.importer.key_field, "permission_denied", "您没有执行此操作的权限")
+    if refused and ctx.partial:
+        from auditlog.context import disable_auditlog
+
+        with disable_auditlog():
+            model.objects.filter(pk__in=refused).delete()
+    return refused
+
+
 @register
 class VisitImporter(Importer):
+    """Visits in bulk: the rules of :func:`tiaodu.enterprises.services.record_visit` (the
+    enterprise in the actor's view, the visit as written in the actor's scope) checked
+    set-based per chunk, duplicates found with one query per chunk, rows inserted with
+    ``INSERT … RETURNING`` and one audit entry per visit."""
+
     name = "visits"
     title = "走访记录"
     model = Visit
@@ -562,7 +671,7 @@ class VisitImporter(Importer):
             "走访单位",
             "visiting_org",
             example="区经济信息委",
-            note="单位全称或简称;空白时为导入人所在单位",
+            note="单位全称或简称(须在您的查看范围内);空白时为导入人所在单位",
         ),
         Column("走访人", "visitors", True, text_of(_max(Visit, "visitors")), example="张三、李四"),
         Column("情况记录", "record", example="了解企业用工和融资情况"),
@@ -575,24 +684,68 @@ class VisitImporter(Importer):
         if "credit_code" in values:
             enterprise = _collect(ctx, row, enterprise_of, ctx, values["credit_code"])
         if values.get("visiting_org"):
-            org_id = _collect(ctx, row, org_of, ctx, values["visiting_org"], "visiting_org", "走访单位")
+            org_id = _collect(ctx, row, visiting_org_of, ctx, values["visiting_org"])
         if enterprise is not None and {"visited_on", "visitors"} <= values.keys():
             row.data = _VisitRow(
                 enterprise, values["visited_on"], values["visitors"], values.get("record", ""), org_id
             )
 
-    def save(self, ctx: ImportContext, row: Row) -> str:
-        data: _VisitRow = row.data
-        duplicate = Visit.objects.filter(
-            enterprise=data.enterprise, visited_on=data.visited_on, visitors=data.visitors, record=data.record
+    def write(self, ctx: ImportContext, rows: list[Row]) -> None:
+        rows = [r for r in rows if r.data is not None]
+        for start in range(0, len(rows), CHUNK):
+            self._write_chunk(ctx, rows[start : start + CHUNK])
+            ctx.report(PHASE_WRITE, min(start + CHUNK, len(rows)), len(rows))
+
+    def _write_chunk(self, ctx: ImportContext, rows: list[Row]) -> None:
+        actor = ctx.actor
+        visible = _in_view(ctx, Enterprise, {r.data.enterprise.pk for r in rows})
+        rows = _refuse_out_of_scope(ctx, rows, visible, self.denied_message)
+        seen = set(
+            Visit.objects.filter(
+                enterprise_id__in={r.data.enterprise.pk for r in rows},
+                visited_on__in={r.data.visited_on for r in rows},
+            ).values_list("enterprise_id", "visited_on", "visitors", "record")
         )
-        if duplicate.exists():
-            if ctx.actor is not None:
-                get_scoped(Enterprise, ctx.actor, "view", pk=data.enterprise.pk)
-            return "unchanged"
-        org = Organization.objects.get(pk=data.org_id) if data.org_id else None
-        services.record_visit(ctx.actor, data.enterprise, data.visited_on, data.visitors, data.record, org)
-        return "created"
+        default_org = actor.organization_id if actor is not None else None
+        new: list[tuple[Row, dict[str, Any]]] = []
+        for row in rows:
+            data: _VisitRow = row.data
+            key = (data.enterprise.pk, data.visited_on, data.visitors.strip(), data.record.strip())
+            if key in seen:  # already there, or earlier in this file
+                ctx.counts["unchanged"] += 1
+                continue
+            seen.add(key)
+            new.append(
+                (
+                    row,
+                    {
+                        "enterprise_id": key[0],
+                        "visited_on": key[1],
+                        "visitors": key[2],
+                        "record": key[3],
+                        "visiting_org_id": data.org_id or default_org,
+                        "created_by_id": actor.pk if actor is not None else None,
+                    },
+                )
+            )
+        ids = bulk_insert_returning(Visit, [values for _row, values in new])
+        written = {pk: row for pk, (row, _values) in zip(ids, new, strict=True)}
+        refused = _refuse_written(ctx, Visit, "add", written)
+        audit_objects(
+            ctx,
+            Visit,
+            [
+                AuditEntry(pk, f"{values['visited_on']} {row.data.enterprise.name}", _created(values))
+                for pk, (row, values) in zip(ids, new, strict=True)
+                if pk not in refused
+            ],
+        )
+        ctx.counts["created"] += len(ids) - len(refused)
+
+
+def _created(values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """A created object's audit changes: every value set, from nothing."""
+    return {key: (None, value) for key, value in values.items() if value not in (None, "")}
 
 
 # --- historical appeals -------------------------------------------------------------------------
@@ -629,17 +782,6 @@ def _due_date_problems(ctx: ImportContext, raised_on: date, category: CaseCatego
 def _on_raised_on_error(exc: ServiceError) -> FieldError:
     err = exc.errors[0] if exc.errors else FieldError("raised_on", exc.code, exc.message)
     return FieldError("raised_on", err.code, err.message)
-
-
-@contextmanager
-def _on_raised_on() -> Iterator[None]:
-    """A refusal naming no field while the case is opened (the calendar) is one of 提出日期."""
-    try:
-        yield
-    except ServiceError as exc:
-        if exc.errors or exc.status in (403, 404):
-            raise
-        raise InvalidInput([_on_raised_on_error(exc)]) from exc
 
 
 @dataclass
@@ -758,74 +900,148 @@ class AppealImporter(Importer):
             rating=rating,
         )
 
-    def save(self, ctx: ImportContext, row: Row) -> str:
-        data: _AppealRow = row.data
+    def write(self, ctx: ImportContext, rows: list[Row]) -> None:
+        rows = [r for r in rows if r.data is not None]
+        for start in range(0, len(rows), CHUNK):
+            self._write_chunk(ctx, rows[start : start + CHUNK])
+            ctx.report(PHASE_WRITE, min(start + CHUNK, len(rows)), len(rows))
+
+    def _write_chunk(self, ctx: ImportContext, rows: list[Row]) -> None:
+        """The chunk in bulk, by the rules of ``cases.open_case`` and the history's own dates
+        (see :meth:`_case_values`): cases inserted with ``INSERT … RETURNING`` and numbered, the
+        scope checked as written, the open and import events, the links to the visits, and
+        one audit entry per case."""
         actor = ctx.actor
-        if actor is not None:
-            get_scoped(Enterprise, actor, "view", pk=data.enterprise.pk)
-        org = data.enterprise.organization
-        duplicate = Case.objects.filter(
-            workflow=WORKFLOW,
-            submitter_org=org,
-            category=data.category,
-            raised_on=data.raised_on,
-            description=data.content.strip(),
-        )
-        if duplicate.exists():
-            return "unchanged"
-        content = data.content.strip()
-        with _on_raised_on():
-            case = cases.open_case(
-                actor,
+        wf = get_workflow(WORKFLOW)
+        visible = _in_view(ctx, Enterprise, {r.data.enterprise.pk for r in rows})
+        rows = _refuse_out_of_scope(ctx, rows, visible, self.denied_message)
+        seen = set(
+            Case.objects.filter(
                 workflow=WORKFLOW,
-                category_ref=data.category.code,
-                title=data.title or content.splitlines()[0][:60],
-                description=content,
-                region=data.enterprise.township,
-                raised_on=data.raised_on,
-                submitter_org=org,
-                handling_org=Organization.objects.get(pk=data.handling_org_id)
-                if data.handling_org_id
-                else None,
-                source=data.source,
-                initial_state=data.state,
-            )
-        # The history's own dates: accepted on the day it was raised, resolved on 办结日期.
-        case.accepted_at = _start_of(data.raised_on)
-        fields = ["accepted_at", "updated_at"]
-        if data.resolved_on is not None:
-            case.resolved_at = _start_of(data.resolved_on)
-            case.resolution = data.resolution.strip()
-            case.is_open = False
-            fields += ["resolved_at", "resolution", "is_open"]
-            if data.state == AppealState.RATED:
-                case.rated_at, case.rating = case.resolved_at, data.rating
-                fields += ["rated_at", "rating"]
-        case.save(update_fields=fields)
-        state_label = get_workflow(WORKFLOW).states[data.state]
-        note = f"历史数据导入(文件“{ctx.file_name}”第{row.number}行):状态“{state_label}”"
-        if data.resolved_on is not None:
-            note += f",办结日期{data.resolved_on:%Y-%m-%d}"
-        CaseEvent.objects.create(
-            case=case,
-            kind=EventKind.COMMENT,
-            action="import",
-            note=note,
-            actor=actor,
-            actor_org_id=getattr(actor, "organization_id", None),
+                submitter_org_id__in={r.data.enterprise.organization_id for r in rows},
+                raised_on__in={r.data.raised_on for r in rows},
+            ).values_list("submitter_org_id", "category_id", "raised_on", "description")
         )
-        if data.source == VISIT_SOURCE:
-            # A difficulty collected on a visit (现场收集困难): it belongs to the enterprise's latest
-            # visit in the 30 days up to 提出日期, when there is one (the report counts it either way).
-            visit = (
-                Visit.objects.filter(
-                    enterprise=data.enterprise,
-                    visited_on__lte=data.raised_on,
-                    visited_on__gte=data.raised_on - timedelta(days=VISIT_WINDOW_DAYS),
-                )
-                .order_by("-visited_on", "-pk")
-                .first()
+        now = timezone.now()
+        new: list[tuple[Row, dict[str, Any]]] = []
+        for row in rows:
+            data: _AppealRow = row.data
+            content = data.content.strip()
+            key = (data.enterprise.organization_id, data.category.pk, data.raised_on, content)
+            if key in seen:  # already there, or earlier in this file
+                ctx.counts["unchanged"] += 1
+                continue
+            seen.add(key)
+            new.append((row, self._case_values(ctx, wf, data, content, now)))
+        ids = bulk_insert_returning(Case, [values for _row, values in new])
+        prefix = wf.code[:2].upper()
+        numbered = []
+        for pk, (_row, values) in zip(ids, new, strict=True):
+            values["number"] = f"{prefix}{values['raised_on']:%Y}{pk:07d}"
+            numbered.append({"pk": pk, "number": values["number"]})
+        bulk_update_rows(Case, ["number"], numbered)
+        written = {pk: row for pk, (row, _values) in zip(ids, new, strict=True)}
+        refused = _refuse_written(ctx, Case, "view", written)
+        done = [(pk, row, values) for pk, (row, values) in zip(ids, new, strict=True) if pk not in refused]
+        actor_fields = {
+            "actor_id": actor.pk if actor else None,
+            "actor_org_id": getattr(actor, "organization_id", None),
+        }
+        events = []
+        for pk, row, values in done:
+            data = row.data
+            events.append(
+                {
+                    "case_id": pk,
+                    "kind": EventKind.TRANSITION,
+                    "action": "open",
+                    "to_state": data.state,
+                    "note": f"受理,办结时限{values['due_on']:%Y-%m-%d}",
+                    **actor_fields,
+                }
             )
-            if visit is not None:
-                visit.cases.add(case)
-        return "created"
+            state_label = wf.states[data.state]
+            note = f"历史数据导入(文件“{ctx.file_name}”第{row.number}行):状态“{state_label}”"
+            if data.resolved_on is not None:
+                note += f",办结日期{data.resolved_on:%Y-%m-%d}"
+            events.append(
+                {"case_id": pk, "kind": EventKind.COMMENT, "action": "import", "note": note, **actor_fields}
+            )
+        bulk_insert(CaseEvent, events)
+        bulk_insert(Visit.cases.through, self._visit_links(done))
+        audit_objects(
+            ctx,
+            Case,
+            [
+                AuditEntry(pk, f"{values['number']} {values['title']}", _created(values))
+                for pk, _row, values in done
+            ],
+        )
+        ctx.counts["created"] += len(done)
+
+    @staticmethod
+    def _case_values(
+        ctx: ImportContext, wf: Any, data: _AppealRow, content: str, now: datetime
+    ) -> dict[str, Any]:
+        """What ``cases.open_case`` writes (the due date in working days, the state's timestamp),
+        then the history's dates: accepted on the day it was raised, resolved on 办结日期."""
+        category = data.category
+        due_on = _memo(
+            ctx,
+            "due",
+            (data.raised_on, category.time_limit_days),
+            lambda: add_workdays(data.raised_on, category.time_limit_days),
+        )
+        values: dict[str, Any] = {
+            "workflow": WORKFLOW,
+            "number": uuid.uuid4().hex,  # numbered once the id is known, as open_case does
+            "category_id": category.pk,
+            "title": (data.title or content.splitlines()[0][:60]).strip()[:200],
+            "description": content,
+            "state": data.state,
+            "source": data.source,
+            "region_id": data.enterprise.township_id,
+            "submitter_org_id": data.enterprise.organization_id,
+            "handling_org_id": data.handling_org_id or category.department_id,
+            "raised_on": data.raised_on,
+            "due_on": due_on,
+            "is_open": data.state in wf.open_states,
+            "created_by_id": ctx.actor.pk if ctx.actor is not None else None,
+        }
+        stamp = wf.timestamps.get(data.state)
+        if stamp:
+            values[stamp] = now
+        values["accepted_at"] = _start_of(data.raised_on)
+        if data.resolved_on is not None:
+            values["resolved_at"] = _start_of(data.resolved_on)
+            values["resolution"] = data.resolution.strip()
+            values["is_open"] = False
+            if data.state == AppealState.RATED:
+                values["rated_at"], values["rating"] = values["resolved_at"], data.rating
+        return values
+
+    @staticmethod
+    def _visit_links(done: list[tuple[int, Row, dict[str, Any]]]) -> list[dict[str, Any]]:
+        """A difficulty collected on a visit (现场收集困难, 来源 走访) belongs to the enterprise's
+        latest visit in the 30 days up to 提出日期, when there is one: one query for the chunk."""
+        wanted = [(pk, row.data) for pk, row, _values in done if row.data.source == VISIT_SOURCE]
+        if not wanted:
+            return []
+        days = [data.raised_on for _pk, data in wanted]
+        by_enterprise: dict[int, list[tuple[date, int]]] = {}
+        for enterprise_id, visited_on, visit_id in Visit.objects.filter(
+            enterprise_id__in={data.enterprise.pk for _pk, data in wanted},
+            visited_on__lte=max(days),
+            visited_on__gte=min(days) - timedelta(days=VISIT_WINDOW_DAYS),
+        ).values_list("enterprise_id", "visited_on", "pk"):
+            by_enterprise.setdefault(enterprise_id, []).append((visited_on, visit_id))
+        links = []
+        for case_id, data in wanted:
+            window = [
+                (visited_on, visit_id)
+                for visited_on, visit_id in by_enterprise.get(data.enterprise.pk, ())
+                if data.raised_on - timedelta(days=VISIT_WINDOW_DAYS) <= visited_on <= data.raised_on
+            ]
+            if window:
+                links.append({"visit_id": max(window)[1], "case_id": case_id})
+        return links
