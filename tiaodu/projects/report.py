@@ -14,8 +14,8 @@ projects --date``); ``date_from`` (default 1 January of that year) bounds what h
 专班N个、干部M人     service squads serving the key projects; their distinct members
 累计解决…问题N个     project problems (dispatch cases) resolved in the range; the two categories
                      with most of them are named; "20余个" below exact figures of 10
-集中活动             events held in the range: per event "涉及N个重点项目、总投资额X亿元", and per
-                     kind across events "集中开工项目N个,总投资约X亿元", "N个项目集中竣工投产"
+集中活动             events held in the range: per event the viewer may open "涉及N个重点项目、总投资额X亿元",
+                     and per kind across events "集中开工项目N个,总投资约X亿元", "N个项目集中竣工投产"
 策划PPP项目N个       PPP-funded projects not cancelled, with their total investment
 争取专项债项目N个    special-bond projects not cancelled, their total investment and fields
 红牌N个、黄牌M个     projects carrying a red / (only) a yellow card on ``date_to`` (card history)
@@ -272,7 +272,9 @@ def _events(report: ProjectReport, region: Region, date_from: date, date_to: dat
         project__township__path__startswith=region.path, event__held_on__range=(date_from, date_to)
     )
     event_ids = entries.values("event").distinct()
-    for event in CollectiveEvent.objects.filter(pk__in=event_ids).order_by("held_on", "pk"):
+    # Only events the viewer may open are named (a town user sees its projects' entries but no
+    # event); the per-kind totals below still count every entry of the viewer's projects.
+    for event in _scoped(CollectiveEvent, user).filter(pk__in=event_ids).order_by("held_on", "pk"):
         mine = entries.filter(event=event)
         totals = events.totals(mine)
         report.events.append(

@@ -241,3 +241,34 @@ def test_ranking_orders_units(banan: dict[str, Any]) -> None:
     assert all(rows[i].score >= rows[i + 1].score for i in range(len(rows) - 1))
     for r in rows:
         assert r.score == r.compute_score()
+
+
+def test_town_report_names_no_event_the_town_cannot_open(client_for: Any, users: dict[str, Any]) -> None:
+    """Issue 13 (oracle): a town user's report named the district's events, which it cannot open;
+    it now counts its projects' entries without naming the event."""
+    guxi, leader = users["guxi"], users["leader"]
+    project = Project.objects.restrict(guxi).order_by("pk").first()
+    assert project is not None
+    event = CollectiveEvent.objects.create(
+        name="潼南区测试保密集中开工活动", held_on=date(2022, 2, 8), region=Region.objects.get(code="500152")
+    )
+    EventProject.objects.create(event=event, project=project, action="start", investment=5000)
+    assert not CollectiveEvent.objects.restrict(guxi).filter(pk=event.pk).exists()
+
+    mine = project_report("500152", date(2022, 1, 1), date(2022, 3, 31), guxi)
+    assert event.name not in str(mine.as_dict())
+    assert [e.name for e in mine.events] == []
+    assert mine.by_action["start"][0] >= 1  # its own project's entry is still counted
+    page = client_for(guxi).get(
+        "/projects/report/", {"region": "500152", "date_from": "2022-01-01", "date_to": "2022-03-31"}
+    )
+    assert page.status_code == 200 and event.name not in page.content.decode()
+    # Whoever may open the event sees it named.
+    theirs = project_report("500152", date(2022, 1, 1), date(2022, 3, 31), leader)
+    assert event.name in [e.name for e in theirs.events]
+    assert event.name in str(theirs.as_dict())
+    # The project page: the town user gets its project's entry without the event's name or link.
+    detail = client_for(guxi).get(f"/projects/{project.pk}/").content.decode()
+    assert "集中活动" in detail and event.name not in detail and f"/events/{event.pk}/" not in detail
+    detail = client_for(leader).get(f"/projects/{project.pk}/").content.decode()
+    assert event.name in detail and f"/events/{event.pk}/" in detail
