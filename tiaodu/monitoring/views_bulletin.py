@@ -4,7 +4,12 @@
 the periods that have figures, optionally an index computed here to state beside the city's
 published one), the text, the notes, the charts (SVG images, drawn on the server:
 no script, no CDN) and the tables. ``GET /monitoring/bulletin/download/?region=&period=&format=``
-returns the file. Both read the figures within the signed-in user's scope
+returns the file at once. The page's download buttons ``POST`` the same parameters to that URL
+instead, which starts a background job (``tiaodu.core.file_jobs``, ADR 0034) and redirects to its
+page: a progress bar while the worker draws the charts and renders the file, then the download
+(also listed under 我的导出). The job's producer, :func:`produce_bulletin`, runs the same form
+check, ``build_bulletin`` and ``render`` as the synchronous download, as the user who asked.
+All read the figures within the signed-in user's scope
 (:func:`tiaodu.monitoring.bulletin.build_bulletin` with ``user``), so the page, the files and
 ``tiaodu bulletin`` agree. Government roles only (``IndicatorValue.scope``): enterprise and
 project-owner users get 403.
@@ -13,21 +18,24 @@ project-owner users get 403.
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from tiaodu.core.errors import ServiceError
+from tiaodu.core.errors import Forbidden, ServiceError
 from tiaodu.core.forms import StyledForm
 from tiaodu.core.http import current_user
+from tiaodu.core.permissions import can
 from tiaodu.core.views import ScopedView, apply_service_error
 from tiaodu.monitoring.bulletin import Bulletin, build_bulletin, county_units, periods_with_data
-from tiaodu.monitoring.bulletin_render import CONTENT_TYPES, content_disposition
+from tiaodu.monitoring.bulletin_render import CONTENT_TYPES, EXTENSIONS, FORMATS, content_disposition
 from tiaodu.monitoring.bulletin_render import render as render_bulletin
 from tiaodu.monitoring.models import IndicatorValue
 from tiaodu.monitoring.periods import parse_period
@@ -35,7 +43,15 @@ from tiaodu.monitoring.services import ranking_parent
 from tiaodu.regions.choices import Level
 from tiaodu.regions.models import Region
 
+if TYPE_CHECKING:
+    from tiaodu.accounts.models import User
+    from tiaodu.core.file_jobs import Output
+    from tiaodu.core.jobs import ProgressFile
+    from tiaodu.core.models import Job
+
 TEMPLATE = "monitoring/bulletin.html"
+FORMAT_LABELS = {"docx": "Word", "pdf": "PDF", "xlsx": "Excel", "text": _("文本")}
+BULLETIN_STEPS = 2  # the figures, then the file (charts included)
 
 
 def home_county(user: Any) -> Region | None:
@@ -105,8 +121,10 @@ class BulletinForm(StyledForm):
             del self.fields["index"]
 
 
-def _params(request: HttpRequest, user: Any) -> dict[str, str]:
-    params = {k: str(v).strip() for k, v in request.GET.items() if str(v).strip()}
+def _params(data: QueryDict, user: Any) -> dict[str, str]:
+    params = {
+        k: str(v).strip() for k, v in data.items() if k in ("region", "period", "index") and str(v).strip()
+    }
     if "region" not in params:
         county = home_county(user)
         if county is not None:
@@ -122,18 +140,12 @@ def _params(request: HttpRequest, user: Any) -> dict[str, str]:
 
 def _bulletin(request: HttpRequest) -> tuple[BulletinForm, Bulletin | None, dict[str, str]]:
     user = current_user(request)
-    params = _params(request, user)
+    params = _params(request.GET, user)
     form = BulletinForm(params, user=user, requested_period=params.get("period", ""))
     bulletin = None
     if form.is_valid():
         try:
-            index = form.cleaned_data.get("index")
-            bulletin = build_bulletin(
-                form.cleaned_data["region"],
-                form.cleaned_data["period"],
-                user=user,
-                indices=[index] if index else (),
-            )
+            bulletin = _build(form, user)
         except ServiceError as exc:
             if exc.status in (403, 404):
                 raise
@@ -141,14 +153,33 @@ def _bulletin(request: HttpRequest) -> tuple[BulletinForm, Bulletin | None, dict
     return form, bulletin, params
 
 
+def _build(form: BulletinForm, user: Any) -> Bulletin:
+    index = form.cleaned_data.get("index")
+    return build_bulletin(
+        form.cleaned_data["region"],
+        form.cleaned_data["period"],
+        user=user,
+        indices=[index] if index else (),
+    )
+
+
 def _svg(data: bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
 
 
 def _page(
-    request: HttpRequest, form: BulletinForm, bulletin: Bulletin | None, params: dict[str, str]
+    request: HttpRequest,
+    form: BulletinForm,
+    bulletin: Bulletin | None,
+    params: dict[str, str],
+    status: int | None = None,
 ) -> HttpResponse:
-    context: dict[str, Any] = {"title": _("月通报"), "form": form, "bulletin": bulletin}
+    context: dict[str, Any] = {
+        "title": _("月通报"),
+        "form": form,
+        "bulletin": bulletin,
+        "index": params.get("index", ""),
+    }
     if bulletin is not None:
         from tiaodu.monitoring.bulletin_render.cells import cell_text
         from tiaodu.monitoring.bulletin_render.charts import chart_images
@@ -190,7 +221,7 @@ def _page(
         ]
     # 422 for what the user asked; opening the page with nothing to report yet is not an error
     refused = bool(request.GET) and form.is_bound and not form.is_valid()
-    return render(request, TEMPLATE, context, status=422 if refused else 200)
+    return render(request, TEMPLATE, context, status=status or (422 if refused else 200))
 
 
 class BulletinView(ScopedView):
@@ -204,7 +235,8 @@ class BulletinView(ScopedView):
 
 
 class BulletinDownloadView(ScopedView):
-    """GET ?region=&period=&format=docx|pdf|xlsx|text — the bulletin as a file."""
+    """GET ?region=&period=&format=docx|pdf|xlsx|text — the bulletin as a file, at once;
+    POST the same fields — the bulletin as a background job (303 to the job's page)."""
 
     model = IndicatorValue
 
@@ -223,3 +255,57 @@ class BulletinDownloadView(ScopedView):
                 response["Content-Disposition"] = content_disposition(bulletin, fmt)
                 return response
         return _page(request, form, None, params)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        user = current_user(request)
+        fmt = request.POST.get("format", "docx")
+        params = _params(request.POST, user)
+        form = BulletinForm(params, user=user, requested_period=params.get("period", ""))
+        if form.is_valid() and fmt not in FORMATS:
+            form.add_error(None, gettext("不支持的通报格式“%(format)s”") % {"format": fmt})
+        if not form.is_valid():
+            return _page(request, form, None, params, status=422)
+        from tiaodu.core.file_jobs import start_job
+
+        region = dict(form.fields["region"].choices).get(form.cleaned_data["region"], "")  # type: ignore[attr-defined]
+        period = dict(form.fields["period"].choices).get(form.cleaned_data["period"], "")  # type: ignore[attr-defined]
+        job = start_job(
+            "bulletin",
+            actor=user,
+            title=gettext("%(region)s%(period)s月通报(%(format)s)")
+            % {"region": region, "period": period, "format": FORMAT_LABELS[fmt]},
+            params={
+                "region": form.cleaned_data["region"],
+                "period": form.cleaned_data["period"],
+                "index": form.cleaned_data.get("index") or "",
+                "format": fmt,
+            },
+            total=BULLETIN_STEPS,
+        )
+        return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]), status=303)
+
+
+def produce_bulletin(job: Job, user: User, progress: ProgressFile) -> Output:
+    """The producer of ``bulletin`` jobs (run by the worker as the job's owner): the same check,
+    ``build_bulletin`` and ``render`` as :class:`BulletinDownloadView`'s GET."""
+    from tiaodu.core.file_jobs import PHASE_BUILD, PHASE_RENDER, Output
+
+    if not can(user, "view", IndicatorValue):
+        raise Forbidden(audit="bulletin job")
+    params, fmt = job.params, str(job.params.get("format", "docx"))
+    data = {k: str(params[k]) for k in ("region", "period", "index") if params.get(k)}
+    progress(PHASE_BUILD, 0, BULLETIN_STEPS)
+    form = BulletinForm(data, user=user, requested_period=data.get("period", ""))
+    if not form.is_valid():
+        errors = next(iter(form.errors.values()))
+        raise ServiceError("bulletin_params_invalid", str(errors[0]), status=422)
+    bulletin = _build(form, user)
+    progress(PHASE_RENDER, 1, BULLETIN_STEPS)
+    content = render_bulletin(bulletin, fmt)
+    progress(PHASE_RENDER, BULLETIN_STEPS, BULLETIN_STEPS)
+    return Output(
+        content_type=CONTENT_TYPES[fmt],
+        file_name=f"{bulletin.title}.{EXTENSIONS[fmt]}",
+        chunks=[content],
+        rows=BULLETIN_STEPS,
+    )
