@@ -819,7 +819,12 @@ def shown_alert_count(rnd: Any) -> int | None:
     round not annotated by :func:`with_progress` with a user shows its frozen count."""
     if getattr(rnd, "alerts_hidden", False):
         return None
-    if not hasattr(rnd, "alerts_seen") or rnd.is_open or rnd.alerts_seen == rnd.alerts_all:
+    if (
+        not hasattr(rnd, "alerts_seen")
+        or rnd.is_open
+        or not rnd.is_enterprise_round  # raises no alerts: 0
+        or rnd.alerts_seen == rnd.alerts_all
+    ):
         return int(rnd.alert_count)
     return int(rnd.alerts_seen)
 
