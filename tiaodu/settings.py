@@ -145,6 +145,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tiaodu.core.middleware.RequestIdMiddleware",
+    # Request time limits on the database; a locked database answers 503 database_busy.
+    "tiaodu.core.middleware.DatabaseGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -153,7 +155,7 @@ MIDDLEWARE = [
     # Messages before the idle timeout, which tells the user why they were logged out.
     "django.contrib.messages.middleware.MessageMiddleware",
     "tiaodu.accounts.middleware.IdleTimeoutMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "tiaodu.core.middleware.AuditlogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -197,6 +199,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": f"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout={_busy_ms};",
         "transaction_mode": "IMMEDIATE",
     }
+# Time limits of a web request's database work (ADR 0032), set per request by
+# core.middleware.DatabaseGuardMiddleware: waiting for a lock at most DB_LOCK_TIMEOUT seconds
+# (PostgreSQL lock_timeout, SQLite busy_timeout), one statement at most DB_STATEMENT_TIMEOUT
+# seconds (PostgreSQL statement_timeout). Past either the request answers 503 database_busy.
+# The task worker and the CLI keep the connection defaults (long imports, migrations). 0 = none.
+DB_LOCK_TIMEOUT = env_int("TIAODU_DB_LOCK_TIMEOUT", 5)
+DB_STATEMENT_TIMEOUT = env_int("TIAODU_DB_STATEMENT_TIMEOUT", 30)
+# gunicorn kills a worker silent for this long (tiaodu serve): above DB_STATEMENT_TIMEOUT, so a
+# slow query ends as a 503 page rather than a dropped connection.
+WEB_TIMEOUT = env_int("TIAODU_WEB_TIMEOUT", 120)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication and the security baseline (等保三级) ---------------------------------------

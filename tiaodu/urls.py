@@ -2,7 +2,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from tiaodu.core.api import api
-from tiaodu.core.views import healthz
+from tiaodu.core.health import healthz
 
 urlpatterns = [
     path("", include("tiaodu.dashboard.urls")),

@@ -1,13 +1,30 @@
-"""Request id (correlates a request's audit entries) and extra security headers."""
+"""Request id (correlates a request's audit entries), database time limits and the 503 for a
+busy database, the audit trail's client address, and extra security headers."""
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from auditlog.middleware import AuditlogMiddleware as BaseAuditlogMiddleware
+from django.conf import settings
+from django.db import OperationalError, connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+from tiaodu.core.dbbusy import BUSY_MESSAGE, DATABASE_BUSY, is_database_busy
+from tiaodu.core.http import client_address
+
+log = logging.getLogger(__name__)
+
+DATABASE_UNAVAILABLE = "database_unavailable"
+UNAVAILABLE_MESSAGE = "数据库暂时无法连接,请稍后重试"
+RETRY_AFTER_SECONDS = 5
 
 _request_id: ContextVar[str | None] = ContextVar("tiaodu_request_id", default=None)
 _request: ContextVar[HttpRequest | None] = ContextVar("tiaodu_request", default=None)
@@ -59,3 +76,100 @@ class SecurityHeadersMiddleware:
         if user is not None and user.is_authenticated and not request.path.startswith("/static/"):
             response.setdefault("Cache-Control", "no-store")
         return response
+
+
+# --- The database: request time limits and "busy, try again" -----------------------------------
+
+
+def apply_request_timeouts(conn: BaseDatabaseWrapper = connection) -> None:
+    """Give this connection the web request's time limits (settings.DB_LOCK_TIMEOUT and
+    DB_STATEMENT_TIMEOUT), once per physical connection and values (no query on later requests).
+
+    Per request (rather than in DATABASES) because the same settings serve the task worker and the
+    CLI, whose imports and migrations may legitimately wait or run longer. PostgreSQL gets
+    ``lock_timeout`` and ``statement_timeout`` for the session, SQLite its ``busy_timeout``.
+    (Requests run outside transactions here; a test that wraps requests in a transaction which
+    is rolled back also rolls back PostgreSQL's values, while the marker says they are set.)
+    """
+    if conn.vendor not in ("postgresql", "sqlite"):
+        return
+    conn.ensure_connection()
+    lock_ms = 1000 * settings.DB_LOCK_TIMEOUT
+    statement_ms = 1000 * settings.DB_STATEMENT_TIMEOUT
+    marker = (id(conn.connection), lock_ms, statement_ms)
+    if getattr(conn, "_tiaodu_request_limits", None) == marker:
+        return
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute(
+                "SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false)",
+                [f"{lock_ms}ms", f"{statement_ms}ms"],
+            )
+        else:
+            cursor.execute(f"PRAGMA busy_timeout = {int(lock_ms)}")
+    conn._tiaodu_request_limits = marker  # type: ignore[attr-defined]
+
+
+def database_busy_response(
+    request: HttpRequest, code: str = DATABASE_BUSY, message: str = BUSY_MESSAGE
+) -> HttpResponse:
+    """503 with a stable code: JSON for the API, a Chinese page for people.
+
+    The page is rendered without the request's context processors and does not extend
+    base.html, so showing it needs no database (no session, no user, no menu).
+    """
+    request_id = getattr(request, "request_id", "")
+    response: HttpResponse
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"code": code, "message": message, "errors": []}, status=503)
+    else:
+        html = render_to_string("503.html", {"code": code, "message": message, "request_id": request_id})
+        response = HttpResponse(html, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseGuardMiddleware:
+    """Sets the request's database time limits; a locked or timed-out database (a view raised
+    ``core.dbbusy.is_database_busy``) answers 503 ``database_busy`` instead of a 500, and a
+    database that cannot be reached 503 ``database_unavailable``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            apply_request_timeouts()
+        except OperationalError as exc:
+            if is_database_busy(exc):
+                return self.busy(request, exc)
+            log.error("database unavailable (request %s): %s", getattr(request, "request_id", ""), exc)
+            return database_busy_response(request, DATABASE_UNAVAILABLE, UNAVAILABLE_MESSAGE)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if is_database_busy(exception):
+            return self.busy(request, exception)
+        return None
+
+    @staticmethod
+    def busy(request: HttpRequest, exc: BaseException) -> HttpResponse:
+        log.warning(
+            "database busy (request %s %s %s): %s",
+            getattr(request, "request_id", ""),
+            request.method,
+            request.path,
+            exc,
+        )
+        return database_busy_response(request)
+
+
+class AuditlogMiddleware(BaseAuditlogMiddleware):
+    """auditlog's middleware with the client address from the configured proxy chain (auditlog
+    itself takes the left end of X-Forwarded-For, which the client writes)."""
+
+    @staticmethod
+    def _get_remote_addr(request: HttpRequest) -> Any:
+        if getattr(settings, "AUDITLOG_DISABLE_REMOTE_ADDR", False):
+            return None
+        return client_address(request)
