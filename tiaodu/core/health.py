@@ -11,14 +11,16 @@ with the stable code (``database_busy`` / ``database_unavailable``) and what is 
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 from typing import Any
 
 from django.db import DatabaseError, OperationalError, connection, transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 
 from tiaodu.core.dbbusy import BUSY_MESSAGE, DATABASE_BUSY, is_database_busy
-from tiaodu.core.middleware import DATABASE_UNAVAILABLE, UNAVAILABLE_MESSAGE
+from tiaodu.core.middleware import DATABASE_UNAVAILABLE, UNAVAILABLE_MESSAGE, database_busy_response
 
 # How long the probe waits for the write lock before calling the database busy.
 PROBE_LOCK_MS = 1000
@@ -126,3 +128,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(body, status=200 if body["status"] == "ok" else 503)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: a busy database that failed outside a view (the session saved on the way
+    out, a middleware's query) still answers 503 ``database_busy``, not a bare 500.
+
+    Django calls the handler inside the ``except`` that caught the error, so the exception is
+    ``sys.exc_info()``. Anything else gets Django's own 500 page.
+    """
+    exc = sys.exc_info()[1]
+    if exc is not None and is_database_busy(exc):
+        return database_busy_response(request)
+    return defaults.server_error(request)

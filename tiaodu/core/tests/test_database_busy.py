@@ -241,3 +241,18 @@ def test_default_limits_are_coherent():
     with override_settings(DB_LOCK_TIMEOUT=60):
         assert "tiaodu.W002" in [m.id for m in check_time_limits()]
     call_command("check")  # registered and passing
+
+
+def test_busy_database_outside_a_view_is_503_too():
+    """handler500 (tiaodu.core.health.server_error): e.g. the session saved on the way out."""
+    request = RequestFactory().get("/projects/")
+    try:
+        raise OperationalError("database is locked")
+    except OperationalError:
+        response = health.server_error(request)
+    assert response.status_code == 503
+    assert 'data-code="database_busy"' in response.content.decode()
+    try:
+        raise OperationalError("no such table: x")
+    except OperationalError:
+        assert health.server_error(request).status_code == 500
