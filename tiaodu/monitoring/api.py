@@ -18,6 +18,7 @@ from tiaodu.core.errors import Forbidden, ServiceError
 from tiaodu.core.http import current_user
 from tiaodu.core.permissions import can
 from tiaodu.monitoring.computations import compare, ranking
+from tiaodu.monitoring.confidentiality import NOTE, PUBLIC_REASON, Viewer, Withheld
 from tiaodu.monitoring.dashboard import build_dashboard
 from tiaodu.monitoring.filters import FigureFilter, IndicatorFilter
 from tiaodu.monitoring.indexes import get_index, stored_run
@@ -54,7 +55,12 @@ class MonitoringFigureOut(Schema):
     period_key: str
     period_label: str
     indicator_code: str
-    value: str = Field(..., description="数值(十进制字符串)")
+    value: str | None = Field(
+        ..., description="数值(十进制字符串);依统计保密规定不予显示时为 null,见 suppressed"
+    )
+    suppressed: bool = Field(False, description="涉及单个企业数据,依统计保密规定不予显示")
+    suppressed_reason: str | None = Field(None, description="不予显示的原因代码:confidential(统计保密)")
+    note: str = Field("", description="不予显示时的说明")
     version: int
     source: str = Field(..., description="来源:导入文件、汇总或录入")
     source_at: datetime
@@ -80,8 +86,20 @@ class MonitoringFigureOut(Schema):
         return obj.indicator.code
 
     @staticmethod
-    def resolve_value(obj: IndicatorValue) -> str:
-        return str(obj.value)
+    def resolve_value(obj: IndicatorValue, context: Any) -> str | None:
+        return None if _withheld(obj, context) else str(obj.value)
+
+    @staticmethod
+    def resolve_suppressed(obj: IndicatorValue, context: Any) -> bool:
+        return _withheld(obj, context)
+
+    @staticmethod
+    def resolve_suppressed_reason(obj: IndicatorValue, context: Any) -> str | None:
+        return PUBLIC_REASON if _withheld(obj, context) else None
+
+    @staticmethod
+    def resolve_note(obj: IndicatorValue, context: Any) -> str:
+        return f"{obj.indicator.name}{NOTE}" if _withheld(obj, context) else ""
 
     @staticmethod
     def resolve_source(obj: IndicatorValue) -> str:
@@ -90,6 +108,18 @@ class MonitoringFigureOut(Schema):
     @staticmethod
     def resolve_source_at(obj: IndicatorValue) -> datetime:
         return obj.source.created_at
+
+
+def _withheld(obj: IndicatorValue, context: Any) -> bool:
+    """统计保密 (ADR 0033), decided once per request and indicator-period."""
+    request = (context or {}).get("request")
+    if request is None:
+        return True  # no reader known: withhold
+    check = getattr(request, "_tiaodu_withheld", None)
+    if check is None:
+        check = Withheld(Viewer(current_user(request)))
+        request._tiaodu_withheld = check  # type: ignore[attr-defined]
+    return bool(check(obj))
 
 
 class ComparisonQuery(Schema):
@@ -114,6 +144,9 @@ class MonitoringRankRowOut(Schema):
     rank: int | None
     group_name: str
     group_rank: int | None
+    suppressed: bool = Field(False, description="数值依统计保密规定不予显示(为 null)")
+    suppressed_reason: str | None = Field(None, description="confidential:统计保密")
+    notes: list[str] = Field(default_factory=list)
 
 
 class MonitoringRankingOut(Schema):
@@ -145,6 +178,7 @@ class IndexResultRowOut(Schema):
     group_name: str
     group_rank: int | None
     notes: list[str]
+    suppressed: bool = Field(False, description="指数值依统计保密规定不予显示(为 null)")
 
 
 class IndexResultsOut(Schema):
@@ -171,8 +205,9 @@ class DashboardCardOut(Schema):
     benchmarks: list[str] = Field(..., description="如“高于全市3.5个百分点”")
     rank_text: str
     group_rank_text: str
-    trend: list[tuple[str, str | None]]
+    trend: list[tuple[str, str | None]] = Field(..., description="null:该期依统计保密规定不予显示")
     notes: list[str]
+    suppressed: bool = Field(False, description="数值依统计保密规定不予显示(value_text 为“—”)")
 
 
 class DashboardIndexOut(Schema):
@@ -185,6 +220,8 @@ class DashboardIndexOut(Schema):
     ranked: int
     interval: str = Field(..., description="计算型指数的排名区间,如“第12位(90%区间10–14位)”")
     history: list[tuple[str, int | None]]
+    suppressed: bool = Field(False, description="指数值依统计保密规定不予显示")
+    notes: list[str] = Field(default_factory=list)
 
 
 class DashboardOut(Schema):
@@ -253,6 +290,9 @@ def get_ranking(request: HttpRequest, query: Query[RankingQuery]) -> Any:
                 "rank": r.rank,
                 "group_name": r.group_name,
                 "group_rank": r.group_rank,
+                "suppressed": r.figures.suppressed,
+                "suppressed_reason": PUBLIC_REASON if r.figures.withheld else None,
+                "notes": r.figures.notes,
             }
             for r in table.rows
         ],
@@ -290,6 +330,7 @@ def index_results(request: HttpRequest, code: str, period: str) -> Any:
                 "group_name": r.group_name,
                 "group_rank": r.group_rank,
                 "notes": r.notes,
+                "suppressed": r.value is None and any(NOTE in n for n in r.notes),
             }
             for r in run.ordered()
         ],
@@ -320,6 +361,7 @@ def dashboard(request: HttpRequest, query: Query[DashboardQuery]) -> Any:
                 "group_rank_text": c.comparison.group_rank_text,
                 "trend": [(label, _num(v)) for label, v in c.trend],
                 "notes": c.notes,
+                "suppressed": c.comparison.figures.suppressed,
             }
             for c in board.cards
         ],
@@ -334,6 +376,8 @@ def dashboard(request: HttpRequest, query: Query[DashboardQuery]) -> Any:
                 "ranked": i.ranked,
                 "interval": i.interval,
                 "history": i.history,
+                "suppressed": i.suppressed,
+                "notes": i.notes,
             }
             for i in board.indices
         ],

@@ -26,6 +26,8 @@ and nothing else (issue 5, item 9; ADR 0023):
 * **the notes** — every missing figure and every computed (not published) basis, in Chinese.
 
 Everything is read through the user's scope (``user=None``: the server operator, as in the CLI).
+The bulletin is a publication: small rolled-up cells (统计保密, ADR 0033) are withheld from it
+whoever makes it (``publication=True``), shown as "—" with a note, never as 0.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from tiaodu.core import figures as fig
 from tiaodu.core.errors import FieldError, Forbidden, ServiceError
 from tiaodu.core.permissions import can
+from tiaodu.monitoring import confidentiality
 from tiaodu.monitoring.choices import IndicatorKind, Measure
 from tiaodu.monitoring.computations import Comparison, Figures, compare, figures, ranking, trend
 from tiaodu.monitoring.models import Indicator, IndicatorValue, StatPeriod
@@ -310,6 +313,9 @@ def _clause_text(
     f = cmp.figures
     name = spec.name or cmp.indicator_name
     where = f"{region.name}{p.label}"
+    if f.suppressed:  # 统计保密 (ADR 0033): the clause is left out, and the notes say why
+        notes.append(f"{where}{cmp.indicator_name}{confidentiality.NOTE},通报未列此项")
+        return None
     if f.value is None and f.figure is None and f.growth is None:
         notes.append(f"{where}{cmp.indicator_name}数据缺失,通报未列此项")
         return None
@@ -376,7 +382,7 @@ def _table(
     user: User | None,
     notes: list[str],
 ) -> tuple[Table, Any]:
-    table = ranking(city, ind, p, user)
+    table = ranking(city, ind, p, user, publication=True)
     level = ind.kind == IndicatorKind.LEVEL
     unit = "" if ind.kind == IndicatorKind.INDEX else f"({ind.unit})"
     value_digits = 1 if ind.unit == "%" else ind.decimals
@@ -403,7 +409,7 @@ def _table(
         return [*out, rank, group, group_rank]
 
     bench_regions = [city, *Region.objects.filter(code=NATION_CODE)]
-    bench = figures(ind, p, bench_regions, user)
+    bench = figures(ind, p, bench_regions, user, publication=True)
     rows: list[Row] = []
     for b in bench_regions:
         bf = bench[b.pk]
@@ -430,8 +436,12 @@ def _table(
         columns = [columns[i] for i in keep]
         for row in rows:
             row.cells = [row.cells[i] for i in keep]
-    missing = [r.region_name for r in ordered if r.rank is None]
+    withheld = [r.region_name for r in ordered if r.figures.withheld]
+    missing = [r.region_name for r in ordered if r.rank is None and not r.figures.withheld]
     table_notes = []
+    if withheld:  # 统计保密 (ADR 0033): "—" in the table, never 0
+        table_notes.append(f"{fig.join(withheld)}{p.label}{ind.name}{confidentiality.NOTE}")
+        notes.extend(table_notes)
     if missing:
         table_notes.append(
             f"{fig.join(missing)}{p.label}{ind.name}数据缺失或无上年同期数,未参与排名(共{len(missing)}个)"
@@ -535,10 +545,10 @@ def _trend_chart(
         return None
     cmp = chosen.comparison
     ind = by_code[cmp.indicator_code]
-    own = trend(region, ind, p, user)
+    own = trend(region, ind, p, user, publication=True)
     if not own:
         return None
-    theirs = {t.period_key: t.figures for t in trend(city, ind, p, user)}
+    theirs = {t.period_key: t.figures for t in trend(city, ind, p, user, publication=True)}
     labels = [t.label for t in own]
     ours = [_num(t.figures.percent) for t in own]
     city_values = [_num(theirs[t.period_key].percent) if t.period_key in theirs else None for t in own]
@@ -574,7 +584,7 @@ def _index_clauses(
     results: "工业经济运行监测指数63.52,排名全市第3位,考核组第2位". A computed index is said to be
     computed here, with its 90% rank interval, in the notes; an index not computed for the period,
     or in which the region is not ranked, is left out with a note."""
-    from tiaodu.monitoring.indexes import get_index, rank_interval
+    from tiaodu.monitoring.indexes import get_index, rank_interval, withheld_regions
     from tiaodu.monitoring.models import CompositeIndex, IndexValue
 
     pieces: list[str] = []
@@ -596,6 +606,9 @@ def _index_clauses(
         stored = values.filter(index=index, region=reg, period__key=p.key).first()
         if stored is None:
             notes.append(f"{index.name}{p.full_label}尚未计算(tiaodu index compute),通报未列此项")
+            continue
+        if withheld_regions(index, p, [reg], user, publication=True):
+            notes.append(f"{reg.name}{p.label}{index.name}{confidentiality.NOTE},通报未列此项")
             continue
         if stored.value is None or stored.rank is None:
             notes.append(f"{reg.name}{p.label}{index.name}缺少可比数据,未参与排名,通报未列此项")
@@ -676,7 +689,7 @@ def build_bulletin(
         if not related & own:
             notes.append(f"{reg.name}{p.label}{ind.name}数据缺失,通报未列此项")
             continue
-        cmp = compare(reg, p, ind, user=user)
+        cmp = compare(reg, p, ind, user=user, publication=True)
         text = _clause_text(spec, cmp, reg, city, p, notes)
         if text is not None:
             results.append(ClauseResult(spec, cmp, text))

@@ -9,6 +9,8 @@ from decimal import Decimal
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from tiaodu.monitoring.confidentiality import NOTE
+
 WIDTH, HEIGHT, PAD = 320, 120, 28
 
 
@@ -32,18 +34,30 @@ def _svg(body: str, label: str) -> SafeString:
 
 
 def line_svg(points: Sequence[tuple[str, Decimal | None]], label: str) -> SafeString:
-    """The figure over the year's periods; periods without a figure are skipped."""
-    data = [(str(name), float(v)) for name, v in points if v is not None]
-    if not data:
+    """The figure over the year's periods. A period listed without a figure (withheld for
+    statistical confidentiality, ADR 0033) keeps its place on the axis and shows "—", never a
+    point at 0; the line joins the figures shown."""
+    slots = _xs(len(points)) if points else []
+    data = [(str(name), float(v), x) for (name, v), x in zip(points, slots, strict=True) if v is not None]
+    gaps = [(str(name), x) for (name, v), x in zip(points, slots, strict=True) if v is None]
+    if not data and not gaps:
         return _svg("", label)
-    values = [v for _, v in data]
+    values = [v for _, v, _ in data] or [0.0]
     lo, hi = min(values), max(values)
     if lo == hi:
         lo, hi = lo - 1, hi + 1
-    xs, ys = _xs(len(data)), _scale(values, lo, hi, 14, HEIGHT - PAD)
+    xs, ys = [x for _, _, x in data], _scale([v for _, v, _ in data], lo, hi, 14, HEIGHT - PAD)
     path = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
-    body = [f'<polyline fill="none" stroke="#0d6efd" stroke-width="2" points="{path}"/>']
-    for (name, v), x, y in zip(data, xs, ys, strict=True):
+    body = [f'<polyline fill="none" stroke="#0d6efd" stroke-width="2" points="{path}"/>'] if data else []
+    for name, x in gaps:
+        body.append(
+            f'<text x="{x:.1f}" y="{HEIGHT / 2:.1f}" font-size="10" text-anchor="middle" fill="#6c757d" '
+            f'class="td-chart-withheld"><title>{escape(name)}:{escape(NOTE)}</title>—</text>'
+        )
+        body.append(
+            f'<text x="{x:.1f}" y="{HEIGHT - 8}" font-size="9" text-anchor="middle" fill="#6c757d">{escape(name)}</text>'
+        )
+    for (name, v, _), x, y in zip(data, xs, ys, strict=True):
         body.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#0d6efd"><title>{escape(name)}:{v:g}</title></circle>'
         )

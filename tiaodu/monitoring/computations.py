@@ -30,6 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from tiaodu.core import figures as fig
+from tiaodu.monitoring import confidentiality
 from tiaodu.monitoring.choices import Direction, IndicatorKind, Measure
 from tiaodu.monitoring.models import Indicator, IndicatorValue, StatPeriod
 from tiaodu.monitoring.periods import Period, parse_period
@@ -128,6 +129,23 @@ class Figures:
     figure: Decimal | None = None  # the ranked figure, rounded as published
     percent: Decimal | None = None  # the figure compared in percentage points, if any
     notes: list[str] = field(default_factory=list)
+    # 统计保密 (ADR 0033): the figures withheld from this reader ("value", "last_year", "growth",
+    # "share"); ``suppressed`` when the value itself is
+    withheld: list[str] = field(default_factory=list)
+
+    @property
+    def suppressed(self) -> bool:
+        return "value" in self.withheld
+
+    def withhold(self, what: str, *fields: str) -> None:
+        """Withhold ``fields`` with the confidentiality note about ``what`` (once each)."""
+        for item in fields:
+            if item not in self.withheld:
+                self.withheld.append(item)
+            setattr(self, item, None)
+        note = f"{what}{confidentiality.NOTE}" if what else confidentiality.NOTE
+        if note not in self.notes:
+            self.notes.append(note)
 
 
 @dataclass(frozen=True)
@@ -189,7 +207,7 @@ def _checked_share(
 
 
 def _comparable_growth(
-    f: Figures, ind: Indicator, contributors: int, last_year: int | None, c: Comparable
+    f: Figures, ind: Indicator, contributors: int, last_year: int | None, c: Comparable, open_: bool = True
 ) -> None:
     """The growth of a roll-up over the enterprises with figures in both periods (同口径), or a
     note saying why there is none. ``last_year``: how many enterprise figures last year's
@@ -205,6 +223,10 @@ def _comparable_growth(
             f"{ind.name}为企业数据汇总,两期均有数据的{c.matched}家企业上年同期合计为零,未计算同比增速"
         )
         return
+    if not open_ and c.matched < confidentiality.min_contributors():
+        # the 同口径 growth of one or two enterprises is theirs (统计保密, ADR 0033)
+        f.withhold(f"{ind.name}同比增速", "growth")
+        return
     f.growth, f.growth_basis = growth_rate(c.now, c.before), "comparable"
     if c.matched < c.count or (last_year is not None and c.matched < last_year):
         before = f"上年同期{last_year}家" if last_year is not None else "上年同期为统计部门数据"
@@ -219,10 +241,14 @@ def figures(
     period: Period | str,
     regions: Iterable[Region],
     user: User | None = None,
+    *,
+    publication: bool = False,
 ) -> dict[int, Figures]:
     """The figures of ``indicator`` for ``period`` for each region (by region id), in three
     queries (a fourth for roll-ups, :func:`~tiaodu.monitoring.rollup.comparable_sums`). With
-    ``user``, only figures the user may read are used (ADR 0021)."""
+    ``user``, only figures the user may read are used (ADR 0021), and small rolled-up cells are
+    withheld from a user who may not see the enterprise figures they sum (统计保密, ADR 0033);
+    ``publication`` withholds them whoever reads (the bulletin)."""
     ind = find_indicator(indicator)
     p = parse_period(period)
     plan = _plan(ind)
@@ -245,11 +271,16 @@ def figures(
             summed[key] = r["contributors"]
     now = periods.get(p.key)
     before = periods.get(p.same_period_last_year().key) if ind.kind == IndicatorKind.LEVEL else None
+    viewer = confidentiality.Viewer(user, publication)
+    hidden = confidentiality.suppressed(viewer, [(i, pid) for i in plan.ids for pid in periods.values()])
 
     def get(region_id: int, item: Indicator | None, period_id: int | None) -> Decimal | None:
         if item is None or period_id is None:
             return None
         return stored.get((region_id, item.pk, period_id))
+
+    def withheld(region_id: int, item: Indicator | None, period_id: int | None) -> bool:
+        return item is not None and period_id is not None and (region_id, item.pk, period_id) in hidden
 
     # A rolled-up level's growth is computed over the enterprises that reported both periods (同口径)
     comparable: dict[int, Comparable] = {}
@@ -261,31 +292,46 @@ def figures(
     out: dict[int, Figures] = {}
     measure = _measure(ind)
     pct = _percent_measure(ind)
+    names = {r.pk: r for r in regions}
     for rid in region_ids:
         f = Figures(measure=measure)
         f.value = get(rid, ind, now)
-        if ind.kind == IndicatorKind.LEVEL:
+        open_ = viewer.may_see(names[rid].path)
+        if withheld(rid, ind, now):
+            # a small rolled-up cell: nothing of it is shown, never 0 (统计保密, ADR 0033)
+            f.withhold(ind.name, "value", "last_year", "growth", *(["share"] if plan.whole else []))
+        elif ind.kind == IndicatorKind.LEVEL:
             f.last_year = get(rid, ind, before)
             reported = get(rid, plan.growth_rate, now)
             if reported is not None:
                 f.growth, f.growth_basis = round_half_up(reported), "reported"
+            elif withheld(rid, ind, before):
+                # with this year's value, the growth would give last year's away
+                f.withhold(f"{ind.name}上年同期数", "last_year", "growth")
             elif rid in comparable:
                 counted = summed[(rid, ind.pk, now or 0)], summed.get((rid, ind.pk, before or 0))
-                _comparable_growth(f, ind, *counted, comparable[rid])
+                _comparable_growth(f, ind, *counted, comparable[rid], open_)
             else:
                 f.growth = growth_rate(f.value, f.last_year)
                 f.growth_basis = "computed" if f.growth is not None else ""
+            if withheld(rid, ind, before) and "last_year" not in f.withheld:
+                f.withhold(f"{ind.name}上年同期数", "last_year")
             if plan.whole is not None:
                 reported_share = get(rid, plan.ratio, now)
                 if reported_share is not None:
                     f.share, f.share_basis = round_half_up(reported_share), "reported"
+                elif withheld(rid, plan.whole, now):
+                    f.withhold(plan.whole.name, "share")  # the share would give the whole away
                 else:
                     f.share = _checked_share(f, ind, plan.whole, f.value, get(rid, plan.whole, now))
                     f.share_basis = "computed" if f.share is not None else ""
         elif ind.kind == IndicatorKind.RATIO and f.value is None and plan.part and plan.whole:
-            f.value = _checked_share(
-                f, plan.part, plan.whole, get(rid, plan.part, now), get(rid, plan.whole, now)
-            )
+            if withheld(rid, plan.part, now) or withheld(rid, plan.whole, now):
+                f.withhold(ind.name, "value")
+            else:
+                f.value = _checked_share(
+                    f, plan.part, plan.whole, get(rid, plan.part, now), get(rid, plan.whole, now)
+                )
         if measure == Measure.GROWTH:
             f.figure = f.growth
         elif measure == Measure.SHARE:
@@ -359,6 +405,8 @@ def ranking(
     indicator: Indicator | str,
     period: Period | str,
     user: User | None = None,
+    *,
+    publication: bool = False,
 ) -> Ranking:
     """Rank the units under ``parent`` (重庆市 → its 38 county units) on the indicator's ranked
     figure, citywide and within each 考核组."""
@@ -368,7 +416,7 @@ def ranking(
     ind = find_indicator(indicator)
     p = parse_period(period)
     units = compared_units(par)
-    figs = figures(ind, p, units, user)
+    figs = figures(ind, p, units, user, publication=publication)
     values = [figs[u.pk].figure for u in units]
     ranks = competition_ranks(values, ind.direction)
     rows = [RankRow(u.code, u.name, figs[u.pk], rank) for u, rank in zip(units, ranks, strict=True)]
@@ -476,6 +524,9 @@ class Comparison:
             "share_basis": f.share_basis,
             "measure": f.measure,
             "figure": num(f.figure),
+            "suppressed": f.suppressed,
+            "suppressed_reason": confidentiality.PUBLIC_REASON if f.withheld else None,
+            "withheld": list(f.withheld),
             "benchmarks": [
                 {
                     "code": b.code,
@@ -501,6 +552,8 @@ def compare(
     indicator: Indicator | str,
     user: User | None = None,
     benchmarks: Sequence[str] | None = None,
+    *,
+    publication: bool = False,
 ) -> Comparison:
     """Value, growth, share, the differences in percentage points from the city (全市) and the
     nation (全国 100000), the rank among the city's county units and the rank in the 考核组."""
@@ -510,7 +563,7 @@ def compare(
     ind = find_indicator(indicator)
     p = parse_period(period)
     parent = ranking_parent(reg)
-    table = ranking(parent, ind, p, user) if parent is not None else None
+    table = ranking(parent, ind, p, user, publication=publication) if parent is not None else None
     if benchmarks is None:  # the whole the region is ranked in (全市 for a county), and 全国
         codes = [c for c in ([parent.code] if parent else []) + [NATION_CODE] if c != reg.code]
     else:
@@ -518,10 +571,10 @@ def compare(
     found = {r.code: r for r in Region.objects.filter(code__in=codes)}
     bench_regions = [found[c] for c in codes if c in found]
     row = table.row(reg.code) if table is not None else None
-    own = row.figures if row is not None else figures(ind, p, [reg], user)[reg.pk]
-    bench_figs = figures(ind, p, bench_regions, user) if bench_regions else {}
+    own = row.figures if row is not None else figures(ind, p, [reg], user, publication=publication)[reg.pk]
+    bench_figs = figures(ind, p, bench_regions, user, publication=publication) if bench_regions else {}
     notes = list(own.notes)
-    if own.value is None and own.figure is None:
+    if own.value is None and own.figure is None and not own.suppressed:
         notes.append(f"{reg.name}{p.label}{ind.name}数据缺失")
     out_benchmarks = []
     for b in bench_regions:
@@ -532,7 +585,10 @@ def compare(
             points_phrase(own.percent, theirs, word) if own.percent is not None and theirs is not None else ""
         )
         if own.percent is not None and theirs is None and _percent_measure(ind) is not None:
-            notes.append(f"{word}{ind.name}数据缺失,无法比较")
+            if bench_figs[b.pk].withheld:
+                notes.append(f"{word}{ind.name}{confidentiality.NOTE},无法比较")
+            else:
+                notes.append(f"{word}{ind.name}数据缺失,无法比较")
         out_benchmarks.append(Benchmark(b.code, b.name, word, theirs, diff, phrase))
     group_size = 0
     if row is not None and row.group_name and table is not None:
@@ -580,6 +636,8 @@ def trend(
     period: Period | str,
     user: User | None = None,
     with_ranks: bool = False,
+    *,
+    publication: bool = False,
 ) -> list[TrendPoint]:
     """The year's figures on the same basis up to ``period`` (1月, 1—2月, 一季度 … for a
     cumulative figure), only the periods that have data; ranks on demand."""
@@ -595,13 +653,13 @@ def trend(
         if s.key not in stored:
             continue
         if parent is not None:
-            table = ranking(parent, ind, s, user)
+            table = ranking(parent, ind, s, user, publication=publication)
             row = table.row(reg.code)
-            f = row.figures if row else figures(ind, s, [reg], user)[reg.pk]
+            f = row.figures if row else figures(ind, s, [reg], user, publication=publication)[reg.pk]
             rank = row.rank if row else None
         else:
-            f, rank = figures(ind, s, [reg], user)[reg.pk], None
-        if f.value is None and f.figure is None:
-            continue
+            f, rank = figures(ind, s, [reg], user, publication=publication)[reg.pk], None
+        if f.value is None and f.figure is None and not f.withheld:
+            continue  # no data; a withheld figure stays, shown as "—"
         points.append(TrendPoint(s.key, s.label, f, rank))
     return points

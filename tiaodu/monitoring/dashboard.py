@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from tiaodu.core import figures as fig
 from tiaodu.core.errors import ServiceError
 from tiaodu.monitoring.computations import Comparison, compare, trend
+from tiaodu.monitoring.confidentiality import NOTE
 from tiaodu.monitoring.models import CompositeIndex, IndexValue, IndicatorValue, StatPeriod
 from tiaodu.monitoring.periods import Period, parse_period
 from tiaodu.monitoring.services import area_word, compared_units, find_indicator, ranking_parent
@@ -68,6 +69,8 @@ class IndexCard:
     method: str = ""
     history: list[tuple[str, int | None]] = field(default_factory=list)  # (label, rank)
     word: str = "全市"  # the compared whole (:func:`area_word` of the index's compare region): 全区 …
+    suppressed: bool = False  # 统计保密 (ADR 0033): value and ranks withheld from this reader
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rank_text(self) -> str:
@@ -129,7 +132,7 @@ def _compare_word(index: CompositeIndex) -> str:
 
 
 def _index_cards(region: Region, p: Period, user: User | None) -> list[IndexCard]:
-    from tiaodu.monitoring.indexes import rank_interval
+    from tiaodu.monitoring.indexes import rank_interval, withheld_regions
 
     series = [s.key for s in p.series()]
     cards = []
@@ -160,7 +163,11 @@ def _index_cards(region: Region, p: Period, user: User | None) -> list[IndexCard
             history=[(str(label), rank) for label, rank in history],
             word=_compare_word(index),
         )
-        if stored.rank is not None:
+        if withheld_regions(index, p, [region], user):
+            card.value = card.rank = card.group_rank = None
+            card.suppressed, card.notes = True, [f"{index.name}{NOTE}"]
+            card.history = []
+        elif stored.rank is not None:
             interval = rank_interval(index, p, region.code, user)
             if interval is not None:
                 card.interval, card.method = interval.text, interval.method
@@ -186,10 +193,16 @@ def build_dashboard(region: Region | str, period: Period | str | None, user: Use
     for name in CARD_INDICATORS:
         indicator = find_indicator(name)
         c = compare(reg, p, indicator, user)
-        if c.value is None and c.figures.figure is None:
-            continue
+        if c.value is None and c.figures.figure is None and not c.figures.withheld:
+            continue  # no data; a withheld figure keeps its card, shown as "—" with the note
         points = trend(reg, indicator, p, user)
-        cards.append(Card(c, [(pt.label, pt.figures.figure) for pt in points]))
+        # a point withheld for confidentiality stays, as None ("—"); others without a figure do not
+        shown = [
+            (pt.label, pt.figures.figure)
+            for pt in points
+            if pt.figures.figure is not None or pt.figures.withheld
+        ]
+        cards.append(Card(c, shown))
     indices = _index_cards(reg, p, user)
     if not cards and not indices:
         notes.append(f"{reg.name}{p.full_label}没有监测数据")
@@ -213,12 +226,17 @@ def choropleth(index_code: str, period: Period | str, user: User | None) -> dict
         .filter(index=index, period__key=p.key)
         .select_related("region")
     }
+    units = compared_units(parent)
+    from tiaodu.monitoring.indexes import withheld_regions
+
+    hidden = withheld_regions(index, p, [u for u in units if u.pk in values], user)
     features = []
-    for unit in compared_units(parent):
+    for unit in units:
         geometry = simplified_outline(unit.code)
         if geometry is None:
             continue
         stored = values.get(unit.pk)
+        withheld = unit.pk in hidden  # 统计保密 (ADR 0033): no value, no rank, the note
         features.append(
             {
                 "type": "Feature",
@@ -226,8 +244,12 @@ def choropleth(index_code: str, period: Period | str, user: User | None) -> dict
                 "properties": {
                     "code": unit.code,
                     "name": unit.name,
-                    "value": None if stored is None or stored.value is None else float(stored.value),
-                    "rank": None if stored is None else stored.rank,
+                    "value": None
+                    if stored is None or stored.value is None or withheld
+                    else float(stored.value),
+                    "rank": None if stored is None or withheld else stored.rank,
+                    "suppressed": withheld,
+                    "note": f"{index.name}{NOTE}" if withheld else "",
                 },
             }
         )

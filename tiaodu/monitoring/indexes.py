@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
-from tiaodu.core.errors import FieldError
+from tiaodu.core.errors import FieldError, ServiceError
 from tiaodu.monitoring.choices import IndexOrigin, IndicatorKind, Measure
 from tiaodu.monitoring.computations import figures
 from tiaodu.monitoring.index import CODE_RE, IndexInvalid, IndexSpec, load_spec, parse_spec, rank_desc
@@ -476,6 +476,37 @@ def _rank_imported(index: CompositeIndex, p: Period, user: User | None) -> tuple
     return run, {u.code: u for u in units}
 
 
+def withheld_regions(
+    index: CompositeIndex,
+    period: Period | str,
+    regions: Sequence[Region],
+    user: User | None,
+    *,
+    publication: bool = False,
+) -> set[int]:
+    """The ids of ``regions`` whose stored index value ``user`` may not see because one of its
+    components is a small rolled-up cell withheld from that user (统计保密, ADR 0033): a
+    composite of one small cell would give the cell away. An index the city publishes is a
+    published statistic and never withheld."""
+    from tiaodu.monitoring import confidentiality
+
+    if index.indicator_id is not None or not regions or confidentiality.Viewer(user, publication).sees_all:
+        return set()
+    try:
+        spec = parse_spec(index.spec)
+        indicators = _check_components(spec)
+    except ServiceError:  # a definition that no longer reads: withhold rather than guess
+        return {r.pk for r in regions}
+    field_of: dict[str, str] = {Measure.GROWTH: "growth", Measure.SHARE: "share"}
+    out: set[int] = set()
+    for c, ind in zip(spec.components, indicators, strict=True):
+        what = field_of.get(c.measure, "value")
+        for rid, f in figures(ind, period, regions, user, publication=publication).items():
+            if what in f.withheld:
+                out.add(rid)
+    return out
+
+
 def stored_run(code: str, period: Period | str, user: User | None = None) -> IndexRun | None:
     """The stored results of an index for a period (as last computed), or None; with ``user``,
     only the regions whose figures the user may see (an index over a district's townships is
@@ -488,6 +519,12 @@ def stored_run(code: str, period: Period | str, user: User | None = None) -> Ind
     )
     if not rows:
         return None
+    from tiaodu.monitoring.confidentiality import NOTE
+
+    hidden = withheld_regions(index, p, [r.region for r in rows], user)
+    for r in rows:
+        if r.region_id in hidden:  # shown as "—", unranked, with the note (ADR 0033)
+            r.value, r.rank, r.group_rank, r.notes = None, None, None, [*r.notes, f"{index.name}{NOTE}"]
     decimals = int(index.spec.get("decimals", 2))
     codes = [r.region.code for r in rows]
     groups = group_ranks(codes, [None if r.value is None else float(r.value) for r in rows])

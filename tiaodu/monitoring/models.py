@@ -234,6 +234,11 @@ class IndicatorValue(ScopedModel):
     source = models.ForeignKey(DataSource, verbose_name=_("来源"), on_delete=models.PROTECT, related_name="+")
     # For roll-ups: how many enterprise figures were summed.
     contributors = models.PositiveIntegerField(_("汇总企业数"), null=True, blank=True)
+    # For roll-ups: the largest single enterprise figure summed (absolute value), for the
+    # dominance rule of statistical confidentiality (统计保密, ADR 0033).
+    largest = models.DecimalField(
+        _("最大单个企业数值"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS, null=True, blank=True
+    )
 
     objects = RegionFigureQuerySet.as_manager()  # type: ignore[misc]
     scope = Scope(region="region", actions={**GOVERNMENT_VIEW, "department": "view add"})

@@ -13,7 +13,9 @@ Rules (ADR 0021):
 * a roll-up never replaces a figure that came from elsewhere (an import of the statistics
   office's figure, a manual entry): it is kept, and the result lists the difference;
 * each rolled-up figure records how many enterprise figures it sums (``contributors``): a sum of
-  what was reported, not an estimate of what was not;
+  what was reported, not an estimate of what was not; and the largest of them (``largest``), so
+  that small cells can be suppressed for readers who may not see enterprise figures (统计保密,
+  :mod:`tiaodu.monitoring.confidentiality`, ADR 0033);
 * rolling up part of the tree (``within`` a district) writes only the regions wholly inside it,
   so a district's roll-up never produces a partial city total.
 """
@@ -77,7 +79,11 @@ class RollupResult:
 def _sum_sql(
     vendor: str, indicator_ids: Sequence[int], period_ids: Sequence[int] | None, within: Region | None
 ) -> tuple[str, list[Any]]:
-    value = "SUM(v.value)" if vendor == "postgresql" else f"SUM(CAST(ROUND(v.value * {SCALE}) AS INTEGER))"
+    if vendor == "postgresql":
+        value, largest = "SUM(v.value)", "MAX(ABS(v.value))"
+    else:
+        value = f"SUM(CAST(ROUND(v.value * {SCALE}) AS INTEGER))"
+        largest = f"MAX(ABS(CAST(ROUND(v.value * {SCALE}) AS INTEGER)))"
     ev = EnterpriseValue._meta.db_table
     from tiaodu.enterprises.models import Enterprise
 
@@ -93,7 +99,7 @@ def _sum_sql(
         params.append(within.path + "%")
     # Identifiers come from the models' metadata; every value is a parameter.
     sql = (
-        f"SELECT e.township_id, v.indicator_id, v.period_id, {value}, COUNT(*) "  # noqa: S608
+        f"SELECT e.township_id, v.indicator_id, v.period_id, {value}, COUNT(*), {largest} "  # noqa: S608
         f"FROM {ev} v JOIN {ent} e ON e.id = v.enterprise_id "
         f"WHERE {' AND '.join(where)} "
         "GROUP BY e.township_id, v.indicator_id, v.period_id"
@@ -103,15 +109,16 @@ def _sum_sql(
 
 def township_sums(
     indicator_ids: Sequence[int], period_ids: Sequence[int] | None = None, within: Region | None = None
-) -> list[tuple[int, int, int, Decimal, int]]:
-    """(township id, indicator id, period id, sum, number of figures) of current enterprise figures."""
+) -> list[tuple[int, int, int, Decimal, int, Decimal]]:
+    """(township id, indicator id, period id, sum, number of figures, largest absolute figure) of
+    current enterprise figures."""
     sql, params = _sum_sql(connection.vendor, indicator_ids, period_ids, within)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if connection.vendor == "postgresql":
-        return [(t, i, p, Decimal(s), n) for t, i, p, s, n in rows]
-    return [(t, i, p, Decimal(int(s)).scaleb(-4), n) for t, i, p, s, n in rows]
+        return [(t, i, p, Decimal(s), n, Decimal(m)) for t, i, p, s, n, m in rows]
+    return [(t, i, p, Decimal(int(s)).scaleb(-4), n, Decimal(int(m)).scaleb(-4)) for t, i, p, s, n, m in rows]
 
 
 @dataclass
@@ -246,11 +253,14 @@ def rollup(
     up = _ancestors(towns, within)
     totals: dict[tuple[int, int, int], Decimal] = defaultdict(Decimal)
     counts: dict[tuple[int, int, int], int] = defaultdict(int)
-    for town, indicator, period, total, n in sums:
+    largest: dict[tuple[int, int, int], Decimal] = defaultdict(Decimal)  # for 统计保密 (ADR 0033)
+    for town, indicator, period, total, n, big in sums:
         targets = [town, *up.get(town, [])]  # the SQL kept only townships inside ``within``
         for region in targets:
-            totals[(region, indicator, period)] += total
-            counts[(region, indicator, period)] += n
+            key = (region, indicator, period)
+            totals[key] += total
+            counts[key] += n
+            largest[key] = max(largest[key], big)
     result.regions = len({k[0] for k in totals})
     source = new_source(
         ValueOrigin.ROLLUP,
@@ -264,7 +274,7 @@ def rollup(
     )
     items = [(r, i, p, v) for (r, i, p), v in sorted(totals.items())]
     result.counts = write_versions(
-        IndicatorValue, items, source, contributors=dict(counts), yield_to_others=True
+        IndicatorValue, items, source, contributors=dict(counts), largest=dict(largest), yield_to_others=True
     )
     c = result.counts
     source.detail.update(

@@ -209,6 +209,7 @@ def write_versions(
     source: DataSource,
     *,
     contributors: dict[tuple[int, int, int], int] | None = None,
+    largest: dict[tuple[int, int, int], Decimal] | None = None,
     yield_to_others: bool = False,
 ) -> WriteCounts:
     """Store figures as new versions where they differ from the current ones.
@@ -216,7 +217,8 @@ def write_versions(
     ``items`` must not repeat a key. The same value as the current version: unchanged. A
     different value: the current version is retired and a new one (version + 1) written. No
     current version: version 1. ``yield_to_others`` (roll-ups): a current figure from another
-    origin (an import, a manual entry) is kept, and counted in ``kept``.
+    origin (an import, a manual entry) is kept, and counted in ``kept``. ``contributors`` and
+    ``largest`` (roll-ups): how many enterprise figures each sum adds up and the largest of them.
     """
     owner = "region_id" if model is IndicatorValue else "enterprise_id"
     counts = WriteCounts()
@@ -242,12 +244,13 @@ def write_versions(
                 "value",
                 "version",
                 "source__origin",
-                *(["contributors"] if model is IndicatorValue else []),
+                *(["contributors", "largest"] if model is IndicatorValue else []),
             )
         }
         retire: list[int] = []
         rows: list[dict[str, Any]] = []
-        recount: dict[int, list[int]] = defaultdict(list)  # contributors → unchanged roll-up ids
+        # (contributors, largest) → unchanged roll-up ids
+        recount: dict[tuple[int, Decimal | None], list[int]] = defaultdict(list)
         for owner_id, indicator_id, period_id, value in chunk:
             key = (owner_id, indicator_id, period_id)
             old = current.get(key)
@@ -259,9 +262,10 @@ def write_versions(
                     contributors is not None
                     and old["source__origin"] == ValueOrigin.ROLLUP
                     and key in contributors
-                    and old["contributors"] != contributors[key]
                 ):
-                    recount[contributors[key]].append(old["pk"])
+                    now = (contributors[key], (largest or {}).get(key, old["largest"]))
+                    if (old["contributors"], old["largest"]) != now:
+                        recount[now].append(old["pk"])
                 continue
             if old is not None and yield_to_others and old["source__origin"] != ValueOrigin.ROLLUP:
                 counts.kept += 1
@@ -279,6 +283,7 @@ def write_versions(
             }
             if model is IndicatorValue:
                 row["contributors"] = (contributors or {}).get(key)
+                row["largest"] = (largest or {}).get(key)
             rows.append(row)
             if old is None:
                 counts.created += 1
@@ -289,8 +294,8 @@ def write_versions(
                     counts.revisions.append({"key": key, "old": old["value"], "new": value})
         if retire:
             model.objects.filter(pk__in=retire).update(is_current=False)
-        for number, pks in recount.items():
-            IndicatorValue.objects.filter(pk__in=pks).update(contributors=number)
+        for (number, big), pks in recount.items():
+            IndicatorValue.objects.filter(pk__in=pks).update(contributors=number, largest=big)
         insert_rows(model, rows)
     return counts
 

@@ -17,6 +17,7 @@ from tiaodu.core.forms import StyledForm
 from tiaodu.core.http import current_user
 from tiaodu.core.views import Column, ObjectListView, ScopedView, apply_service_error
 from tiaodu.monitoring import charts
+from tiaodu.monitoring.confidentiality import NOTE, Viewer, Withheld
 from tiaodu.monitoring.dashboard import build_dashboard, choropleth, county_of, region_options
 from tiaodu.monitoring.filters import FigureFilter, IndicatorFilter
 from tiaodu.monitoring.models import IndexValue, Indicator, IndicatorValue
@@ -143,6 +144,16 @@ class FigureListView(ObjectListView):
         ("period", _("期别代码"), None),
     ]
 
+    def get(self, request: HttpRequest) -> HttpResponse:
+        # 统计保密 (ADR 0033): a small rolled-up cell reads "—" on the page and in the export
+        # (and is not sortable by a reader it is withheld from: the order would bound it)
+        withheld = Withheld(Viewer(current_user(request)))
+        sort: str | bool = "value" if withheld.viewer.sees_all else False
+        self.columns = [  # type: ignore[misc]
+            Column(c.label, withheld.text, sort=sort) if c.attr == "value" else c for c in type(self).columns
+        ]
+        return super().get(request)
+
     def get_queryset(self) -> Any:
         return (
             IndicatorValue.objects.restrict(self.request.user)
@@ -167,17 +178,24 @@ class FigureDetailView(ScopedView):
         )
         if figure is None:
             raise NotFound()
-        versions = (
+        versions = list(
             IndicatorValue.objects.restrict(user)
             .filter(region=figure.region, indicator=figure.indicator, period=figure.period)
-            .select_related("source", "source__user")
+            .select_related("source", "source__user", "region")
             .order_by("-version")
         )
+        # 统计保密 (ADR 0033): a withheld figure reads "—" with the note, in every version
+        withheld = Withheld(Viewer(user))
+        hidden = withheld(figure) if figure.is_current else False
+        for v in versions:
+            v.shown_value = "—" if hidden or withheld(v) else v.value  # type: ignore[attr-defined]
         return render(
             request,
             "monitoring/figure_detail.html",
             {
                 "object": figure,
+                "shown_value": "—" if hidden or withheld(figure) else figure.value,
+                "withheld_note": f"{figure.indicator.name}{NOTE}" if hidden or withheld(figure) else "",
                 "versions": versions,
                 "title": f"{figure.region.name}{figure.period.label}{figure.indicator.name}",
             },

@@ -101,7 +101,14 @@ def test_choropleth(demo: dict[str, int], users: dict[str, Any], client_for: Any
     data = response.json()
     assert len(data["features"]) == 38
     tongnan = next(f for f in data["features"] if f["properties"]["code"] == TONGNAN)
-    assert tongnan["properties"] == {"code": TONGNAN, "name": "潼南区", "value": 74.41, "rank": 12}
+    assert tongnan["properties"] == {
+        "code": TONGNAN,
+        "name": "潼南区",
+        "value": 74.41,
+        "rank": 12,
+        "suppressed": False,
+        "note": "",
+    }
     assert tongnan["geometry"]["type"] == "MultiPolygon"
     assert len(response.content) < 300_000  # simplified outlines
     assert "Content-Encoding" not in response  # the browser did not ask for gzip
