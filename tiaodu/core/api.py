@@ -1,12 +1,20 @@
 """The /api/v1/ application: authentication, error bodies, pagination; apps add routers."""
 
 import contextlib
+import decimal
+import functools
+import logging
+import math
+from collections.abc import Callable
 from typing import Any
 
 import orjson
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.middleware.csrf import CsrfViewMiddleware
+from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -16,7 +24,10 @@ from ninja.renderers import BaseRenderer
 from ninja.security import HttpBearer
 from pydantic import Field
 
+from tiaodu.core.dbbusy import BUSY_MESSAGE, DATABASE_BUSY, is_database_busy
 from tiaodu.core.errors import ServiceError
+
+log = logging.getLogger(__name__)
 
 # --- Error bodies -------------------------------------------------------------------------------
 
@@ -35,6 +46,7 @@ class ErrorOut(Schema):
 
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+RETRY_AFTER_SECONDS = 5  # what a 503 database_busy tells the client to wait
 READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 STATUS_CODES = {
@@ -44,9 +56,14 @@ STATUS_CODES = {
     404: ("not_found", "记录不存在或您无权查看"),
     405: ("method_not_allowed", "不支持该请求方法"),
     409: ("conflict", "与现有数据冲突"),
+    413: ("body_too_large", "请求体过大"),
     422: ("validation_error", "提交的数据有误,请检查后重试"),
     429: ("too_many_requests", "请求过于频繁,请稍后再试"),
+    500: ("server_error", "服务器内部错误,请稍后重试;如仍有问题请联系系统管理员"),
+    503: (DATABASE_BUSY, BUSY_MESSAGE),
 }
+NUMBER_TOO_LARGE = "number_too_large"
+MAX_INTEGER = 2**63 - 1  # the largest integer a database column (bigint) holds
 
 PYDANTIC_MESSAGES = {
     "missing": ("required", "此项为必填项"),
@@ -61,7 +78,30 @@ PYDANTIC_MESSAGES = {
     "literal_error": ("invalid_choice", "不是可选的值"),
     "enum": ("invalid_choice", "不是可选的值"),
     "greater_than_equal": ("too_small", "数值过小"),
-    "less_than_equal": ("too_large", "数值过大"),
+    "less_than_equal": (NUMBER_TOO_LARGE, "数值超出范围"),
+    "less_than": (NUMBER_TOO_LARGE, "数值超出范围"),
+    "greater_than": ("too_small", "数值过小"),
+    "finite_number": (NUMBER_TOO_LARGE, "数值超出范围"),
+    "float_type": ("not_a_number", "应为数字"),
+    "int_from_float": ("not_an_integer", "应为整数"),
+    "decimal_parsing": ("not_a_number", "应为数字"),
+    "decimal_type": ("not_a_number", "应为数字"),
+    "decimal_max_digits": (NUMBER_TOO_LARGE, "数值超出范围"),
+    "decimal_whole_digits": (NUMBER_TOO_LARGE, "数值超出范围"),
+    "decimal_max_places": ("too_many_decimals", "小数位数过多"),
+    "string_unicode": ("invalid_characters", "包含无效的字符"),
+    "date_parsing": ("invalid_date", "日期格式应为 YYYY-MM-DD"),
+    "date_from_datetime_parsing": ("invalid_date", "日期格式应为 YYYY-MM-DD"),
+    "date_type": ("invalid_date", "日期格式应为 YYYY-MM-DD"),
+    "datetime_parsing": ("invalid_datetime", "时间格式应为 ISO 8601"),
+    "datetime_from_date_parsing": ("invalid_datetime", "时间格式应为 ISO 8601"),
+    "datetime_type": ("invalid_datetime", "时间格式应为 ISO 8601"),
+    "list_type": ("not_a_list", "应为列表"),
+    "too_long": ("too_long", "项目过多"),
+    "too_short": ("too_short", "项目过少"),
+    "json_type": ("invalid_json", "不是有效的JSON"),
+    "value_error": ("invalid", "格式不正确"),
+    "uuid_parsing": ("invalid_format", "格式不正确"),
     "string_pattern_mismatch": ("invalid_format", "格式不正确"),
     "string_nul": ("invalid_characters", "不能包含控制字符"),
     "json_invalid": ("invalid_json", "不是有效的JSON"),
@@ -73,6 +113,11 @@ PYDANTIC_MESSAGES = {
 
 def error_response(api: NinjaAPI, request: HttpRequest, body: dict[str, Any], status: int) -> HttpResponse:
     return api.create_response(request, body, status=status)
+
+
+def error_body(status: int, message: str | None = None) -> dict[str, Any]:
+    """``{"code", "message", "errors"}`` for a bare HTTP status (its stable code and Chinese text)."""
+    return _status_body(status, message)
 
 
 def _status_body(status: int, message: str | None = None) -> dict[str, Any]:
@@ -161,27 +206,56 @@ class PageNumber(PaginationBase):
 # --- The API ------------------------------------------------------------------------------------
 
 
-def _nul_fields(value: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    """Where a parsed request holds a NUL character (PostgreSQL text cannot store one)."""
+def _bad_text(value: str) -> str | None:
+    """Why a text cannot be stored: a NUL (PostgreSQL text cannot hold one) or a lone UTF-16
+    surrogate (``"\\ud800"`` in JSON: no UTF-8 encoding, no database or JSON renderer takes it)."""
+    if "\x00" in value:
+        return "string_nul"
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        return "string_unicode"
+    return None
+
+
+def _bad_values(value: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str]]:
+    """Where a parsed request holds something no field may take, and what: bad text (keys
+    included), an integer beyond the database's range, a number that is not finite."""
     if isinstance(value, str):
-        return [path] if "\x00" in value else []
+        kind = _bad_text(value)
+        return [(path, kind)] if kind else []
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int):
+        return [(path, NUMBER_TOO_LARGE)] if abs(value) > MAX_INTEGER else []
+    if isinstance(value, float):
+        if math.isnan(value):
+            return [(path, "float_parsing")]
+        return [] if math.isfinite(value) else [(path, NUMBER_TOO_LARGE)]
     if isinstance(value, dict):
-        return [p for k, v in value.items() for p in _nul_fields(v, (*path, str(k)))]
+        found = []
+        for k, v in value.items():
+            key = str(k)
+            kind = _bad_text(key)
+            # The key is named escaped: the error body must stay valid JSON.
+            safe = key.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+            found += [((*path, safe), kind)] if kind else _bad_values(v, (*path, key))
+        return found
     if isinstance(value, list):
-        return [p for i, v in enumerate(value) for p in _nul_fields(v, (*path, str(i)))]
+        return [p for i, v in enumerate(value) for p in _bad_values(v, (*path, str(i)))]
     return []
 
 
 class TextSafeParser(Parser):
-    """Refuses NUL characters anywhere in a JSON body, query or form with a 422 naming the field,
-    for every endpoint at once, instead of a database error (500) on PostgreSQL."""
+    """Refuses, for every endpoint at once and before any field validation, what would fail
+    later as a database or encoding error (a 500): NUL characters and lone surrogates in a JSON
+    body, query or form, integers beyond 64 bits and numbers that are not finite (``1e400``,
+    ``NaN``, ``Infinity``). Each is a 422 naming the field, with a stable code."""
 
     @staticmethod
     def _checked(data: Any, source: str) -> Any:
-        bad = _nul_fields(data)
+        bad = _bad_values(data)
         if bad:
             raise NinjaValidationError(
-                [{"loc": (source, *p), "type": "string_nul", "msg": "不能包含控制字符"} for p in bad]
+                [{"loc": (source, *p), "type": kind, "msg": "", "ctx": {}} for p, kind in bad]
             )
         return data
 
@@ -192,7 +266,107 @@ class TextSafeParser(Parser):
         return self._checked(super().parse_querydict(data, list_fields, request), "query")
 
 
-api = NinjaAPI(
+def _label_of(info: Any, name: str) -> str:
+    """A field's name for people: the start of its title or description (``总投资(万元)`` →
+    ``总投资``), else the field's own name."""
+    text = str(getattr(info, "title", None) or getattr(info, "description", None) or "")
+    for stop in ("(", "(", ",", ",", ":", ":", ";", ";", "。", " "):
+        text = text.split(stop, 1)[0]
+    return text.strip() or name
+
+
+def _field_label(model: Any, loc: tuple[Any, ...]) -> str:
+    """The label of the field at pydantic location ``loc`` within ``model``."""
+    current, info, name = model, None, ""
+    for part in loc:
+        fields = getattr(current, "model_fields", None)
+        if isinstance(part, int) or not fields or part not in fields:
+            continue
+        info, name = fields[part], str(part)
+        current = _inner_model(info.annotation)
+    return _label_of(info, name) if info is not None else name
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The pydantic model inside ``X``, ``X | None``, ``list[X]`` (or None)."""
+    from typing import get_args
+
+    if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
+        return annotation
+    for arg in get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _limit_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def _field_message(err: dict[str, Any], label: str) -> tuple[str, str]:
+    """(code, Chinese message) of one validation error; never pydantic's English text."""
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    if kind in ("less_than_equal", "less_than") and ("le" in ctx or "lt" in ctx):
+        limit = _limit_text(ctx.get("le", ctx.get("lt")))
+        return NUMBER_TOO_LARGE, f"{label}超出范围,不能大于{limit}"
+    if kind in ("greater_than_equal", "greater_than") and ("ge" in ctx or "gt" in ctx):
+        return "too_small", f"{label}不能小于{_limit_text(ctx.get('ge', ctx.get('gt')))}"
+    if kind == NUMBER_TOO_LARGE or kind in ("finite_number", "decimal_max_digits", "decimal_whole_digits"):
+        return NUMBER_TOO_LARGE, f"{label}超出范围"
+    if kind == "string_unicode":
+        return "invalid_characters", f"{label}包含无效的字符(孤立的代理项)"
+    code, message = PYDANTIC_MESSAGES.get(kind, ("invalid", ""))
+    if not message:
+        text = str(err.get("msg", "")).removeprefix("Value error, ")
+        message = text if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "格式不正确"
+    return code, message
+
+
+class TiaoduAPI(NinjaAPI):
+    """NinjaAPI whose every answer is a JSON error body with a stable code and a Chinese
+    message, whatever the failure: validation errors name the field (and its label, for
+    out-of-range numbers), a wrong method is a JSON 405, and an exception that escapes even the
+    exception handlers is a JSON 500."""
+
+    def validation_error_from_error_contexts(self, error_contexts: list[Any]) -> NinjaValidationError:
+        labels: list[str] = []
+        for context in error_contexts:
+            for err in context.pydantic_validation_error.errors(include_url=False):
+                labels.append(_field_label(context.model, tuple(err.get("loc", ()))))
+        error = super().validation_error_from_error_contexts(error_contexts)
+        for err, label in zip(error.errors, labels, strict=False):
+            err["label"] = label
+        return error
+
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        urls = super()._get_urls()
+        for pattern in urls:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _json_errors(pattern.callback)
+        return urls
+
+
+def _json_errors(view: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            response = view(request, *args, **kwargs)
+        except Exception as exc:  # what escaped ninja's own handlers (one of them failed)
+            return on_unexpected_error(request, exc)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            response = api.create_response(request, _status_body(405), status=405)
+            response["Allow"] = allowed
+        return response
+
+    return wrapper
+
+
+api = TiaoduAPI(
     title="tiaodu 区县经济运行调度平台 API",
     version="1",
     description="所有列表、详情与写操作均按当前用户的角色与数据范围过滤。错误响应统一为 "
@@ -224,10 +398,9 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
     items = []
     for err in exc.errors:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "payload", "filters")]
-        code, message = PYDANTIC_MESSAGES.get(err.get("type", ""), ("invalid", ""))
-        items.append(
-            {"field": ".".join(loc), "code": code, "message": message or str(err.get("msg", "格式不正确"))}
-        )
+        field = ".".join(loc)
+        code, message = _field_message(err, str(err.get("label") or (loc[-1] if loc else "")))
+        items.append({"field": field, "code": code, "message": message})
     body = _status_body(422)
     body["errors"] = items
     return api.create_response(request, body, status=422)
@@ -255,7 +428,75 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc.__cause__, NinjaValidationError):  # ninja wraps what the body parser raised
         return on_validation_error(request, exc.__cause__)
+    if isinstance(exc.__cause__, RequestDataTooBig):
+        return on_suspicious(request, exc.__cause__)
     return api.create_response(request, _status_body(exc.status_code), status=exc.status_code)
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    """A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is 413 ``body_too_large``; too many fields
+    or files, and the other refusals of a malformed request, are 400 ``bad_request``."""
+    if isinstance(exc, RequestDataTooBig):
+        from django.conf import settings
+
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        message = f"请求体过大,不能超过{limit // (1024 * 1024)}MB" if limit and limit >= 1024 * 1024 else None
+        return api.create_response(request, _status_body(413, message), status=413)
+    return api.create_response(request, _status_body(400), status=400)
+
+
+def number_too_large_body(field: str = "", label: str = "") -> dict[str, Any]:
+    """The 422 body of a number the database cannot store (no schema bound caught it)."""
+    body = _status_body(422)
+    message = f"{label}超出范围" if label else "数值超出范围"
+    body["errors"] = [{"field": field, "code": NUMBER_TOO_LARGE, "message": message}]
+    return body
+
+
+@api.exception_handler(DjangoValidationError)
+def on_django_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    body = _status_body(422)
+    items = []
+    for field, messages in getattr(exc, "message_dict", {"": exc.messages}).items():
+        items += [
+            {"field": "" if field == "__all__" else field, "code": "invalid", "message": m} for m in messages
+        ]
+    body["errors"] = items
+    return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(Exception)
+def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Whatever else failed: a locked or timed-out database is 503 ``database_busy``; a number
+    the database cannot store 422 ``number_too_large``; anything else is logged with its
+    traceback and answered 500 ``server_error`` (the body never carries the traceback)."""
+    request_id = getattr(request, "request_id", "") or ""
+    if is_database_busy(exc):
+        log.warning("database busy (request %s %s %s): %s", request_id, request.method, request.path, exc)
+        response = api.create_response(request, _status_body(503), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    if _is_number_overflow(exc):
+        log.warning(
+            "number out of range (request %s %s %s): %s", request_id, request.method, request.path, exc
+        )
+        return api.create_response(request, number_too_large_body(), status=422)
+    log.error("unexpected error (request %s %s %s)", request_id, request.method, request.path, exc_info=exc)
+    return api.create_response(request, _status_body(500), status=500)
+
+
+def _is_number_overflow(exc: BaseException) -> bool:
+    """A number beyond what a column holds: ``decimal.InvalidOperation`` when Django rounds a
+    value into a DecimalField, ``OverflowError`` from SQLite's integers, PostgreSQL's
+    ``numeric_value_out_of_range`` (SQLSTATE 22003)."""
+    if isinstance(exc, decimal.InvalidOperation | OverflowError):
+        return True
+    if isinstance(exc, DataError):
+        cause = exc.__cause__ or exc.__context__
+        state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+        return state == "22003" or "out of range" in str(exc).lower()
+    return False
 
 
 def register_routers() -> None:

@@ -57,6 +57,10 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):  # an address no API route matches: the API's JSON body
+        from tiaodu.core.api import error_body
+
+        return JsonResponse(error_body(404), status=404)
     return render(request, "404.html", status=404)
 
 
