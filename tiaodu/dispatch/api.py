@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Header, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import Field
@@ -23,6 +23,14 @@ from tiaodu.dispatch.filters import RoundFilter
 from tiaodu.dispatch.models import DispatchReport, DispatchRound, Reminder
 
 router = Router(tags=["调度任务"])
+
+# The version read, as an ETag ("3" or W/"3"); the body's version wins when both are sent.
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match", description='读取时的版本号,如 "3";与请求体的 version 二选一,已被他人修改时返回409'
+    ),
+]
 
 Id = Annotated[int, Field(ge=1, le=2**62)]
 
@@ -280,7 +288,7 @@ def round_detail(request: HttpRequest, round_id: int) -> Any:
 @router.post(
     "/rounds/{round_id}/reports", response={200: ReportOut, **ERRORS}, summary="填报(或修改)项目调度情况"
 )
-def submit_report(request: HttpRequest, round_id: int, payload: ReportIn) -> Any:
+def submit_report(request: HttpRequest, round_id: int, payload: ReportIn, if_match: IfMatch = None) -> Any:
     user = current_user(request)
     data = services.ReportInput(
         investment=payload.investment,
@@ -291,8 +299,6 @@ def submit_report(request: HttpRequest, round_id: int, payload: ReportIn) -> Any
         problem_category=payload.problem_category,
         confirmed_over_required=payload.confirmed_over_required,
     )
-    version = (
-        payload.version if payload.version is not None else parse_version(request.headers.get("If-Match"))
-    )
+    version = payload.version if payload.version is not None else parse_version(if_match)
     report = services.submit_report(user, round_id, payload.project_id, data, version=version)
     return DispatchReport.objects.select_related("project").prefetch_related("cases").get(pk=report.pk)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Header, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import Field
@@ -24,6 +24,14 @@ from tiaodu.reporting.filters import OutputAlertFilter, ReportingRoundFilter
 from tiaodu.reporting.models import OutputAlert, Reminder, ReportingRound, ReportSlot
 
 router = Router(tags=["监测报送"])
+
+# The version read, as an ETag ("3" or W/"3"); the body's version wins when both are sent.
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match", description='读取时的版本号,如 "3";与请求体的 version 二选一,已被他人修改时返回409'
+    ),
+]
 
 Number = float | str
 
@@ -356,10 +364,10 @@ def round_detail(request: HttpRequest, round_id: int) -> Any:
     response={200: ReportingSubmitOut, **ERRORS},
     summary="报送(或修改)一个单位的数据",
 )
-def submit(request: HttpRequest, round_id: int, slot_id: int, payload: ReportingSubmitIn) -> Any:
-    version = (
-        payload.version if payload.version is not None else parse_version(request.headers.get("If-Match"))
-    )
+def submit(
+    request: HttpRequest, round_id: int, slot_id: int, payload: ReportingSubmitIn, if_match: IfMatch = None
+) -> Any:
+    version = payload.version if payload.version is not None else parse_version(if_match)
     result = services.submit(current_user(request), round_id, slot_id, payload.values, version=version)
     slot = ReportSlot.objects.select_related("organization", "enterprise", "region").get(pk=result.slot.pk)
     return {"slot": slot, "created": result.created, "revised": result.revised, "unchanged": result.unchanged}
