@@ -132,7 +132,8 @@ def test_a_job_whose_data_went_away_fails_without_a_file(users: Any, client_for:
     IndicatorValue.objects.filter(period__key="2022-M01-02").delete()
     file_jobs.run_file_job.call(job.pk)
     job.refresh_from_db()
-    assert job.status == JobStatus.FAILED and job.code
+    assert (job.status, job.code) == (JobStatus.FAILED, "bulletin_no_data")
+    assert "没有监测数据,无法编制月通报" in job.message
     assert not file_jobs.result_path(job.pk).exists() and not file_jobs.partial_path(job.pk).exists()
     # a user moved to an enterprise role before the worker ran: the worker refuses, as the page would
     User.objects.filter(pk=users["jxw"].pk).update(role="enterprise")
