@@ -53,6 +53,7 @@ from tiaodu.core.jobs import (
     write_progress_file,
 )
 from tiaodu.core.models import Job, JobStatus
+from tiaodu.core.worker import retrying
 
 if TYPE_CHECKING:
     from tiaodu.accounts.models import User
@@ -73,7 +74,7 @@ PRODUCERS = {
     "bulletin": "tiaodu.monitoring.views_bulletin.produce_bulletin",
     "export": "tiaodu.core.views_jobs.produce_export",
 }
-CHUNK = 1 << 20
+BUSY_WAIT = 120.0  # seconds a job's own status writes wait out a busy database (a long import on SQLite)
 
 
 @dataclass
@@ -153,9 +154,7 @@ def start_job(kind: str, *, actor: User, title: str, params: dict[str, Any], tot
 def run_file_job(job_id: int) -> dict[str, Any]:
     """Produce one job's file (see the module's docstring). The payload is the job's id only."""
     fail_stale_jobs()
-    claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=timezone.now()
-    )
+    claimed = _update(job_id, (JobStatus.QUEUED,), status=JobStatus.RUNNING, started_at=timezone.now())
     if not claimed:  # failed as stale meanwhile, or run twice
         return {"job": job_id, "status": "skipped"}
     job = Job.objects.select_related("user").get(pk=job_id)
@@ -172,7 +171,9 @@ def run_file_job(job_id: int) -> dict[str, Any]:
             size = _write(part, output.chunks)
             rows = output.counted() if output.counted is not None else output.rows
         os.replace(part, final)  # the whole file appears at once, or none of it
-        finished = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+        finished = _update(
+            job.pk,
+            (JobStatus.RUNNING,),
             status=JobStatus.SUCCEEDED,
             finished_at=timezone.now(),
             result_name=final.name,
@@ -217,11 +218,23 @@ def _write(path: Path, chunks: Iterable[bytes]) -> int:
     return size
 
 
+def _update(job_id: int, statuses: tuple[str, ...], **values: Any) -> int:
+    """A conditional UPDATE of the job's row (only while in one of ``statuses``), retried while
+    the database is busy: on SQLite a long import holds the only write lock until it ends."""
+    query = Job.objects.filter(pk=job_id, status__in=statuses)
+    return retrying(query.update, give_up_after=BUSY_WAIT)(**values)
+
+
 def _finish_failed(job_id: int, code: str, message: str) -> bool:
     """Give a queued or running job a failed outcome unless it finished meanwhile."""
     return bool(
-        Job.objects.filter(pk=job_id, status__in=IN_PROGRESS).update(
-            status=JobStatus.FAILED, code=code[:64], message=message[:255], finished_at=timezone.now()
+        _update(
+            job_id,
+            IN_PROGRESS,
+            status=JobStatus.FAILED,
+            code=code[:64],
+            message=message[:255],
+            finished_at=timezone.now(),
         )
     )
 

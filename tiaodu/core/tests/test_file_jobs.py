@@ -321,3 +321,27 @@ def test_the_hook_in_a_list_view_round_trip(users: Any, client_for: Any) -> None
     assert (job.status, job.rows_done) == (JobStatus.SUCCEEDED, visible)
     rows = sheet_rows(downloaded(client_for(guxi).get(f"/jobs/{job.pk}/download/")))
     assert rows == sheet_rows(downloaded(small))
+
+
+@pytest.mark.usefixtures("enterprises")
+def test_a_busy_database_is_waited_out_when_the_job_finishes(users: Any, monkeypatch: Any) -> None:
+    """On SQLite a long import holds the only write lock: the job's own status write waits."""
+    from django.db import OperationalError
+    from django.db.models import QuerySet
+
+    with override_settings(TASKS=DB_TASKS):
+        job = start_export(users["guxi"])
+    original, refused = QuerySet.update, []
+
+    def locked_once(self: Any, **values: Any) -> int:
+        if self.model is Job and values.get("status") == JobStatus.SUCCEEDED and not refused:
+            refused.append(values["status"])
+            raise OperationalError("database is locked")
+        return original(self, **values)
+
+    monkeypatch.setattr(QuerySet, "update", locked_once)
+    monkeypatch.setattr("tiaodu.core.worker._reset_connections", lambda: None)  # the test's transaction
+    monkeypatch.setattr("tiaodu.core.worker.time.sleep", lambda seconds: None)
+    assert file_jobs.run_file_job.call(job.pk)["status"] == JobStatus.SUCCEEDED
+    job.refresh_from_db()
+    assert refused and job.status == JobStatus.SUCCEEDED and files_of(job.pk) == [f"job-{job.pk}.result"]
