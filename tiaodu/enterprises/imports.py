@@ -44,7 +44,7 @@ from tiaodu.core.imports import (
     text_of,
 )
 from tiaodu.core.permissions import Action, can, scope_q
-from tiaodu.core.resolve import resolver_for
+from tiaodu.core.resolve import credit_code, looks_like_code, resolver_for
 from tiaodu.enterprises import services
 from tiaodu.enterprises.appeals import WORKFLOW
 from tiaodu.enterprises.choices import VISIT_SOURCE, AppealState, OutputTier
@@ -106,6 +106,51 @@ def enterprise_of(ctx: ImportContext, raw: str) -> Enterprise:
     """The enterprise a 统一社会信用代码 cell names (checksum checked first, for a clearer
     error; a name is accepted too, by the resolver's rule)."""
     return resolver_for(ctx).enterprise(raw, field="credit_code", label="企业")
+
+
+@dataclass
+class _Pending:
+    """An enterprise a row names by 统一社会信用代码, looked up with the file's other codes."""
+
+    code: str
+
+
+def enterprise_later(ctx: ImportContext, row: Row, raw: str) -> Enterprise | _Pending:
+    """The enterprise a row names: a credit code is checked now (check digit) and looked up in
+    :func:`resolve_pending` with every other code of the file, in a few queries instead of one
+    per distinct enterprise (13 ms each on the benchmark machine); a name goes to the resolver."""
+    ref = (raw or "").strip()
+    if not looks_like_code(ref):
+        return enterprise_of(ctx, ref)
+    pending = _Pending(credit_code(ref, "credit_code"))
+    ctx.cache.setdefault("pending_enterprises", []).append((row.number, pending))
+    return pending
+
+
+def resolve_pending(ctx: ImportContext, rows: list[Row]) -> None:
+    """Look up the credit codes :func:`enterprise_later` collected — of every row, also those
+    with other problems, so that each row lists all of its errors — as the resolver would:
+    ``enterprise_unknown`` for a code no enterprise has; the rows' data get their enterprise."""
+    pending: list[tuple[int, _Pending]] = ctx.cache.pop("pending_enterprises", [])
+    codes = sorted({p.code for _number, p in pending})
+    found: dict[str, Enterprise] = {}
+    for start in range(0, len(codes), CHUNK):
+        for enterprise in Enterprise.objects.filter(credit_code__in=codes[start : start + CHUNK]).only(
+            "pk", "credit_code", "name", "organization_id", "township_id"
+        ):
+            found[enterprise.credit_code] = enterprise
+    for number, p in pending:
+        if p.code not in found:
+            ctx.error(
+                number, "credit_code", "enterprise_unknown", f"统一社会信用代码“{p.code}”对应的企业不存在"
+            )
+    for row in rows:
+        if row.data is not None and isinstance(row.data.enterprise, _Pending):
+            named = found.get(row.data.enterprise.code)
+            if named is None:
+                row.data = None
+            else:
+                row.data.enterprise = named
 
 
 def category_of(ctx: ImportContext, ref: str) -> CaseCategory:
@@ -682,13 +727,16 @@ class VisitImporter(Importer):
         values = row.values
         enterprise = org_id = None
         if "credit_code" in values:
-            enterprise = _collect(ctx, row, enterprise_of, ctx, values["credit_code"])
+            enterprise = _collect(ctx, row, enterprise_later, ctx, row, values["credit_code"])
         if values.get("visiting_org"):
             org_id = _collect(ctx, row, visiting_org_of, ctx, values["visiting_org"])
         if enterprise is not None and {"visited_on", "visitors"} <= values.keys():
             row.data = _VisitRow(
                 enterprise, values["visited_on"], values["visitors"], values.get("record", ""), org_id
             )
+
+    def check_rows(self, ctx: ImportContext, rows: list[Row]) -> None:
+        resolve_pending(ctx, rows)
 
     def write(self, ctx: ImportContext, rows: list[Row]) -> None:
         rows = [r for r in rows if r.data is not None]
@@ -768,12 +816,34 @@ def _rating(raw: Any) -> int | None:
 VISIT_WINDOW_DAYS = 30  # a 走访 appeal belongs to the enterprise's latest visit this many days before
 
 
+def due_date(ctx: ImportContext, raised_on: date, days: int) -> date:
+    """``add_workdays(raised_on, days)`` from the working-day calendar read once per import (a
+    few thousand rows) instead of two queries per distinct date; a day the table lacks goes to
+    ``add_workdays`` itself, for its own error."""
+    from tiaodu.cases.models import WorkDay
+
+    calendar = ctx.cache.get("calendar")
+    if calendar is None:
+        by_date: dict[date, int] = {}
+        workday_at: dict[int, date] = {}
+        for day, index, is_workday in WorkDay.objects.values_list("date", "workday_index", "is_workday"):
+            by_date[day] = index
+            if is_workday:
+                workday_at[index] = day
+        calendar = ctx.cache["calendar"] = (by_date, workday_at)
+    by_date, workday_at = calendar
+    try:
+        return workday_at[by_date[raised_on] + days]
+    except KeyError:
+        found: date = _memo(ctx, "due", (raised_on, days), lambda: add_workdays(raised_on, days))
+        return found
+
+
 def _due_date_problems(ctx: ImportContext, raised_on: date, category: CaseCategory) -> list[FieldError]:
     """The appeal's due date is counted in working days from 提出日期: a day the working-day
     calendar does not cover is a problem of that column (not of the enterprise's code)."""
-    limit = category.time_limit_days
     try:
-        _memo(ctx, "due", (raised_on, limit), lambda: add_workdays(raised_on, limit))
+        due_date(ctx, raised_on, category.time_limit_days)
     except ServiceError as exc:
         return [_on_raised_on_error(exc)]
     return []
@@ -859,7 +929,7 @@ class AppealImporter(Importer):
         values = row.values
         enterprise = category = handling_org_id = None
         if "credit_code" in values:
-            enterprise = _collect(ctx, row, enterprise_of, ctx, values["credit_code"])
+            enterprise = _collect(ctx, row, enterprise_later, ctx, row, values["credit_code"])
         if "category" in values:
             category = _collect(ctx, row, category_of, ctx, values["category"])
         if values.get("handling_org"):
@@ -899,6 +969,9 @@ class AppealImporter(Importer):
             handling_org_id=handling_org_id,
             rating=rating,
         )
+
+    def check_rows(self, ctx: ImportContext, rows: list[Row]) -> None:
+        resolve_pending(ctx, rows)
 
     def write(self, ctx: ImportContext, rows: list[Row]) -> None:
         rows = [r for r in rows if r.data is not None]
@@ -986,12 +1059,7 @@ class AppealImporter(Importer):
         """What ``cases.open_case`` writes (the due date in working days, the state's timestamp),
         then the history's dates: accepted on the day it was raised, resolved on 办结日期."""
         category = data.category
-        due_on = _memo(
-            ctx,
-            "due",
-            (data.raised_on, category.time_limit_days),
-            lambda: add_workdays(data.raised_on, category.time_limit_days),
-        )
+        due_on = due_date(ctx, data.raised_on, category.time_limit_days)
         values: dict[str, Any] = {
             "workflow": WORKFLOW,
             "number": uuid.uuid4().hex,  # numbered once the id is known, as open_case does
