@@ -96,8 +96,9 @@ def apply_request_timeouts(conn: BaseDatabaseWrapper = connection) -> None:
     conn.ensure_connection()
     lock_ms = 1000 * settings.DB_LOCK_TIMEOUT
     statement_ms = 1000 * settings.DB_STATEMENT_TIMEOUT
-    marker = (id(conn.connection), lock_ms, statement_ms)
-    if getattr(conn, "_tiaodu_request_limits", None) == marker:
+    # The marker holds the raw connection itself (not its id, which a new one could reuse).
+    marker = getattr(conn, "_tiaodu_request_limits", None)
+    if marker is not None and marker[0] is conn.connection and marker[1:] == (lock_ms, statement_ms):
         return
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
@@ -107,7 +108,7 @@ def apply_request_timeouts(conn: BaseDatabaseWrapper = connection) -> None:
             )
         else:
             cursor.execute(f"PRAGMA busy_timeout = {int(lock_ms)}")
-    conn._tiaodu_request_limits = marker  # type: ignore[attr-defined]
+    conn._tiaodu_request_limits = (conn.connection, lock_ms, statement_ms)  # type: ignore[attr-defined]
 
 
 def database_busy_response(

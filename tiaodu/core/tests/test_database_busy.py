@@ -232,6 +232,14 @@ def test_gunicorn_timeout_is_configurable_and_above_the_statement_limit():
     assert options["timeout"] == 150
     assert options["forwarded_allow_ips"] == "10.0.0.0/8,127.0.0.1"
     assert gunicorn_options("127.0.0.1:8123", 2, 45)["timeout"] == 45
+    # gunicorn accepts every option as given (its validators run on set).
+    from gunicorn.config import Config
+
+    config = Config()
+    for key, value in options.items():
+        config.set(key, value)
+    assert config.timeout == 150
+    assert config.forwarded_allow_ips == ["10.0.0.0/8", "127.0.0.1"]
 
 
 def test_default_limits_are_coherent():
