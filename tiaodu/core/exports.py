@@ -66,22 +66,39 @@ class _Writable(Protocol):
 
 
 class SafeCsvWriter:
-    """``csv.writer`` whose every cell goes through ``neutralise``."""
+    """``csv.writer`` whose every cell goes through ``neutralise``, but the columns (0-based)
+    listed in ``verbatim``: secrets that must stay byte-exact (a one-time password)."""
 
-    def __init__(self, stream: _Writable, **fmtparams: Any) -> None:
+    def __init__(self, stream: _Writable, verbatim: Iterable[int] = (), **fmtparams: Any) -> None:
         self._writer = csv.writer(stream, **fmtparams)
+        self._verbatim = frozenset(verbatim)
 
     def writerow(self, row: Iterable[object]) -> Any:
-        return self._writer.writerow(neutralise_row(row))
+        if not self._verbatim:
+            return self._writer.writerow(neutralise_row(row))
+        return self._writer.writerow([v if i in self._verbatim else neutralise(v) for i, v in enumerate(row)])
 
     def writerows(self, rows: Iterable[Iterable[object]]) -> None:
         for row in rows:
             self.writerow(row)
 
 
-def csv_writer(stream: _Writable, **fmtparams: Any) -> SafeCsvWriter:
+def csv_writer(stream: _Writable, verbatim: Iterable[int] = (), **fmtparams: Any) -> SafeCsvWriter:
     """A CSV writer on ``stream`` (a file, a StringIO, a management command's stdout)."""
-    return SafeCsvWriter(stream, **fmtparams)
+    return SafeCsvWriter(stream, verbatim, **fmtparams)
+
+
+def neutralised_csv(text: str, verbatim_headers: Iterable[str] = ()) -> str:
+    """A CSV file's text rewritten through the safe writer (a file written elsewhere, served
+    as a download); columns whose header is in ``verbatim_headers`` are kept as they are. A
+    leading BOM is kept."""
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    keep = {i for i, name in enumerate(rows[0] if rows else []) if name in set(verbatim_headers)}
+    out = io.StringIO()
+    out.write(bom)
+    csv_writer(out, keep).writerows(rows)
+    return out.getvalue()
 
 
 def csv_text(header: Iterable[object], rows: Iterable[Iterable[object]], *, bom: bool = True) -> str:

@@ -3,6 +3,7 @@ onboarding imports (organisations, users) with the one-time download of new user
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBas
 from django.shortcuts import render
 from django.views import View
 
+from tiaodu.core import exports
 from tiaodu.core import views_import as base
 from tiaodu.core.errors import ServiceError
 from tiaodu.core.http import current_user
@@ -85,8 +87,18 @@ class PasswordFileView(LoginRequiredMixin, View):
         path = password_file_of(found) if found else None
         if path is None:
             return render(request, "404.html", status=404)
-        handle = path.open("rb")
-        os.unlink(path)  # the open handle still reads it; nobody can fetch it again
-        response = FileResponse(handle, as_attachment=True, filename=path.name, content_type="text/csv")
+        from tiaodu.accounts.imports import PASSWORD_HEADERS
+
+        text = path.read_text(encoding="utf-8")
+        os.unlink(path)  # read once; nobody can fetch it again
+        # Names come from the imported file: no cell may reach Excel as a formula (the
+        # passwords are kept byte-exact).
+        content = exports.neutralised_csv(text, verbatim_headers=[PASSWORD_HEADERS[-1]])
+        response = FileResponse(
+            io.BytesIO(content.encode("utf-8")),
+            as_attachment=True,
+            filename=path.name,
+            content_type="text/csv",
+        )
         response["Cache-Control"] = "no-store"
         return response

@@ -185,3 +185,9 @@ def test_project_exports(users: dict[str, Any], client_for: Any) -> None:
     cells = [c for row in csv.reader(io.StringIO(listed)) for c in row]
     assert "'" + HOSTILE[0] in cells
     assert_inert(cells)
+
+
+def test_neutralised_csv_keeps_verbatim_columns_and_the_bom() -> None:
+    text = "\ufeff名称,密码\r\n=1+1,-abc\r\n"
+    assert exports.neutralised_csv(text, ["密码"]) == "\ufeff名称,密码\r\n'=1+1,-abc\r\n"
+    assert exports.neutralised_csv(text) == "\ufeff名称,密码\r\n'=1+1,'-abc\r\n"
