@@ -194,3 +194,26 @@ def test_web_second_writer_gets_a_clear_error(
     assert current(firms["qiye"], "2023年1-2月").value == 1.5
     assert qiye.post(url, {"gy_zcz": "9", "yysr": "90", "version": slot.version + 1}).status_code == 302
     assert current(firms["qiye"], "2023年1-2月").value == 9
+
+
+def test_department_round_alert_count_stays_zero_for_a_township(
+    closed: ReportingRound, users: dict[str, Any], client: Any, bearer: Any
+) -> None:
+    """A department round raises no alerts: a township that sees some of the period's enterprise
+    alerts still sees 0 for it, not those alerts."""
+    from tiaodu.orgs.models import Organization
+    from tiaodu.reporting.choices import UnitKind
+
+    jxw = users["jxw"]
+    dept = services.open_round(
+        None,
+        district=closed.district,
+        period="2023年2月",
+        indicators=["工业投资"],
+        due_on=date(2023, 3, 5),
+        unit_kind=UnitKind.DEPARTMENT,
+        organizations=Organization.objects.filter(pk=jxw.organization_id),
+    )
+    services.close_round(None, dept.pk)
+    assert api(client, bearer(users["guxi"]), f"/rounds/{dept.pk}")["alert_count"] == 0
+    assert api(client, bearer(users["guxi"]), f"/rounds/{closed.pk}")["alert_count"] == 1
