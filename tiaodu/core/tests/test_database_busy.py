@@ -22,6 +22,7 @@ from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from tiaodu.accounts.models import ApiToken
+from tiaodu.accounts.services import create_token
 from tiaodu.core import health
 from tiaodu.core.apps import check_time_limits
 from tiaodu.core.management.commands.serve import gunicorn_options
@@ -135,6 +136,24 @@ def test_locked_database_answers_503_page_not_500():
     assert "Traceback" not in body
     assert response["Retry-After"] == "5"
     assert result["seconds"] < 10  # the lock wait ended at the request limit, not at gunicorn's
+
+
+@override_settings(DB_LOCK_TIMEOUT=1)
+def test_locked_database_answers_json_503_on_the_api(users):
+    """Before: an HTML 500 for API clients."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("LOCK TABLE accounts_apitoken IN ACCESS EXCLUSIVE MODE")
+    else:
+        create_token(None, users["leader"])  # the open write transaction holds the table
+    result = in_other_thread(
+        lambda: Client().get("/api/v1/users/me", HTTP_AUTHORIZATION="Bearer tdu_" + "x" * 40)
+    )
+    response = result["value"]
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == "database_busy"
+    assert result["seconds"] < 10
 
 
 def test_api_path_gets_json_503():
