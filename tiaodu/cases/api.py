@@ -20,6 +20,7 @@ from tiaodu.cases.filters import CaseFilter
 from tiaodu.cases.models import Attachment, CardRecord, Case, CaseCategory, CaseEvent
 from tiaodu.cases.workflow import get_workflow
 from tiaodu.core.api import ERRORS, READ_ERRORS, PageNumber
+from tiaodu.core.concurrency import parse_version
 from tiaodu.core.errors import ServiceError, invalid
 from tiaodu.core.http import current_user
 from tiaodu.core.permissions import get_scoped
@@ -90,6 +91,9 @@ class CaseOut(Schema):
     yellow_count: int
     rating: int | None
     resolved_at: datetime | None
+    version: int = Field(
+        ..., description="版本号:流转时在 version 或 If-Match 中带回,被他人修改过则返回409 stale_write"
+    )
 
     @staticmethod
     def resolve_category_code(obj: Case) -> str:
@@ -244,6 +248,12 @@ class TransitionIn(Schema):
     handling_org_id: Id | None = Field(None, description="责任部门编号(交办时可改派)")
     co_org_ids: list[Id] | None = Field(None, max_length=50, description="配合部门编号;给出即整体替换")
     rating: int | None = Field(None, ge=1, le=5, description="满意度1至5分(评价时必填,3分以下为不满意)")
+    version: int | None = Field(
+        None,
+        ge=1,
+        le=2**31,
+        description="读取时事项的版本号(也可用 If-Match 头);已被他人修改时返回409 stale_write;不填则不检查",
+    )
 
 
 class CommentIn(Schema):
@@ -345,7 +355,10 @@ def transition_case(request: HttpRequest, case_id: int, payload: TransitionIn) -
         co_orgs=co_orgs,
         rating=payload.rating,
     )
-    services.transition(user, case_id, step)
+    version = (
+        payload.version if payload.version is not None else parse_version(request.headers.get("If-Match"))
+    )
+    services.transition(user, case_id, step, version=version)
     return case_detail(user, case_id)
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from tiaodu.cases.choices import Card, EventKind
+from tiaodu.core.concurrency import VersionedModel
 from tiaodu.core.models import ScopedModel, TimeStampedModel
 from tiaodu.core.permissions import Scope
 
@@ -78,7 +79,7 @@ class CaseCategory(TimeStampedModel, ScopedModel):
         return self.name
 
 
-class Case(TimeStampedModel, ScopedModel):
+class Case(TimeStampedModel, ScopedModel, VersionedModel):
     workflow = models.CharField(_("办理流程"), max_length=32, db_index=True)
     number = models.CharField(_("编号"), max_length=32, unique=True)
     category = models.ForeignKey(

@@ -17,6 +17,7 @@ from tiaodu.cases.choices import Card, EventKind
 from tiaodu.cases.models import Attachment, CardRecord, Case, CaseCategory, CaseEvent
 from tiaodu.cases.workdays import add_workdays
 from tiaodu.cases.workflow import Transition, Workflow, get_workflow
+from tiaodu.core.concurrency import claim_version
 from tiaodu.core.errors import FieldError, Forbidden, InvalidInput, ServiceError, invalid
 from tiaodu.core.permissions import can, ensure_permitted, get_scoped
 from tiaodu.orgs.models import Organization
@@ -156,9 +157,14 @@ class Step:
 
 
 @transaction.atomic
-def transition(actor: User, case_id: int, step: Step) -> Case:
-    """Apply one workflow action; the transition table is checked before anything is saved."""
+def transition(actor: User, case_id: int, step: Step, version: int | None = None) -> Case:
+    """Apply one workflow action; the transition table is checked before anything is saved.
+
+    ``version`` is the case's version the actor read (``None``: not checked); a case someone
+    changed since is ``stale_write`` (409) with its current values, and nothing is saved.
+    """
     case = get_scoped(Case, actor, "change", pk=case_id)
+    claim_version(case, version, current_values(case))
     wf = get_workflow(case.workflow)
     move: Transition = wf.transition(case.state, step.action)
     if move.party not in party_of(actor, case):
@@ -186,6 +192,21 @@ def transition(actor: User, case_id: int, step: Step) -> Case:
     )
     ensure_permitted(actor, "view", case)
     return case
+
+
+def current_values(case: Case) -> dict[str, object]:
+    """What the loser of a race is shown (the 409 ``stale_write`` body's ``current``)."""
+    states = get_workflow(case.workflow).states
+    return {
+        "state": case.state,
+        "state_label": states.get(case.state, case.state),
+        "handling_org_id": case.handling_org_id,
+        "due_on": case.due_on.isoformat() if case.due_on else None,
+        "is_open": case.is_open,
+        "card": case.card,
+        "rating": case.rating,
+        "resolution": case.resolution,
+    }
 
 
 PARTY_LABELS = {"dispatcher": "调度人员", "handler": "责任部门", "submitter": "提出诉求的企业"}

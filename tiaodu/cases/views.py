@@ -19,6 +19,7 @@ from tiaodu.cases.filters import CaseFilter
 from tiaodu.cases.forms import ActionForm, AttachmentForm, CommentForm, township_choices
 from tiaodu.cases.models import Attachment, Case, CaseCategory
 from tiaodu.cases.workflow import all_workflows, get_workflow
+from tiaodu.core.concurrency import StaleWrite, parse_version
 from tiaodu.core.errors import ServiceError
 from tiaodu.core.http import current_user
 from tiaodu.core.permissions import get_scoped
@@ -176,6 +177,12 @@ class CaseActionView(ScopedView):
         user = current_user(request)
         case = get_scoped(Case, user, "view", pk=pk)
         action = request.POST.get("action", "")
+        try:
+            # The version the page was rendered with: a case someone changed since is not acted
+            # on blindly; the page is shown again with its current state.
+            version = parse_version(request.POST.get("version"))
+        except ServiceError as exc:
+            return render_case(request, pk, error=exc.message, status=exc.status)
         wf = get_workflow(case.workflow)
         move = next((t for t in wf.available(case.state) if t.action == action), None)
         if move is None:
@@ -190,7 +197,10 @@ class CaseActionView(ScopedView):
             # service refuse it with its own error (and security-log entry); nothing is saved.
             try:
                 services.transition(
-                    user, case.pk, services.Step(action, note=request.POST.get(f"{action}-note", ""))
+                    user,
+                    case.pk,
+                    services.Step(action, note=request.POST.get(f"{action}-note", "")),
+                    version=version,
                 )
             except ServiceError as exc:
                 if exc.status in (403, 404):
@@ -207,7 +217,9 @@ class CaseActionView(ScopedView):
                 rating=form.cleaned_data.get("rating"),
             )
             try:
-                services.transition(user, case.pk, step)
+                services.transition(user, case.pk, step, version=version)
+            except StaleWrite as exc:
+                return render_case(request, pk, error=exc.message, status=409)
             except ServiceError as exc:
                 if exc.status in (403, 404):
                     raise

@@ -17,6 +17,7 @@ from pydantic import Field
 from tiaodu.accounts.models import User
 from tiaodu.cases.api import related
 from tiaodu.core.api import ERRORS, READ_ERRORS, PageNumber
+from tiaodu.core.concurrency import parse_version
 from tiaodu.core.errors import invalid
 from tiaodu.core.http import current_user
 from tiaodu.core.permissions import get_scoped
@@ -103,6 +104,9 @@ class ProjectOut(Schema):
     operating_on: date | None
     created_at: datetime
     updated_at: datetime
+    version: int = Field(
+        ..., description="版本号:变更阶段时在 version 或 If-Match 中带回,被他人修改过则返回409 stale_write"
+    )
 
     @staticmethod
     def resolve_township_code(obj: Project) -> str:
@@ -168,6 +172,12 @@ class StageIn(Schema):
     to: Stage = Field(..., description="新阶段")
     on: date | None = Field(None, description="日期,默认今天;不能晚于今天")
     note: str = Field("", max_length=255)
+    version: int | None = Field(
+        None,
+        ge=1,
+        le=2**31,
+        description="读取时项目的版本号(也可用 If-Match 头);已被他人修改时返回409 stale_write;不填则不检查",
+    )
 
 
 class ScheduleIn(Schema):
@@ -278,7 +288,10 @@ def get_project(request: HttpRequest, project_id: int) -> Any:
 def change_stage(request: HttpRequest, project_id: int, payload: StageIn) -> Any:
     user = current_user(request)
     project = get_scoped(Project, user, "view", pk=project_id)
-    services.change_stage(user, project, payload.to.value, payload.on, payload.note)
+    version = (
+        payload.version if payload.version is not None else parse_version(request.headers.get("If-Match"))
+    )
+    services.change_stage(user, project, payload.to.value, payload.on, payload.note, version=version)
     return _detail(request, project_id)
 
 

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from tiaodu.accounts.choices import Role
 from tiaodu.accounts.models import User
 from tiaodu.cases.forms import township_choices
+from tiaodu.core.concurrency import parse_version
+from tiaodu.core.errors import ServiceError
 from tiaodu.core.forms import StyledForm
 from tiaodu.orgs.choices import OrgKind
 from tiaodu.orgs.models import Organization
@@ -118,6 +120,19 @@ class ProjectForm(StyledForm):
             data[f"{link}_id"] = getattr(p, f"{link}_id")
         return data
 
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        # The version the edit page was rendered with (a hidden input of project_form.html, not a
+        # form field, so that the generic field list stays as it is): save_project refuses the
+        # write with stale_write if someone saved the project in between.
+        self.expected_version: int | None = None
+        if self.instance is not None:
+            try:
+                self.expected_version = parse_version(self.data.get("version"))
+            except ServiceError as exc:
+                self.add_error(None, exc.errors[0].message if exc.errors else exc.message)
+        return cleaned
+
     def service_fields(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         data["township"] = data.pop("township_code")
@@ -125,6 +140,8 @@ class ProjectForm(StyledForm):
             pk = data.pop(f"{link}_id")
             model = User if link == "leader" else Organization
             data[link] = model.objects.filter(pk=pk).first() if pk else None
+        if self.instance is not None:
+            data["version"] = self.expected_version
         return data
 
 

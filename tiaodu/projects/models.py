@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tiaodu.accounts.choices import Role
 from tiaodu.cases.choices import Card
+from tiaodu.core.concurrency import VersionedModel
 from tiaodu.core.models import ScopedModel, TimeStampedModel
 from tiaodu.core.permissions import Scope
 from tiaodu.orgs.choices import OrgKind
@@ -36,7 +37,7 @@ PROJECT_ACTIONS = {
 }
 
 
-class Project(TimeStampedModel, ScopedModel):
+class Project(TimeStampedModel, ScopedModel, VersionedModel):
     name = models.CharField(_("项目名称"), max_length=128)
     code = models.CharField(
         _("项目代码"), max_length=64, blank=True, help_text=_("审批监管平台项目代码,可留空")

@@ -12,8 +12,10 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Field
 from django.utils import timezone
 
+from tiaodu.core.concurrency import claim_version
 from tiaodu.core.errors import Conflict, FieldError, Forbidden, InvalidInput, invalid
 from tiaodu.core.permissions import can, ensure_permitted, get_scoped
 from tiaodu.core.resolve import township_of
@@ -74,13 +76,23 @@ def stage_label(stage: str) -> str:
 
 @transaction.atomic
 def change_stage(
-    actor: User | None, project: Project, to: str, on: date | None = None, note: str = ""
+    actor: User | None,
+    project: Project,
+    to: str,
+    on: date | None = None,
+    note: str = "",
+    version: int | None = None,
 ) -> Project:
-    """Move a project to stage ``to`` on date ``on`` (default today), if the table allows it."""
+    """Move a project to stage ``to`` on date ``on`` (default today), if the table allows it.
+
+    ``version`` is the project's version the actor read (``None``: not checked); see
+    :func:`tiaodu.core.concurrency.claim_version`.
+    """
     if actor is not None:
         project = get_scoped(Project, actor, "change", pk=project.pk)
     else:
         project = Project.objects.select_for_update().get(pk=project.pk)
+    claim_version(project, version, current_values(project))
     on = on or timezone.localdate()
     if to not in STAGE_LABELS:
         raise invalid("stage", "invalid_choice", f"阶段“{to}”不存在")
@@ -119,6 +131,20 @@ def change_stage(
     if actor is not None:
         ensure_permitted(actor, "change", project)
     return project
+
+
+def current_values(project: Project) -> dict[str, Any]:
+    """What the loser of a race is shown (the 409 ``stale_write`` body's ``current``): the
+    project's editable fields as they are now."""
+    values: dict[str, Any] = {}
+    for name in sorted(FIELDS):
+        field = Project._meta.get_field(name)
+        attname = field.attname if isinstance(field, Field) else name
+        value = getattr(project, attname)
+        if isinstance(value, (date, Decimal)):
+            value = str(value)
+        values[attname] = value
+    return values
 
 
 def _allowed_text(project: Project) -> str:
@@ -333,10 +359,18 @@ def validate_project(values: dict[str, Any]) -> list[FieldError]:
 
 @transaction.atomic
 def save_project(
-    actor: User | None, pk: int | None = None, *, stage_on: date | None = None, **fields: Any
+    actor: User | None,
+    pk: int | None = None,
+    *,
+    stage_on: date | None = None,
+    version: int | None = None,
+    **fields: Any,
 ) -> tuple[Project, bool]:
     """Create (``pk`` None) or update a project. A stage given on update goes through the stage
-    table (:func:`change_stage`); on create it is the stage the project is registered in."""
+    table (:func:`change_stage`); on create it is the stage the project is registered in.
+
+    On update, ``version`` is the project's version the editor read (``None``: not checked): a
+    project someone changed since is ``stale_write`` (409) with its current values."""
     unknown = set(fields) - FIELDS
     if unknown:
         raise invalid(sorted(unknown)[0], "field_unknown", "不能设置该字段")
@@ -375,6 +409,7 @@ def save_project(
             if actor is not None
             else Project.objects.select_for_update().get(pk=pk)
         )
+        claim_version(project, version, current_values(project))
     for key, value in fields.items():
         setattr(project, key, value)
     values = {f: getattr(project, f) for f in FIELDS if f != "stage"}

@@ -153,6 +153,7 @@ def test_list_row(api: Any, cases: dict[str, Case]) -> None:
         "yellow_count": 0,
         "rating": None,
         "resolved_at": None,
+        "version": 1,
     }
 
 
