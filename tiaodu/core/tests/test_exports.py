@@ -29,7 +29,9 @@ HOSTILE = [
 # --- neutralise -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", [*HOSTILE, "\t=1+1", "\r=1+1", "=", "-", "+86 023-4567", "@x"])
+@pytest.mark.parametrize(
+    "text", [*HOSTILE, "\t=1+1", "\r=1+1", "=", "-", "+86 023-4567", "@x", "-1,,,", "-1,2345"]
+)
 def test_text_starting_with_a_trigger_gets_a_quote(text: str) -> None:
     assert exports.neutralise(text) == "'" + text
 
@@ -53,6 +55,7 @@ def test_text_starting_with_a_trigger_gets_a_quote(text: str) -> None:
         "-12%",
         "-1,234.50",
         "-1e5",
+        "-.5",
     ],
 )
 def test_other_values_are_kept(value: Any) -> None:
