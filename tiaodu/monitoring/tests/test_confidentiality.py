@@ -46,13 +46,14 @@ def third_township() -> str:
     return town.code
 
 
-def load(tmp_path: Path, rows: list[tuple[str, str, str]], name: str = "out.csv") -> None:
-    """(township code, period, 规上工业产值) per enterprise: each row a new enterprise."""
+def load(tmp_path: Path, rows: list[tuple[str, str, str]], name: str = "out.csv", first: int = 1) -> None:
+    """(township code, period, 规上工业产值) per enterprise: each row a new enterprise (serials
+    from ``first``), then the roll-up."""
     path = tmp_path / name
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["统一社会信用代码", "期别", OUTPUT])
-        for serial, (town, period, value) in enumerate(rows, start=1):
+        for serial, (town, period, value) in enumerate(rows, start=first):
             code = credit(100 + serial)
             save_enterprise(None, code, town, name=f"保密测试企业{serial}")
             writer.writerow([code, period, value])
@@ -255,6 +256,7 @@ def test_a_dominant_firm(tmp_path: Path, users: dict[str, Any], settings: Any) -
         tmp_path,
         [(third.code, "2022年3月", "90"), (third.code, "2022年3月", "5"), (third.code, "2022年3月", "4")],
         name="dominant.csv",
+        first=20,
     )
     assert figures(OUTPUT, "2022年3月", [third], users["squad1"])[third.pk].suppressed
     settings.STAT_DOMINANCE_PERCENT = 95
@@ -413,3 +415,40 @@ def test_the_bulletin_is_a_publication(tmp_path: Path, users: dict[str, Any]) ->
         if table is not None:
             own = next(r for r in table.rows if r.code == TONGNAN)
             assert own.cells[1] is None
+
+
+def test_an_unchanged_sum_brings_its_largest_figure_up_to_date(tmp_path: Path) -> None:
+    load(tmp_path, [(GUXI, PERIOD, "10"), (GUXI, PERIOD, "30"), (GUXI, PERIOD, "20")])
+    firms = [credit(101), credit(102)]
+    path = tmp_path / "same-sum.csv"
+    path.write_text(
+        f"统一社会信用代码,期别,{OUTPUT}\n{firms[0]},{PERIOD},20\n{firms[1]},{PERIOD},20\n", encoding="utf-8"
+    )
+    assert run_import("enterprise-data", path).ok
+    rollup()
+    guxi = IndicatorValue.objects.filter(region__code=GUXI, period__key=KEY)
+    assert guxi.count() == 1  # the same sum: no new version
+    assert guxi.get().largest == Decimal(20)
+
+
+def test_an_earlier_version_of_few_firms_is_withheld(
+    tmp_path: Path, users: dict[str, Any], client_for: Any
+) -> None:
+    """玉溪镇's first roll-up summed one firm; three more reported later. The current figure is
+    shown to the squad, the earlier version stays "—"."""
+    load(tmp_path, [(YUXI, PERIOD, "5")])
+    load(tmp_path, [(YUXI, PERIOD, "6"), (YUXI, PERIOD, "7"), (YUXI, PERIOD, "8")], name="later.csv", first=2)
+    versions = IndicatorValue.objects.filter(region__code=YUXI, period__key=KEY).order_by("version")
+    assert [(v.contributors, v.is_current) for v in versions] == [(1, False), (4, True)]
+    page = (
+        client_for(users["squad1"]).get(reverse("monitoring:figure", args=[versions[1].pk])).content.decode()
+    )
+    assert '<strong id="current-value">' in page and NOTE not in page
+    cells = page.split('id="versions"', 1)[1]
+    assert ">—</td>" in cells and ">5.0000<" not in cells
+    assert (
+        ">5.0000<"
+        in client_for(users["leader"])
+        .get(reverse("monitoring:figure", args=[versions[0].pk]))
+        .content.decode()
+    )
