@@ -180,3 +180,33 @@ def test_a_failed_import_leaves_no_audit_entries(users: Any, tmp_path: Path) -> 
     assert not result.ok
     assert LogEntry.objects.exclude(content_type__model="importbatch").count() == before
     assert not Visit.objects.filter(enterprise__credit_code=code(140), visited_on=date(2022, 3, 1)).exists()
+
+
+@pytest.mark.parametrize("kind", ["visits", "appeals"])
+def test_out_of_slice_and_missing_enterprises_get_the_same_answer(
+    users: Any, tmp_path: Path, kind: str
+) -> None:
+    """An import must not tell a town user whether a credit code exists in another slice: the
+    row naming 玉溪镇's enterprise and the row naming no enterprise at all read the same, also when
+    the row has another problem (then nothing reaches the write phase)."""
+    make_enterprise(150, town="500152107")  # 玉溪镇: outside 古溪镇's slice
+    if kind == "visits":
+        rows = [
+            VISIT_HEADERS,
+            ["2022-02-30", code(150), "", "古溪干部", ""],
+            ["2022-02-30", code(151), "", "古溪干部", ""],
+        ]
+        other = "走访日期"
+    else:
+        rows = [
+            APPEAL_HEADERS,
+            [code(150), "用工", "内容", "2022-02-30", "", "", "", ""],
+            [code(151), "用工", "内容", "2022-02-30", "", "", "", ""],
+        ]
+        other = "提出日期"
+    result = run_import(kind, xlsx(tmp_path / "x.xlsx", rows), actor=users["guxi"])
+    answers = {
+        row: sorted((e.field, e.code, e.message) for e in result.errors if e.row == row) for row in (2, 3)
+    }
+    assert answers[2] == answers[3]
+    assert {(f, c) for f, c, _m in answers[2]} == {("统一社会信用代码", "not_found"), (other, "date_invalid")}
