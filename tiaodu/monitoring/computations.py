@@ -218,14 +218,15 @@ def _comparable_growth(
     if c.matched == 0:
         f.notes.append(f"{ind.name}为企业数据汇总,本期{c.count}家企业上年同期均无数据,未计算同比增速")
         return
+    if not open_ and c.matched < confidentiality.min_contributors():
+        # the 同口径 growth of one or two enterprises is theirs, and so is the news that their
+        # base is zero (统计保密, ADR 0033)
+        f.withhold(f"{ind.name}同比增速", "growth")
+        return
     if c.before == 0:
         f.notes.append(
             f"{ind.name}为企业数据汇总,两期均有数据的{c.matched}家企业上年同期合计为零,未计算同比增速"
         )
-        return
-    if not open_ and c.matched < confidentiality.min_contributors():
-        # the 同口径 growth of one or two enterprises is theirs (统计保密, ADR 0033)
-        f.withhold(f"{ind.name}同比增速", "growth")
         return
     f.growth, f.growth_basis = growth_rate(c.now, c.before), "comparable"
     if c.matched < c.count or (last_year is not None and c.matched < last_year):

@@ -452,3 +452,29 @@ def test_an_earlier_version_of_few_firms_is_withheld(
         .get(reverse("monitoring:figure", args=[versions[0].pk]))
         .content.decode()
     )
+
+
+def test_the_comparable_growth_of_one_firm_is_withheld(tmp_path: Path, users: dict[str, Any]) -> None:
+    """古溪镇: three firms a year before, four this year, only one in both; the 同口径 growth
+    would be that firm's own. Its own staff see it, the squad does not."""
+    load(
+        tmp_path,
+        [
+            (GUXI, "2021年1-2月", "10"),
+            (GUXI, "2021年1-2月", "20"),
+            (GUXI, "2021年1-2月", "30"),
+            (GUXI, PERIOD, "12"),
+            (GUXI, PERIOD, "13"),
+            (GUXI, PERIOD, "14"),
+        ],
+    )
+    path = tmp_path / "firm1.csv"
+    path.write_text(f"统一社会信用代码,期别,{OUTPUT}\n{credit(101)},{PERIOD},11\n", encoding="utf-8")
+    assert run_import("enterprise-data", path).ok
+    rollup()
+    guxi = Region.objects.get(code=GUXI)
+    own = figures(OUTPUT, PERIOD, [guxi], users["guxi"])[guxi.pk]
+    assert own.growth == Decimal("10.0") and own.growth_basis == "comparable"
+    squad = figures(OUTPUT, PERIOD, [guxi], users["squad1"])[guxi.pk]
+    assert squad.value == Decimal(50) and squad.growth is None and squad.withheld == ["growth"]
+    assert f"{OUTPUT}同比增速{NOTE}" in squad.notes
