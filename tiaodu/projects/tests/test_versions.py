@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from tiaodu.core.concurrency import StaleWrite
 from tiaodu.projects import services
@@ -115,3 +116,23 @@ def test_edit_page_second_writer_gets_a_clear_error(users: dict, client_for: Any
     assert response.status_code == 302
     p.refresh_from_db()
     assert p.name == "第二位编辑的名称"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="projects/views.py StageChangeView must pass the posted version to services.change_stage "
+    "(lane B may not edit views.py); remove this mark with that change",
+)
+def test_stage_form_second_writer_gets_a_clear_error(users: dict, client_for: Any) -> None:
+    p = project(GUXI)
+    first_web, second_web = client_for(users["guxi"]), client_for(users["admin"])
+    first_form = _form(first_web.get(f"/projects/{p.pk}/").content.decode())
+    second_form = _form(second_web.get(f"/projects/{p.pk}/").content.decode())
+    today = timezone.localdate().isoformat()
+    response = first_web.post(f"/projects/{p.pk}/stage/", {**first_form, "to": "signed", "on": today})
+    assert response.status_code == 302
+    response = second_web.post(f"/projects/{p.pk}/stage/", {**second_form, "to": "cancelled", "on": today})
+    assert response.status_code == 422
+    assert "该记录已被他人修改" in response.content.decode()
+    p.refresh_from_db()
+    assert p.stage == Stage.SIGNED
