@@ -483,7 +483,8 @@ def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
         )
         return api.create_response(request, number_too_large_body(), status=422)
     log.error("unexpected error (request %s %s %s)", request_id, request.method, request.path, exc_info=exc)
-    return api.create_response(request, _status_body(500), status=500)
+    message = f"{STATUS_CODES[500][1]}(请求编号:{request_id})" if request_id else None
+    return api.create_response(request, _status_body(500, message), status=500)
 
 
 def _is_number_overflow(exc: BaseException) -> bool:

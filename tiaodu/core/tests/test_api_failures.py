@@ -116,6 +116,7 @@ def test_unexpected_exception_is_json_500_without_traceback(admin: Any, monkeypa
     response = _post_org(admin)
     body = error_body(response, 500, "server_error")
     assert body["errors"] == []
+    assert response["X-Request-ID"] in body["message"]  # what to quote to the administrator
     assert b"secret detail" not in response.content and b"Traceback" not in response.content
 
 
