@@ -674,10 +674,10 @@ def visiting_org_of(ctx: ImportContext, ref: str) -> int:
     resolved and checked once per distinct value."""
     org_id = org_of(ctx, ref, "visiting_org", "走访单位")
     actor = ctx.actor
-    if actor is None or scope_q(actor, Organization, "view") is None:
-        return org_id
 
     def visible() -> int:
+        if actor is None or scope_q(actor, Organization, "view") is None:
+            return org_id
         if not Organization.objects.restrict(actor).filter(pk=org_id).exists():  # type: ignore[attr-defined]
             raise InvalidInput([FieldError("visiting_org", "visiting_org_unknown", VISIT_ORG_REFUSED)])
         return org_id
@@ -692,19 +692,6 @@ def _in_view(ctx: ImportContext, model: type[Any], ids: set[int]) -> set[int]:
     if actor is None or scope_q(actor, model, "view") is None:
         return set(ids)
     return set(model.objects.restrict(actor).filter(pk__in=ids).values_list("pk", flat=True))
-
-
-def _refuse_out_of_scope(ctx: ImportContext, rows: list[Row], visible: set[int], message: str) -> list[Row]:
-    """As the services' ``get_scoped(Enterprise, actor, "view")``: a row whose enterprise the actor
-    may not view is "not found" (the same answer as a code that does not exist)."""
-    kept = []
-    for row in rows:
-        if row.data.enterprise.pk in visible:
-            kept.append(row)
-        else:
-            ctx.denied_rows.append(row.number)
-            ctx.error(row.number, ctx.importer.key_field, "not_found", message)
-    return kept
 
 
 def _existing_keys(
@@ -809,8 +796,8 @@ class VisitImporter(Importer):
 
     def _write_chunk(self, ctx: ImportContext, rows: list[Row], seen: set[tuple[Any, ...]]) -> None:
         actor = ctx.actor
-        visible = _in_view(ctx, Enterprise, {r.data.enterprise.pk for r in rows})
-        rows = _refuse_out_of_scope(ctx, rows, visible, self.denied_message)
+        # The enterprises' scope (the services' get_scoped view) was checked for every row by
+        # resolve_pending before anything is written.
         default_org = actor.organization_id if actor is not None else None
         new: list[tuple[Row, dict[str, Any]]] = []
         for row in rows:
@@ -850,7 +837,7 @@ class VisitImporter(Importer):
 
 def _created(values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     """A created object's audit changes: every value set, from nothing."""
-    return {key: (None, value) for key, value in values.items() if value not in (None, "")}
+    return {key: (None, value) for key, value in values.items() if value is not None and value != ""}
 
 
 # --- historical appeals -------------------------------------------------------------------------
@@ -1052,8 +1039,8 @@ class AppealImporter(Importer):
         one audit entry per case."""
         actor = ctx.actor
         wf = get_workflow(WORKFLOW)
-        visible = _in_view(ctx, Enterprise, {r.data.enterprise.pk for r in rows})
-        rows = _refuse_out_of_scope(ctx, rows, visible, self.denied_message)
+        # The enterprises' scope (the services' get_scoped view) was checked for every row by
+        # resolve_pending before anything is written.
         now = timezone.now()
         new: list[tuple[Row, dict[str, Any]]] = []
         for row in rows:
