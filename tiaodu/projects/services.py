@@ -416,12 +416,7 @@ def save_project(
     errors = validate_project(values)
     if errors:
         raise InvalidInput(errors)
-    if project.code and Project.objects.filter(code=project.code).exclude(pk=project.pk).exists():
-        raise Conflict(
-            "project_code_taken",
-            f"项目代码“{project.code}”已被其他项目使用",
-            [FieldError("code", "project_code_taken", "项目代码已存在")],
-        )
+    _check_code_free(actor, project)
     created = project.pk is None
     if created:
         on = stage_on or timezone.localdate()
@@ -441,6 +436,37 @@ def save_project(
     if actor is not None:
         ensure_permitted(actor, "add" if created else "change", project)
     return project, created
+
+
+CODE_UNAVAILABLE = "project_code_unavailable"
+CODE_UNAVAILABLE_MESSAGE = "该项目代码不能由您使用。请核对代码;如该项目确属您的辖区,请联系区级系统管理员"
+
+
+def _check_code_free(actor: User | None, project: Project) -> None:
+    """The project code is unique in the deployment. A clash with a project the actor may see is
+    ``project_code_taken``; with one it may not see (another township or district), one answer
+    that says neither "taken" nor where (issue 13: no oracle for records outside the scope),
+    written to the security log."""
+    if not project.code:
+        return
+    clash = (
+        Project.objects.filter(code=project.code).exclude(pk=project.pk).values_list("pk", flat=True).first()
+    )
+    if clash is None:
+        return
+    if actor is None or Project.objects.restrict(actor).filter(pk=clash).exists():
+        raise Conflict(
+            "project_code_taken",
+            f"项目代码“{project.code}”已被其他项目使用",
+            [FieldError("code", "project_code_taken", "项目代码已存在")],
+        )
+    error = Conflict(
+        CODE_UNAVAILABLE,
+        CODE_UNAVAILABLE_MESSAGE,
+        [FieldError("code", CODE_UNAVAILABLE, CODE_UNAVAILABLE_MESSAGE)],
+    )
+    error.audit = f"use projects.project code={project.code} (held outside the scope)"
+    raise error
 
 
 def by_code_or_name(ref: str) -> Project | None:

@@ -208,3 +208,29 @@ def test_api_create_validation(users: dict, bearer: Any) -> None:
     created = client.post(API, payload)
     assert created.status_code == 201, created.content
     assert created.json()["stage_changes"][0]["to_stage"] == "reserve"
+
+
+def test_code_held_outside_the_scope_is_not_disclosed(users: dict, bearer: Any) -> None:
+    """Issue 13 (oracle): a project code used in another township or district gets one answer
+    that says neither "taken" nor where; a code the caller can see is still project_code_taken."""
+    from tiaodu.audit.choices import EventKind
+    from tiaodu.audit.models import SecurityEvent
+
+    yuxi_p = project(YUXI, name="玉溪保密代码项目", code="2201-500152-04-01-990001")
+    banan_p = project("500113003", name="巴南保密代码项目", code="2201-500113-04-01-990002")
+    own = project(GUXI, name="古溪代码项目", code="2201-500152-04-01-990003")
+    town = api(bearer, users["guxi"])
+    denied = SecurityEvent.objects.filter(kind=EventKind.PERMISSION_DENIED).count()
+    bodies = []
+    for other in (yuxi_p, banan_p):
+        response = town.post(API, {"name": "新项目", "code": other.code, "township": GUXI})
+        assert response.status_code == 409, response.content
+        body = response.json()
+        assert body["code"] == "project_code_unavailable"
+        assert other.name not in str(body) and "已被" not in str(body) and "已存在" not in str(body)
+        bodies.append(body)
+    assert bodies[0] == bodies[1]
+    assert SecurityEvent.objects.filter(kind=EventKind.PERMISSION_DENIED).count() == denied + 2
+    response = town.post(API, {"name": "新项目", "code": own.code, "township": GUXI})
+    assert response.status_code == 409 and response.json()["code"] == "project_code_taken"
+    assert not Project.objects.filter(name="新项目").exists()
