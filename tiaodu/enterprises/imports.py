@@ -1028,11 +1028,14 @@ class AppealImporter(Importer):
                 workflow=WORKFLOW, submitter_org_id__in=ids, raised_on__range=(low, high)
             ).values_list("submitter_org_id", "category_id", "raised_on", "description"),
         )
+        visits = self._visit_choice(rows)
         for start in range(0, len(rows), CHUNK):
-            self._write_chunk(ctx, rows[start : start + CHUNK], seen)
+            self._write_chunk(ctx, rows[start : start + CHUNK], seen, visits)
             ctx.report(PHASE_WRITE, min(start + CHUNK, len(rows)), len(rows))
 
-    def _write_chunk(self, ctx: ImportContext, rows: list[Row], seen: set[tuple[Any, ...]]) -> None:
+    def _write_chunk(
+        self, ctx: ImportContext, rows: list[Row], seen: set[tuple[Any, ...]], visits: dict[int, int]
+    ) -> None:
         """The chunk in bulk, by the rules of ``cases.open_case`` and the history's own dates
         (see :meth:`_case_values`): cases inserted with ``INSERT … RETURNING`` and numbered, the
         scope checked as written, the open and import events, the links to the visits, and
@@ -1087,7 +1090,14 @@ class AppealImporter(Importer):
                 {"case_id": pk, "kind": EventKind.COMMENT, "action": "import", "note": note, **actor_fields}
             )
         bulk_insert(CaseEvent, events)
-        bulk_insert(Visit.cases.through, self._visit_links(done))
+        bulk_insert(
+            Visit.cases.through,
+            [
+                {"visit_id": visits[row.number], "case_id": pk}
+                for pk, row, _values in done
+                if row.number in visits
+            ],
+        )
         audit_objects(
             ctx,
             Case,
@@ -1135,27 +1145,32 @@ class AppealImporter(Importer):
         return values
 
     @staticmethod
-    def _visit_links(done: list[tuple[int, Row, dict[str, Any]]]) -> list[dict[str, Any]]:
-        """A difficulty collected on a visit (现场收集困难, 来源 走访) belongs to the enterprise's
-        latest visit in the 30 days up to 提出日期, when there is one: one query for the chunk."""
-        wanted = [(pk, row.data) for pk, row, _values in done if row.data.source == VISIT_SOURCE]
+    def _visit_choice(rows: list[Row]) -> dict[int, int]:
+        """Row number → the visit its appeal belongs to. A difficulty collected on a visit
+        (现场收集困难, 来源 走访) belongs to the enterprise's latest visit in the 30 days up to
+        提出日期, when there is one: one query per 2,000 enterprises for the whole file (the
+        import writes no visits, so what it finds before writing is what each row would find)."""
+        wanted = [row for row in rows if row.data.source == VISIT_SOURCE]
         if not wanted:
-            return []
-        days = [data.raised_on for _pk, data in wanted]
+            return {}
+        days = [row.data.raised_on for row in wanted]
+        owners = sorted({row.data.enterprise.pk for row in wanted})
         by_enterprise: dict[int, list[tuple[date, int]]] = {}
-        for enterprise_id, visited_on, visit_id in Visit.objects.filter(
-            enterprise_id__in={data.enterprise.pk for _pk, data in wanted},
-            visited_on__lte=max(days),
-            visited_on__gte=min(days) - timedelta(days=VISIT_WINDOW_DAYS),
-        ).values_list("enterprise_id", "visited_on", "pk"):
-            by_enterprise.setdefault(enterprise_id, []).append((visited_on, visit_id))
-        links = []
-        for case_id, data in wanted:
+        for start in range(0, len(owners), CHUNK):
+            for enterprise_id, visited_on, visit_id in Visit.objects.filter(
+                enterprise_id__in=owners[start : start + CHUNK],
+                visited_on__lte=max(days),
+                visited_on__gte=min(days) - timedelta(days=VISIT_WINDOW_DAYS),
+            ).values_list("enterprise_id", "visited_on", "pk"):
+                by_enterprise.setdefault(enterprise_id, []).append((visited_on, visit_id))
+        choice = {}
+        for row in wanted:
+            raised_on = row.data.raised_on
             window = [
                 (visited_on, visit_id)
-                for visited_on, visit_id in by_enterprise.get(data.enterprise.pk, ())
-                if data.raised_on - timedelta(days=VISIT_WINDOW_DAYS) <= visited_on <= data.raised_on
+                for visited_on, visit_id in by_enterprise.get(row.data.enterprise.pk, ())
+                if raised_on - timedelta(days=VISIT_WINDOW_DAYS) <= visited_on <= raised_on
             ]
             if window:
-                links.append({"visit_id": max(window)[1], "case_id": case_id})
-        return links
+                choice[row.number] = max(window)[1]  # the latest day, then the latest visit
+        return choice
