@@ -68,7 +68,15 @@ class EventProjectImporter(Importer):
         if project is None or not name or held_on is None or not act:
             return
         if ctx.actor is not None and not Project.objects.restrict(ctx.actor).filter(pk=project.pk).exists():
-            ctx.error(row.number, "项目名称", "permission_denied", self.denied_message)
+            # The same answer as for a project that does not exist (issue 13: a project code or
+            # name outside the actor's scope must not be confirmed); the security log has the row.
+            code = row.values.get("code") or ""
+            by_code = bool(code) and project.code == code
+            ref = code if by_code else row.values.get("name") or ""
+            ctx.denied_rows.append(row.number)
+            ctx.error(
+                row.number, "项目代码" if by_code else "项目名称", "project_unknown", f"项目“{ref}”不存在"
+            )
             return
         seen = ctx.cache.setdefault("event_rows", {})
         key = (name, held_on, project.pk)
