@@ -347,6 +347,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
 # (ADR 0031); a running import whose heartbeat is older than JOB_STALE_MINUTES is marked failed.
 IMPORT_BACKGROUND_ROWS = env_int("TIAODU_IMPORT_BACKGROUND_ROWS", 300)
 JOB_STALE_MINUTES = env_int("TIAODU_JOB_STALE_MINUTES", 10)
+# Bulletins and list exports above EXPORT_BACKGROUND_ROWS rows run as jobs; their files are kept
+# JOB_RESULT_DAYS days for their owner (ADR 0034).
+EXPORT_BACKGROUND_ROWS = env_int("TIAODU_EXPORT_BACKGROUND_ROWS", 5000)
+JOB_RESULT_DAYS = env_int("TIAODU_JOB_RESULT_DAYS", 7)
+
+# 统计保密: a roll-up of fewer enterprise figures than STAT_MIN_CONTRIBUTORS, or one whose largest
+# figure is above STAT_DOMINANCE_PERCENT of the total, is withheld from users who may not see the
+# enterprises' own figures (ADR 0033).
+STAT_MIN_CONTRIBUTORS = env("TIAODU_STAT_MIN_CONTRIBUTORS", "3")
+STAT_DOMINANCE_PERCENT = env("TIAODU_STAT_DOMINANCE_PERCENT", "85")
 
 LOGGING = {
     "version": 1,

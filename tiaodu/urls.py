@@ -23,9 +23,11 @@ urlpatterns = [
     path("targets/", include("tiaodu.targets.urls")),
     path("open311/v2/", include("tiaodu.open311.urls")),
     path("api/v1/", api.urls),
+    path("jobs/", include("tiaodu.core.urls_jobs")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
 ]
 
 handler403 = "tiaodu.core.views.permission_denied"
 handler404 = "tiaodu.core.views.page_not_found"
+handler500 = "tiaodu.core.health.server_error"

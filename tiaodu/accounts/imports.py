@@ -11,7 +11,6 @@ username) is updated; their password is not touched. Administrators only. See AD
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import secrets
@@ -57,8 +56,10 @@ def new_password_path() -> Path:
 def write_password_file(path: Path, rows: list[tuple[str, str, str, str]]) -> None:
     """Username, name, role and one-time password per line (UTF-8 with BOM for Excel), created
     with mode 0600 so that only the server's account (and root) can read it."""
+    from tiaodu.core.exports import csv_writer
+
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out, verbatim=[3])  # names neutralised; the password kept exactly
     writer.writerow(PASSWORD_HEADERS)
     writer.writerows(rows)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -60,6 +60,8 @@ def generate_password() -> str:
     """A random password that satisfies the policy (shown once to whoever creates the user)."""
     while True:
         candidate = secrets.token_urlsafe(12) + "-7a"
+        if not candidate[0].isalnum():  # "-…" or "_…": Excel reads a leading "-" as a formula
+            continue
         try:
             check_password(candidate)
             return candidate

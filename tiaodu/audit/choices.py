@@ -13,6 +13,7 @@ class EventKind(models.TextChoices):
     TOKEN_CREATED = "token_created", _("签发令牌")
     TOKEN_REVOKED = "token_revoked", _("吊销令牌")
     PASSWORD_CHANGED = "password_changed", _("修改密码")
+    UNLOCKED = "unlocked", _("解除锁定")
 
 
 # Events an administrator should look at first.

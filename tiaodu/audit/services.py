@@ -28,10 +28,11 @@ ACTION_LABELS = {
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    return (forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")) or None
+    """The client's address from the trusted proxy chain (``TIAODU_FORWARDED_ALLOW_IPS``), never
+    the spoofable leftmost ``X-Forwarded-For`` entry."""
+    from tiaodu.core.http import client_address
+
+    return client_address(request) if request is not None else None
 
 
 def mask_value(value: Any) -> str:

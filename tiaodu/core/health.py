@@ -135,9 +135,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
     out, a middleware's query) still answers 503 ``database_busy``, not a bare 500.
 
     Django calls the handler inside the ``except`` that caught the error, so the exception is
-    ``sys.exc_info()``. Anything else gets Django's own 500 page.
+    ``sys.exc_info()``. Anything else gets the API's JSON 500 body under ``/api/``, else Django's own 500 page.
     """
     exc = sys.exc_info()[1]
     if exc is not None and is_database_busy(exc):
         return database_busy_response(request)
+    if request.path.startswith("/api/"):  # the API's Chinese JSON body, whatever failed
+        from tiaodu.core.api import error_body
+
+        return JsonResponse(error_body(500), status=500)
     return defaults.server_error(request)

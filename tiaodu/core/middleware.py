@@ -14,6 +14,8 @@ from auditlog.middleware import AuditlogMiddleware as BaseAuditlogMiddleware
 from django.conf import settings
 from django.db import OperationalError, connection
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
@@ -93,7 +95,12 @@ def apply_request_timeouts(conn: BaseDatabaseWrapper = connection) -> None:
     """
     if conn.vendor not in ("postgresql", "sqlite"):
         return
-    conn.ensure_connection()
+    if conn.connection is None:
+        # Not connected yet: the request's first query connects, and ``_limits_on_connect`` gives
+        # that new connection the limits. A request that needs no database (a static file, an
+        # anonymous redirect) opens none.
+        _limits_pending.set(True)
+        return
     lock_ms = 1000 * settings.DB_LOCK_TIMEOUT
     statement_ms = 1000 * settings.DB_STATEMENT_TIMEOUT
     # The marker holds the raw connection itself (not its id, which a new one could reuse).
@@ -109,6 +116,16 @@ def apply_request_timeouts(conn: BaseDatabaseWrapper = connection) -> None:
         else:
             cursor.execute(f"PRAGMA busy_timeout = {int(lock_ms)}")
     conn._tiaodu_request_limits = (conn.connection, lock_ms, statement_ms)  # type: ignore[attr-defined]
+
+
+_limits_pending: ContextVar[bool] = ContextVar("tiaodu_db_limits_pending", default=False)
+
+
+@receiver(connection_created)
+def _limits_on_connect(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
+    if _limits_pending.get():
+        _limits_pending.set(False)
+        apply_request_timeouts(connection)
 
 
 def database_busy_response(
@@ -139,19 +156,29 @@ class DatabaseGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _limits_pending.set(False)
         try:
-            apply_request_timeouts()
-        except OperationalError as exc:
-            if is_database_busy(exc):
-                return self.busy(request, exc)
-            log.error("database unavailable (request %s): %s", getattr(request, "request_id", ""), exc)
-            return database_busy_response(request, DATABASE_UNAVAILABLE, UNAVAILABLE_MESSAGE)
-        return self.get_response(request)
+            try:
+                apply_request_timeouts()
+            except OperationalError as exc:
+                if is_database_busy(exc):
+                    return self.busy(request, exc)
+                return self.unavailable(request, exc)
+            return self.get_response(request)
+        finally:
+            _limits_pending.reset(token)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if is_database_busy(exception):
             return self.busy(request, exception)
+        if isinstance(exception, OperationalError) and connection.connection is None:
+            return self.unavailable(request, exception)  # the request's first connect failed
         return None
+
+    @staticmethod
+    def unavailable(request: HttpRequest, exc: BaseException) -> HttpResponse:
+        log.error("database unavailable (request %s): %s", getattr(request, "request_id", ""), exc)
+        return database_busy_response(request, DATABASE_UNAVAILABLE, UNAVAILABLE_MESSAGE)
 
     @staticmethod
     def busy(request: HttpRequest, exc: BaseException) -> HttpResponse:

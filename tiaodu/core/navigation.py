@@ -50,6 +50,7 @@ MENU: list[MenuItem] = [
     MenuItem(_("行政区划"), "regions:list", "regions.view_region"),
     MenuItem(_("审计日志"), "audit:changes", "audit.view_securityevent"),
     MenuItem(_("后台任务"), "audit:tasks", "audit.view_taskrun"),
+    MenuItem(_("我的导出"), "jobs:list"),
     MenuItem(_("API令牌"), "accounts:tokens"),
 ]
 

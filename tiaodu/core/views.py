@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connection, models
+from django.db import models
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -41,12 +41,6 @@ PAGE_SIZES = (20, 50, 100, 200)
 CODE_SUFFIXES = ("code", "number")
 CODE_ATTRS = frozenset({"cid", "ip", "username"})
 NAME_SUFFIXES = ("name", "title", "label", "object_repr")
-
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -200,6 +194,11 @@ class ObjectListView(ScopedView):
         queryset, sort = apply_sort(queryset, request.GET.get("sort"), options)
         export = request.GET.get("export")
         if export in ("xlsx", "csv"):
+            from tiaodu.core.views_jobs import export_in_background  # views_jobs imports this module
+
+            background = export_in_background(request, self, queryset, export)
+            if background is not None:
+                return background
             return self.export(queryset, export)
         per_page = page_size(request.GET.get("per_page"))
         page = Paginator(queryset, per_page).get_page(request.GET.get("page"))

@@ -27,10 +27,12 @@ document.addEventListener("DOMContentLoaded", () => {
         }),
         onEachFeature: (f, l) => {
           const p = f.properties;
-          const rank = p.rank === null ? box.dataset.missing : box.dataset.rankWord.replace("{rank}", p.rank);
+          const rank = p.rank === null ? "" : box.dataset.rankWord.replace("{rank}", p.rank);
+          // A withheld figure (统计保密) shows "—" and the note, never 无数据 or 0.
+          const shown = p.suppressed ? "— " + (p.note || "") : p.value === null ? box.dataset.missing : p.value;
           // The tooltip is an element filled with textContent: names never become HTML.
           const tip = document.createElement("span");
-          tip.textContent = p.name + " " + (p.value === null ? box.dataset.missing : p.value) + " " + rank;
+          tip.textContent = (p.name + " " + shown + " " + rank).trim();
           l.bindTooltip(tip, { sticky: true });
           l.getElement && l.on("add", () => l.getElement() && l.getElement().setAttribute("data-code", p.code));
         },
