@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest
-from ninja import File, FilterSchema, Query, Router, Schema, UploadedFile
+from ninja import File, FilterSchema, Header, Query, Router, Schema, UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import Field
@@ -27,6 +27,14 @@ from tiaodu.core.permissions import get_scoped
 from tiaodu.orgs.models import Organization
 
 router = Router(tags=["闭环办理"])
+
+# The version read, as an ETag ("3" or W/"3"); the body's version wins when both are sent.
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match", description='读取时的版本号,如 "3";与请求体的 version 二选一,已被他人修改时返回409'
+    ),
+]
 
 Id = Annotated[int, Field(ge=1, le=2**62)]
 CARD_LABELS = dict(Card.choices)
@@ -334,7 +342,9 @@ def get_case(request: HttpRequest, case_id: int) -> Any:
 @router.post(
     "/{case_id}/transitions", response={200: CaseDetailOut, **ERRORS}, summary="流转(交办、签收、办结、评价…)"
 )
-def transition_case(request: HttpRequest, case_id: int, payload: TransitionIn) -> Any:
+def transition_case(
+    request: HttpRequest, case_id: int, payload: TransitionIn, if_match: IfMatch = None
+) -> Any:
     user = current_user(request)
     # Related organisations are looked up through the caller's scope before anything changes.
     case = get_scoped(Case, user, pk=case_id)
@@ -355,9 +365,7 @@ def transition_case(request: HttpRequest, case_id: int, payload: TransitionIn) -
         co_orgs=co_orgs,
         rating=payload.rating,
     )
-    version = (
-        payload.version if payload.version is not None else parse_version(request.headers.get("If-Match"))
-    )
+    version = payload.version if payload.version is not None else parse_version(if_match)
     services.transition(user, case_id, step, version=version)
     return case_detail(user, case_id)
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import orjson
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Header, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import Field
@@ -36,6 +36,14 @@ from tiaodu.projects.filters import ProjectFilter
 from tiaodu.projects.models import Milestone, Project, StageChange
 
 router = Router(tags=["重点项目"])
+
+# The version read, as an ETag ("3" or W/"3"); the body's version wins when both are sent.
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match", description='读取时的版本号,如 "3";与请求体的 version 二选一,已被他人修改时返回409'
+    ),
+]
 
 Id = Annotated[int, Field(ge=1, le=2**62)]
 Amount = Annotated[float, Field(ge=0, le=999_999_999_999, description="金额(万元)")]
@@ -285,12 +293,10 @@ def get_project(request: HttpRequest, project_id: int) -> Any:
 
 
 @router.post("/{project_id}/stage", response={200: ProjectDetailOut, **ERRORS}, summary="变更项目阶段")
-def change_stage(request: HttpRequest, project_id: int, payload: StageIn) -> Any:
+def change_stage(request: HttpRequest, project_id: int, payload: StageIn, if_match: IfMatch = None) -> Any:
     user = current_user(request)
     project = get_scoped(Project, user, "view", pk=project_id)
-    version = (
-        payload.version if payload.version is not None else parse_version(request.headers.get("If-Match"))
-    )
+    version = payload.version if payload.version is not None else parse_version(if_match)
     services.change_stage(user, project, payload.to.value, payload.on, payload.note, version=version)
     return _detail(request, project_id)
 
