@@ -157,16 +157,16 @@ class ProjectIn(Schema):
     category: ProjectCategory = ProjectCategory.INDUSTRY
     industry_code: str = Field("", max_length=8)
     township: str = Field(..., min_length=1, max_length=64, description="所属镇街:区划代码或名称")
-    longitude: float | None = Field(None, ge=-180, le=180)
-    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180, description="经度")
+    latitude: float | None = Field(None, ge=-90, le=90, description="纬度")
     outline: str = Field("", max_length=200_000, description="项目范围(GeoJSON Polygon/MultiPolygon)")
     owner_id: Id | None = Field(None, description="业主单位(机构编号)")
     responsible_unit_id: Id | None = Field(None, description="责任单位(机构编号)")
     leader_id: Id | None = Field(None, description="包保领导(用户编号)")
     squad_id: Id | None = Field(None, description="服务专班(机构编号)")
-    total_investment: Amount = 0
-    annual_plan: Amount = 0
-    investment_completed: Amount = 0
+    total_investment: Amount = Field(0, description="总投资(万元)")
+    annual_plan: Amount = Field(0, description="年度计划投资(万元)")
+    investment_completed: Amount = Field(0, description="累计完成投资(万元)")
     funding: Funding = Funding.SOCIAL
     bond_field: BondField = BondField.NONE
     is_intelligent_upgrade: bool = False

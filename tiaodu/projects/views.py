@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 
 from tiaodu.cases.forms import township_choices
 from tiaodu.core import exports
+from tiaodu.core.concurrency import parse_version
 from tiaodu.core.errors import ServiceError
 from tiaodu.core.http import current_user
 from tiaodu.core.permissions import get_scoped
@@ -259,7 +260,12 @@ class StageChangeView(ProjectDetailView):
         if form.is_valid():
             try:
                 services.change_stage(
-                    user, project, form.cleaned_data["to"], form.cleaned_data["on"], form.cleaned_data["note"]
+                    user,
+                    project,
+                    form.cleaned_data["to"],
+                    form.cleaned_data["on"],
+                    form.cleaned_data["note"],
+                    version=parse_version(request.POST.get("version")),
                 )
             except ServiceError as exc:
                 if exc.status in (403, 404):

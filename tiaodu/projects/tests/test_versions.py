@@ -118,11 +118,6 @@ def test_edit_page_second_writer_gets_a_clear_error(users: dict, client_for: Any
     assert p.name == "第二位编辑的名称"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="projects/views.py StageChangeView must pass the posted version to services.change_stage "
-    "(lane B may not edit views.py); remove this mark with that change",
-)
 def test_stage_form_second_writer_gets_a_clear_error(users: dict, client_for: Any) -> None:
     p = project(GUXI)
     first_web, second_web = client_for(users["guxi"]), client_for(users["admin"])
