@@ -226,7 +226,7 @@ def _count(value: Any, field: str, label: str, errors: list[FieldError]) -> int 
         errors.append(FieldError(field, "negative_number", f"{label}不能为负数"))
         return None
     if number > MAX_WORKERS:
-        errors.append(FieldError(field, "too_large", f"{label}过大"))
+        errors.append(FieldError(field, "number_too_large", f"{label}超出范围"))
         return None
     return int(number)
 
@@ -243,7 +243,7 @@ def validate_report(
         if investment < 0:
             errors.append(FieldError("investment", "negative_amount", "本期完成投资不能为负数"))
         elif investment > MAX_MONEY:
-            errors.append(FieldError("investment", "too_large", "本期完成投资过大"))
+            errors.append(FieldError("investment", "number_too_large", "本期完成投资超出范围"))
         elif (
             not historical
             and project.total_investment

@@ -313,7 +313,7 @@ def validate_project(values: dict[str, Any]) -> list[FieldError]:
         if value < 0:
             errors.append(FieldError(field, "negative_amount", f"{label}不能为负数"))
         elif value > MAX_MONEY:
-            errors.append(FieldError(field, "too_large", f"{label}过大"))
+            errors.append(FieldError(field, "number_too_large", f"{label}超出范围"))
         money[field] = value
     total = money["total_investment"]
     if money["investment_completed"] > total and money["investment_completed"] >= 0 and total >= 0:
