@@ -43,6 +43,10 @@ class ErrorOut(Schema):
     code: str = Field(description="稳定的错误代码,例如 validation_error、permission_denied")
     message: str = Field(description="中文说明")
     errors: list[ErrorItem] = []
+    current: dict[str, Any] | None = Field(
+        None, description="仅 stale_write(409):记录的现行内容,供核对后重新提交"
+    )
+    version: int | None = Field(None, description="仅 stale_write(409):记录的现行版本号")
 
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}

@@ -68,8 +68,8 @@ def test_over_size_body(admin: Any) -> None:
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("total_investment", "1e30", "超出范围,不能大于999999999999"),
-        ("longitude", "1e30", "longitude超出范围,不能大于180"),
+        ("total_investment", "1e30", "总投资超出范围,不能大于999999999999"),
+        ("longitude", "1e30", "经度超出范围,不能大于180"),
         ("latitude", "1e400", "latitude超出范围"),  # not even a float: infinity
         ("annual_plan", "123456789012345678901234567890", "annual_plan超出范围"),  # beyond 64 bits
     ],
