@@ -39,8 +39,10 @@ from tiaodu.core.imports import (
     bulk_insert_returning,
     bulk_update_rows,
     choice,
+    insert_with_ids,
     past_date,
     register,
+    reserve_ids,
     text,
     text_of,
 )
@@ -505,14 +507,14 @@ class EnterpriseImporter(Importer):
             else:
                 outcome.unchanged += 1
 
-        org_ids = bulk_insert_returning(Organization, new_orgs)
+        org_ids = insert_with_ids(Organization, new_orgs)
         made = {o["code"]: pk for o, pk in zip(new_orgs, org_ids, strict=True)}
         for _row, values in creates:
             if values["organization_id"] is None:
                 values["organization_id"] = made[values["credit_code"]]
         bulk_update_rows(Organization, ["name", "region_id"], changed_orgs)
         bulk_update_rows(Organization, ["code"], taken_over)
-        enterprise_ids = bulk_insert_returning(Enterprise, [values for _row, values in creates])
+        enterprise_ids = insert_with_ids(Enterprise, [values for _row, values in creates])
         bulk_update_rows(Enterprise, [*attnames, "township_id"], [values for _row, values in updates])
         outcome.created = [values["credit_code"] for _row, values in creates]
         outcome.updated = [data.code for data in (row.data for row, _v in updates)]
@@ -825,7 +827,7 @@ class VisitImporter(Importer):
                     },
                 )
             )
-        ids = bulk_insert_returning(Visit, [values for _row, values in new])
+        ids = insert_with_ids(Visit, [values for _row, values in new])
         written = {pk: row for pk, (row, _values) in zip(ids, new, strict=True)}
         refused = _refuse_written(ctx, Visit, "add", written)
         audit_objects(
@@ -1060,13 +1062,20 @@ class AppealImporter(Importer):
                 continue
             seen.add(key)
             new.append((row, self._case_values(ctx, wf, data, content, now)))
-        ids = bulk_insert_returning(Case, [values for _row, values in new])
         prefix = wf.code[:2].upper()
-        numbered = []
-        for pk, (_row, values) in zip(ids, new, strict=True):
-            values["number"] = f"{prefix}{values['raised_on']:%Y}{pk:07d}"
-            numbered.append({"pk": pk, "number": values["number"]})
-        bulk_update_rows(Case, ["number"], numbered)
+        reserved = reserve_ids(Case, len(new))
+        if reserved is not None:  # PostgreSQL: numbered before the insert, no second statement
+            ids = reserved
+            for pk, (_row, values) in zip(ids, new, strict=True):
+                values["id"], values["number"] = pk, f"{prefix}{values['raised_on']:%Y}{pk:07d}"
+            bulk_insert(Case, [values for _row, values in new], with_pk=True)
+        else:
+            ids = bulk_insert_returning(Case, [values for _row, values in new])
+            numbered = []
+            for pk, (_row, values) in zip(ids, new, strict=True):
+                values["number"] = f"{prefix}{values['raised_on']:%Y}{pk:07d}"
+                numbered.append({"pk": pk, "number": values["number"]})
+            bulk_update_rows(Case, ["number"], numbered)
         written = {pk: row for pk, (row, _values) in zip(ids, new, strict=True)}
         refused = _refuse_written(ctx, Case, "view", written)
         done = [(pk, row, values) for pk, (row, values) in zip(ids, new, strict=True) if pk not in refused]
