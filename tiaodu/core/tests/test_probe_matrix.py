@@ -581,6 +581,17 @@ def test_figures_within_scope(world: World, db: Any) -> None:
                     "investment": row.get("本期完成投资(万元)"),
                 }
                 _compare(leaks, who, name, rnd.pk, "/dispatch/?export=csv", flat, pairs)
+            # The round's page: the whole round's investment (a figure with cents is distinctive).
+            invest_mine, invest_whole = pairs["investment"]
+            whole_text = f"{Decimal(invest_whole):.2f}"
+            if invest_mine != invest_whole and not whole_text.endswith(".00"):
+                page = f"/dispatch/{rnd.pk}/"
+                r = c.get(page)
+                check_status(leaks, who, name, rnd.pk, page, r.status_code)
+                if r.status_code == 200 and whole_text in r.content.decode():
+                    leaks.append(
+                        Leak("aggregate", who, name, rnd.pk, page, f"shows the whole investment {whole_text}")
+                    )
 
         # Reporting rounds: API detail and list, CSV export of the list.
         rows = {row.get("报送任务"): row for row in csv_rows(c, "/reporting/")}
