@@ -299,8 +299,9 @@ def main() -> None:
                 f"  {label}: {done['seconds']} s (ratio {done['ratio_to_reader']}), audit entries {done['audit_entries']}"
             )
     if not args.no_save:
-        benchlib.merge_results(KEY + ("_no_audit" if args.no_audit else ""), figures, args.output)
-        print(f"written to {args.output} under '{KEY}'")
+        key = KEY + ("_no_audit" if args.no_audit else "")
+        benchlib.merge_results(key, figures, args.output)
+        print(f"written to {args.output} under '{key}'")
 
 
 if __name__ == "__main__":
