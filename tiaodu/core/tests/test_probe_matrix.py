@@ -726,7 +726,23 @@ def test_maps_and_reports(world: World, db: Any) -> None:
             if pk not in seen[model]
         }
         pattern = re.compile("|".join(re.escape(n) for n in sorted(hidden, key=len, reverse=True)))
-        for url in pages + more if who.startswith(TONGNAN) else pages:
+        # The pages of objects the user may see: the first project, enterprise and case of its slice
+        # (each lists related objects: events, visits, appeals, reports).
+        own = [
+            f"/projects/{min(seen[Project])}/" if seen[Project] else "",
+            f"/enterprises/{min(seen[Enterprise])}/" if seen[Enterprise] else "",
+            f"/cases/{min(cases)}/" if (cases := visible(user, Case)) else "",
+        ]
+        for enterprise in sorted(seen[Enterprise])[:2]:
+            # An enterprise's appeals: only cases the user may see.
+            url = f"/api/v1/enterprises/{enterprise}/appeals"
+            r = c.get(url, {"page_size": 200})
+            check_status(leaks, who, label(Case), None, url, r.status_code)
+            if r.status_code == 200:
+                data = r.json()
+                ids = {row["id"] for row in (data["results"] if isinstance(data, dict) else data)}
+                leaks += [Leak("list", who, label(Case), pk, url) for pk in sorted(ids - cases)]
+        for url in [*pages, *(more if who.startswith(TONGNAN) else []), *filter(None, own)]:
             r = c.get(url)
             check_status(leaks, who, "page", None, url, r.status_code)
             if r.status_code != 200 or not hidden:
