@@ -96,7 +96,7 @@ def write_appeals(path: Path, count: int, enterprises: int) -> None:
     wb.save(path)
 
 
-def worker(out: Path, rows: int, enterprises: int, reps: int, audit: bool = True) -> None:
+def worker(out: Path, rows: int, enterprises: int, reps: int, audit: bool = True, profile: str = "") -> None:
     import django
 
     django.setup()
@@ -149,7 +149,15 @@ def worker(out: Path, rows: int, enterprises: int, reps: int, audit: bool = True
 
     def do_import(label: str, kind: str, path: Path, expect: dict[str, int], actor: Any = None) -> None:
         audits = audit_count()
+        if profile:  # --profile DIR: one cProfile file per run (the timings then include its overhead)
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         seconds, cpu, result = bench_import.timed_cpu(lambda: run_import(kind, path, actor=actor))
+        if profile:
+            profiler.disable()
+            profiler.dump_stats(Path(profile) / f"{connection.vendor}-{label}.prof")
         assert result.ok, result.error_lines()[:5]
         got = {"created": result.created, "unchanged": result.unchanged}
         assert got == expect, (label, got)
@@ -233,16 +241,28 @@ def main() -> None:
     parser.add_argument(
         "--no-audit", action="store_true", help="skip the per-object audit entries (to measure their cost)"
     )
+    parser.add_argument(
+        "--profile", default="", help="write a cProfile file per import run into this directory"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker(Path(args.worker), args.rows, args.enterprises, max(2, args.reps), audit=not args.no_audit)
+        worker(
+            Path(args.worker),
+            args.rows,
+            args.enterprises,
+            max(2, args.reps),
+            audit=not args.no_audit,
+            profile=args.profile,
+        )
         return
 
     started = time.perf_counter()
     worker_args = ["--rows", str(args.rows), "--enterprises", str(args.enterprises), "--reps", str(args.reps)]
     if args.no_audit:
         worker_args.append("--no-audit")
+    if args.profile:
+        worker_args += ["--profile", str(Path(args.profile).resolve())]
     runs = []
     with tempfile.TemporaryDirectory(prefix="tiaodu-bench-visits-") as tmp:
         sqlite_dir = Path(tmp) / "sqlite"
