@@ -41,6 +41,7 @@ from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
+import orjson
 from django.conf import settings
 from django.db import connections, models, router, transaction
 from django.utils import timezone
@@ -946,8 +947,29 @@ def bulk_insert(
     )
     values = [_values(columns, row) for row in rows]
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            _copy_rows(cursor, model, columns, values)
+            return
         for start in range(0, len(values), batch_size):
             cursor.executemany(sql, values[start : start + batch_size])
+
+
+def _copy_rows(
+    cursor: Any, model: type[models.Model], columns: list[_Col], values: list[tuple[Any, ...]]
+) -> None:
+    """PostgreSQL: the rows with ``COPY … FROM STDIN`` (psycopg's ``cursor.copy``), several
+    times faster than a pipelined ``executemany`` of single-row INSERTs (the server parses one
+    statement, and the client sends no per-row protocol messages). Same values, same defaults;
+    like the INSERT it fires the table's constraints and triggers."""
+    from psycopg import sql as pg
+
+    statement = pg.SQL("COPY {} ({}) FROM STDIN").format(
+        pg.Identifier(model._meta.db_table), pg.SQL(", ").join(pg.Identifier(c.column) for c in columns)
+    )
+    raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+    with raw.copy(statement) as copy:
+        for row in values:
+            copy.write_row(row)
 
 
 def bulk_insert_returning(model: type[models.Model], rows: list[dict[str, Any]]) -> list[int]:
@@ -1040,12 +1062,12 @@ def bulk_update_rows(
 # --- per-object audit entries (issue 13 item 8) ------------------------------------------------
 
 
-def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)  # Decimal, UUID, lazy text …
+def changes_json(changes: Mapping[str, Any]) -> str:
+    """An audit entry's ``changes`` ({field: [before, after]}) as JSON text, with orjson (dates
+    and datetimes in ISO format; Decimals, lazy text and other
+    values as their ``str``): several times faster than ``json.dumps`` of converted values, for
+    the tens of values of each object a large import creates."""
+    return orjson.dumps(changes, default=str).decode()
 
 
 @dataclass
@@ -1063,7 +1085,10 @@ def audit_objects(ctx: ImportContext, model: type[models.Model], entries: Sequen
     """One django-auditlog entry per object with its before/after values, written in bulk
     inside the import's transaction (rolled back with the rows). Bulk writes send no signals,
     so auditlog would see nothing; the entries carry the actor, the request id and address
-    when there is a request, and the import (kind, file) in ``additional_data``."""
+    when there is a request, and the import (kind, file) in ``additional_data``.
+
+    Every column but the object's own is the same for all entries and prepared once; the
+    ``changes`` are serialised with :func:`changes_json` (the text a JSON column stores)."""
     from auditlog.cid import get_cid
     from auditlog.context import auditlog_value
     from auditlog.models import LogEntry
@@ -1099,14 +1124,13 @@ def audit_objects(ctx: ImportContext, model: type[models.Model], entries: Sequen
                 "object_id": entry.pk,
                 "object_repr": entry.label,
                 "action": create if entry.created else update,
-                "changes": {
-                    names.get(attname, attname): [_jsonable(before), _jsonable(after)]
-                    for attname, (before, after) in entry.changes.items()
-                },
+                "changes": changes_json(
+                    {names.get(attname, attname): change for attname, change in entry.changes.items()}
+                ),
             }
             for entry in entries
         ],
-        prepared=shared,
+        prepared=[*shared, "changes"],
     )
 
 
