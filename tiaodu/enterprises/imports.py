@@ -138,7 +138,8 @@ def enterprise_later(ctx: ImportContext, row: Row, raw: str) -> Enterprise | _Pe
             raise
         ctx.cache.setdefault("pending_enterprises", []).append((row.number, found))
         return found
-    pending = _Pending(credit_code(ref, "credit_code"))
+    # The check digit once per distinct code (a file names each enterprise many times).
+    pending = _Pending(_memo(ctx, "credit_codes", ref, lambda: credit_code(ref, "credit_code")))
     ctx.cache.setdefault("pending_enterprises", []).append((row.number, pending))
     return pending
 

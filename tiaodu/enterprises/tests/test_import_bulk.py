@@ -210,3 +210,39 @@ def test_out_of_slice_and_missing_enterprises_get_the_same_answer(
     }
     assert answers[2] == answers[3]
     assert {(f, c) for f, c, _m in answers[2]} == {("统一社会信用代码", "not_found"), (other, "date_invalid")}
+
+
+def test_a_credit_code_checked_once_per_file_still_reports_every_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check digit is verified once per distinct code (the memo): every row naming a bad
+    code still gets its error, and a good code repeated resolves on every row."""
+    from tiaodu.enterprises import imports
+
+    checked: list[str] = []
+    real = imports.credit_code
+
+    def counting(raw: str, field: str = "credit_code") -> str:
+        checked.append(raw)
+        return real(raw, field)
+
+    monkeypatch.setattr(imports, "credit_code", counting)
+    make_enterprise(120, town=GUXI)
+    good = code(120)
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")
+    rows = [
+        VISIT_HEADERS,
+        ["2022-03-01", good, "", "走访人甲", ""],
+        ["2022-03-02", bad, "", "走访人乙", ""],
+        ["2022-03-03", f" {good.lower()} ", "", "走访人丙", ""],
+        ["2022-03-04", bad, "", "走访人丁", ""],
+        ["2022-03-05", good, "", "走访人戊", ""],
+    ]
+    result = run_import("visits", xlsx(tmp_path / "codes.xlsx", rows), partial=True)
+    assert [(e.row, e.code) for e in result.errors] == [
+        (3, "credit_code_invalid"),
+        (5, "credit_code_invalid"),
+    ]
+    assert result.created == 3
+    assert Visit.objects.filter(enterprise__credit_code=good).count() == 3
+    assert sorted(checked) == sorted([good, bad, good.lower()])  # once per distinct cell value
