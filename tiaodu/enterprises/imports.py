@@ -206,8 +206,14 @@ def _collect(ctx: ImportContext, row: Row, fn: Any, *args: Any) -> Any:
     return None
 
 
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+def _start_of(day: date, memo: dict[date, datetime] | None = None) -> datetime:
+    """The day's first moment in the current time zone (``memo``: once per distinct day)."""
+    if memo is None:
+        return timezone.make_aware(datetime.combine(day, time.min))
+    found = memo.get(day)
+    if found is None:
+        found = memo[day] = timezone.make_aware(datetime.combine(day, time.min))
+    return found
 
 
 # --- enterprises -------------------------------------------------------------------------------
@@ -1150,9 +1156,10 @@ class AppealImporter(Importer):
         stamp = wf.timestamps.get(data.state)
         if stamp:
             values[stamp] = now
-        values["accepted_at"] = _start_of(data.raised_on)
+        starts = ctx.cache.setdefault("day_starts", {})
+        values["accepted_at"] = _start_of(data.raised_on, starts)
         if data.resolved_on is not None:
-            values["resolved_at"] = _start_of(data.resolved_on)
+            values["resolved_at"] = _start_of(data.resolved_on, starts)
             values["resolution"] = data.resolution.strip()
             values["is_open"] = False
             if data.state == AppealState.RATED:

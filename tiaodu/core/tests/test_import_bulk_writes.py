@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -73,3 +74,54 @@ def test_bulk_insert_fills_defaults_and_on_postgresql_sends_no_insert() -> None:
     first = written[0]
     assert first.changes == {"name": [None, "对象0"]}
     assert first.timestamp is not None and first.additional_data is None and first.actor_id is None
+
+
+def test_past_date_asks_the_time_zone_only_for_recent_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.utils import timezone
+
+    from tiaodu.core import imports
+    from tiaodu.core.imports import CellError, past_date
+
+    today = timezone.localdate()
+    asked: list[int] = []
+    real = timezone.localdate
+
+    def counting() -> date:
+        asked.append(1)
+        return real()
+
+    monkeypatch.setattr(imports.timezone, "localdate", counting)
+    assert past_date("2022-03-01") == date(2022, 3, 1)
+    assert asked == []  # years ago: past in every zone, no time-zone lookup per cell
+    assert past_date(today.isoformat()) == today
+    with pytest.raises(CellError) as raised:
+        past_date((today + timedelta(days=1)).isoformat())
+    assert raised.value.code == "date_in_future"
+    assert len(asked) == 2
+
+
+def test_bulk_insert_converts_each_distinct_datetime_once_and_correctly() -> None:
+    from auditlog.models import LogEntry
+
+    content_type = ContentType.objects.get_for_model(ContentType)
+    utc = datetime(2022, 3, 1, 0, 0, tzinfo=UTC)
+    shanghai = utc.astimezone(ZoneInfo("Asia/Shanghai"))  # the same instant, another zone
+    later = datetime(2022, 3, 2, 8, 0, tzinfo=UTC)
+    stamps = [utc, shanghai, later, utc]
+    bulk_insert(
+        LogEntry,
+        [
+            {
+                "content_type_id": content_type.pk,
+                "object_pk": str(i),
+                "object_repr": "x",
+                "action": LogEntry.Action.CREATE,
+                "changes": {},
+                "changes_text": "",
+                "timestamp": stamp,
+            }
+            for i, stamp in enumerate(stamps)
+        ],
+    )
+    written = LogEntry.objects.filter(content_type=content_type).order_by("pk")
+    assert [e.timestamp for e in written] == stamps
