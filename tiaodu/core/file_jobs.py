@@ -49,7 +49,8 @@ from tiaodu.core.jobs import (
     ProgressFile,
     job_dir,
     read_progress_file,
-    stale_after,
+    stale_minutes,
+    staleness,
     write_progress_file,
 )
 from tiaodu.core.models import Job, JobStatus
@@ -293,18 +294,18 @@ def open_result(job: Job) -> Any:
 
 def stale_reason(job: Job, now: datetime | None = None) -> tuple[str, str] | None:
     """(code, message) when a queued or running job will never finish, else None."""
-    now = now or timezone.now()
-    if job.status == JobStatus.RUNNING:
-        stored = read_progress_file(progress_path(job.pk))
-        beat = stored[1] if stored else (job.started_at or job.created_at)
-        if beat < now - stale_after():
-            minutes = int(stale_after().total_seconds() // 60)
-            return (
-                "job_interrupted",
-                f"后台生成中断(处理进程已停止,{minutes}分钟无进展),未生成文件,请重试",
-            )
-    elif job.status == JobStatus.QUEUED and job.created_at < now - QUEUED_EXPIRY:
-        return "job_not_started", "后台任务一天内未开始(后台任务进程未运行),未生成文件,请重试"
+    code = staleness(
+        running=job.status == JobStatus.RUNNING,
+        queued=job.status == JobStatus.QUEUED,
+        progress_file=progress_path(job.pk),
+        started_at=job.started_at,
+        created_at=job.created_at,
+        now=now,
+    )
+    if code == "job_interrupted":
+        return code, f"后台生成中断(处理进程已停止,{stale_minutes()}分钟无进展),未生成文件,请重试"
+    if code == "job_not_started":
+        return code, "后台任务一天内未开始(后台任务进程未运行),未生成文件,请重试"
     return None
 
 
