@@ -49,8 +49,7 @@ from tiaodu.core.jobs import (
     ProgressFile,
     job_dir,
     read_progress_file,
-    stale_minutes,
-    staleness,
+    stale_reason_of,
     write_progress_file,
 )
 from tiaodu.core.models import Job, JobStatus
@@ -292,21 +291,15 @@ def open_result(job: Job) -> Any:
 # --- housekeeping ---------------------------------------------------------------------------------
 
 
+STALE_JOB_MESSAGES = {
+    "job_interrupted": "后台生成中断(处理进程已停止,{minutes}分钟无进展),未生成文件,请重试",
+    "job_not_started": "后台任务一天内未开始(后台任务进程未运行),未生成文件,请重试",
+}
+
+
 def stale_reason(job: Job, now: datetime | None = None) -> tuple[str, str] | None:
     """(code, message) when a queued or running job will never finish, else None."""
-    code = staleness(
-        running=job.status == JobStatus.RUNNING,
-        queued=job.status == JobStatus.QUEUED,
-        progress_file=progress_path(job.pk),
-        started_at=job.started_at,
-        created_at=job.created_at,
-        now=now,
-    )
-    if code == "job_interrupted":
-        return code, f"后台生成中断(处理进程已停止,{stale_minutes()}分钟无进展),未生成文件,请重试"
-    if code == "job_not_started":
-        return code, "后台任务一天内未开始(后台任务进程未运行),未生成文件,请重试"
-    return None
+    return stale_reason_of(job, progress_path(job.pk), STALE_JOB_MESSAGES, now)
 
 
 def fail_if_stale(job: Job, now: datetime | None = None) -> bool:

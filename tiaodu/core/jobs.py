@@ -369,51 +369,40 @@ def _remove_files(batch: ImportBatch) -> None:
             path.unlink()
 
 
-def staleness(
-    *,
-    running: bool,
-    queued: bool,
-    progress_file: Path,
-    started_at: datetime | None,
-    created_at: datetime,
-    now: datetime | None = None,
-) -> str | None:
-    """Why a background task (an import batch or a file job) will never finish, or None.
+def stale_reason_of(
+    task: Any, progress_file: Path, messages: dict[str, str], now: datetime | None = None
+) -> tuple[str, str] | None:
+    """(code, message) when a background task — an import batch or a file job, anything with
+    ``status`` ("queued"/"running"), ``started_at`` and ``created_at`` — will never finish.
 
     ``job_interrupted``: running, and its progress file's heartbeat (else its start) is older
     than ``stale_after()`` — the worker died. ``job_not_started``: queued for longer than
-    ``QUEUED_EXPIRY`` — no worker is running. The caller words the message for its kind of task.
+    ``QUEUED_EXPIRY`` — no worker is running. ``messages`` words each for the kind of task;
+    ``{minutes}`` is replaced by the stale interval.
     """
     now = now or timezone.now()
-    if running:
+    code = None
+    if task.status == ImportStatus.RUNNING:
         stored = read_progress_file(progress_file)
-        beat = stored[1] if stored else (started_at or created_at)
+        beat = stored[1] if stored else (task.started_at or task.created_at)
         if beat < now - stale_after():
-            return "job_interrupted"
-    elif queued and created_at < now - QUEUED_EXPIRY:
-        return "job_not_started"
-    return None
+            code = "job_interrupted"
+    elif task.status == ImportStatus.QUEUED and task.created_at < now - QUEUED_EXPIRY:
+        code = "job_not_started"
+    if code is None:
+        return None
+    return code, messages[code].format(minutes=int(stale_after().total_seconds() // 60))
 
 
-def stale_minutes() -> int:
-    return int(stale_after().total_seconds() // 60)
+STALE_IMPORT_MESSAGES = {
+    "job_interrupted": "后台导入中断(处理进程已停止,{minutes}分钟无进展),数据库未作任何修改,请重新导入",
+    "job_not_started": "后台导入一天内未开始(后台任务进程未运行),未导入,请重新导入",
+}
 
 
 def stale_reason(batch: ImportBatch, now: datetime | None = None) -> tuple[str, str] | None:
     """(code, message) when a queued or running batch will never finish, else None."""
-    code = staleness(
-        running=batch.status == ImportStatus.RUNNING,
-        queued=batch.status == ImportStatus.QUEUED,
-        progress_file=progress_path(batch.pk),
-        started_at=batch.started_at,
-        created_at=batch.created_at,
-        now=now,
-    )
-    if code == "job_interrupted":
-        return code, f"后台导入中断(处理进程已停止,{stale_minutes()}分钟无进展),数据库未作任何修改,请重新导入"
-    if code == "job_not_started":
-        return code, "后台导入一天内未开始(后台任务进程未运行),未导入,请重新导入"
-    return None
+    return stale_reason_of(batch, progress_path(batch.pk), STALE_IMPORT_MESSAGES, now)
 
 
 def fail_if_stale(batch: ImportBatch, now: datetime | None = None) -> bool:
