@@ -133,13 +133,11 @@ class Column:
         return value() if callable(value) else value
 
 
-class ScopedView(LoginRequiredMixin, View):
-    model: ClassVar[type[models.Model]]
-    action: ClassVar[Action] = "view"
+class ServicePageView(LoginRequiredMixin, View):
+    """A signed-in page whose services' permission and not-found errors become the 403/404 pages
+    (other service errors are the page's to show, e.g. on its form)."""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.user.is_authenticated and not can(request.user, self.action, self.model):
-            raise PermissionDenied
         try:
             return super().dispatch(request, *args, **kwargs)
         except ServiceError as exc:
@@ -147,6 +145,16 @@ class ScopedView(LoginRequiredMixin, View):
             if response is None:
                 raise
             return response
+
+
+class ScopedView(ServicePageView):
+    model: ClassVar[type[models.Model]]
+    action: ClassVar[Action] = "view"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.user.is_authenticated and not can(request.user, self.action, self.model):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
 
 
 class ObjectListView(ScopedView):

@@ -13,16 +13,13 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django import forms
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
-from django.views import View
 
 from tiaodu.core import jobs
-from tiaodu.core.errors import ServiceError
 from tiaodu.core.http import current_user
 from tiaodu.core.imports import (
     FileProblem,
@@ -36,7 +33,7 @@ from tiaodu.core.imports import (
 )
 from tiaodu.core.models import ImportBatch
 from tiaodu.core.permissions import get_scoped
-from tiaodu.core.views import handle_service_error
+from tiaodu.core.views import ServicePageView
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ERRORS_SHOWN = 500  # rows of the error table on the page
@@ -67,17 +64,8 @@ def history(user: Any, kinds: list[str]) -> list[ImportBatch]:
     return batches
 
 
-class ImportBaseView(LoginRequiredMixin, View):
+class ImportBaseView(ServicePageView):
     kinds: ClassVar[tuple[str, ...]] = ()  # the import kinds this module's pages serve; first = default
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            return super().dispatch(request, *args, **kwargs)
-        except ServiceError as exc:
-            response = handle_service_error(request, exc)
-            if response is None:
-                raise
-            return response
 
     def importer(self, request: HttpRequest, kind: str | None) -> Importer:
         if kind is None:  # the first import this user may run

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from django.conf import settings
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import models
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
@@ -35,7 +34,7 @@ from tiaodu.core import file_jobs
 from tiaodu.core.errors import Forbidden, NotFound, ServiceError
 from tiaodu.core.http import current_user
 from tiaodu.core.models import Job, JobKind
-from tiaodu.core.views import Column, ObjectListView, handle_service_error
+from tiaodu.core.views import Column, ObjectListView, ServicePageView
 
 if TYPE_CHECKING:
     from tiaodu.accounts.models import User
@@ -192,15 +191,8 @@ def _streamed(response: HttpResponseBase) -> Iterator[bytes]:
 # --- the pages --------------------------------------------------------------------------------------
 
 
-class JobBaseView(LoginRequiredMixin, View):
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            return super().dispatch(request, *args, **kwargs)
-        except ServiceError as exc:
-            response = handle_service_error(request, exc)
-            if response is None:
-                raise
-            return response
+class JobBaseView(ServicePageView):
+    """The job pages: a job the user may not open is the same 404 as a missing one."""
 
 
 def job_context(job: Job) -> dict[str, Any]:
