@@ -901,26 +901,41 @@ def _default(field: models.Field[Any, Any], connection: Any) -> Any:
 _MISSING = object()
 
 
-def _all_values(columns: list[_Col], rows: Iterable[dict[str, Any]]) -> list[tuple[Any, ...]]:
+def _all_values(
+    columns: list[_Col], rows: list[dict[str, Any]], shared: Mapping[str, Any] | None = None
+) -> list[tuple[Any, ...]]:
     """Every row's values in the columns' order (a row leaving a field out gets its default,
-    an ``auto_now`` field the current time): the columns' plan unpacked once, and a date's or
-    datetime's conversion for the driver (a string on SQLite, the time zone checked) done
-    once per distinct value, as an import's rows share a few hundred days."""
-    plan = []
-    for c in columns:
-        convert = c.convert
-        if convert is not None and c.date_like:
-            convert = _memoised(convert)
-        plan.append((c.attname, convert, c.factory, c.constant, c.auto))
+    an ``auto_now`` field the current time; ``shared``: values every row has, prepared for the
+    driver). Built for speed, as this runs for every value of a large import: the columns no
+    row names are filled from a template, and a date's or datetime's conversion for the driver
+    (a string on SQLite, the time zone checked) is done once per distinct value."""
+    shared = shared or {}
+    named = set().union(*rows) - shared.keys()
+    template: list[Any] = []
+    per_row = []  # (position, callable default): columns no row names, a fresh value each
+    plan = []  # (position, attname, convert, factory, constant): columns the rows name
+    for i, c in enumerate(columns):
+        if not c.auto and c.attname in shared:
+            template.append(shared[c.attname])
+        elif c.auto or c.attname not in named:
+            template.append(c.constant)
+            if c.factory is not None and not c.auto:
+                per_row.append((i, c.factory))
+        else:
+            template.append(None)
+            convert = _memoised(c.convert) if c.convert is not None and c.date_like else c.convert
+            plan.append((i, c.attname, convert, c.factory, c.constant))
     out = []
     for row in rows:
-        values = []
-        for attname, convert, factory, constant, auto in plan:
-            value = _MISSING if auto else row.get(attname, _MISSING)
+        values = template.copy()
+        for i, fresh in per_row:
+            values[i] = fresh()
+        for i, attname, convert, factory, constant in plan:
+            value = row.get(attname, _MISSING)
             if value is _MISSING:
-                values.append(factory() if factory else constant)
+                values[i] = factory() if factory else constant
             else:
-                values.append(value if convert is None else convert(value))
+                values[i] = value if convert is None else convert(value)
         out.append(tuple(values))
     return out
 
@@ -966,6 +981,7 @@ def bulk_insert(
     batch_size: int = 1000,
     prepared: Iterable[str] = (),
     with_pk: bool = False,
+    shared: Mapping[str, Any] | None = None,
 ) -> None:
     """INSERT rows (dicts keyed by attname) with ``executemany``.
 
@@ -975,7 +991,8 @@ def bulk_insert(
     no signals, so django-auditlog does not see the rows: importers write their entries with
     :func:`audit_objects`. ``prepared``: attnames whose values are already prepared for the
     driver (:func:`prepare_value`). ``with_pk``: the rows carry their primary keys
-    (:func:`reserve_ids`).
+    (:func:`reserve_ids`). ``shared``: values every row has (by attname, prepared for the
+    driver), given once instead of in every row. On PostgreSQL the rows go out with ``COPY``.
     """
     if not rows:
         return
@@ -988,7 +1005,7 @@ def bulk_insert(
         ", ".join(quote(c.column) for c in columns),
         ", ".join(["%s"] * len(columns)),
     )
-    values = _all_values(columns, rows)
+    values = _all_values(columns, rows, shared)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             _copy_rows(cursor, model, columns, values)
@@ -1162,7 +1179,6 @@ def audit_objects(ctx: ImportContext, model: type[models.Model], entries: Sequen
         LogEntry,
         [
             {
-                **common,
                 "object_pk": str(entry.pk),
                 "object_id": entry.pk,
                 "object_repr": entry.label,
@@ -1173,7 +1189,8 @@ def audit_objects(ctx: ImportContext, model: type[models.Model], entries: Sequen
             }
             for entry in entries
         ],
-        prepared=[*shared, "changes"],
+        prepared=["changes"],
+        shared=common,
     )
 
 

@@ -1100,17 +1100,14 @@ class AppealImporter(Importer):
                     "action": "open",
                     "to_state": data.state,
                     "note": f"受理,办结时限{values['due_on']:%Y-%m-%d}",
-                    **actor_fields,
                 }
             )
             state_label = wf.states[data.state]
             note = f"历史数据导入(文件“{ctx.file_name}”第{row.number}行):状态“{state_label}”"
             if data.resolved_on is not None:
                 note += f",办结日期{data.resolved_on:%Y-%m-%d}"
-            events.append(
-                {"case_id": pk, "kind": EventKind.COMMENT, "action": "import", "note": note, **actor_fields}
-            )
-        bulk_insert(CaseEvent, events)
+            events.append({"case_id": pk, "kind": EventKind.COMMENT, "action": "import", "note": note})
+        bulk_insert(CaseEvent, events, shared=actor_fields)
         bulk_insert(
             Visit.cases.through,
             [

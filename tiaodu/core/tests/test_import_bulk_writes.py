@@ -8,6 +8,7 @@ import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -125,3 +126,19 @@ def test_bulk_insert_converts_each_distinct_datetime_once_and_correctly() -> Non
     )
     written = LogEntry.objects.filter(content_type=content_type).order_by("pk")
     assert [e.timestamp for e in written] == stamps
+
+
+def test_bulk_insert_shared_values_and_keys_only_some_rows_name() -> None:
+    from auditlog.models import LogEntry
+
+    content_type = ContentType.objects.get_for_model(ContentType)
+    shared = {"content_type_id": content_type.pk, "object_repr": "共享", "changes_text": ""}
+    rows: list[dict[str, Any]] = [
+        {"object_pk": "1", "object_id": 1, "action": LogEntry.Action.CREATE, "changes": {"a": [None, 1]}},
+        {"object_pk": "2", "action": LogEntry.Action.UPDATE, "changes": {}, "object_repr": "行内的值不算"},
+    ]
+    bulk_insert(LogEntry, rows, shared=shared)
+    first, second = LogEntry.objects.filter(content_type=content_type).order_by("pk")
+    assert (first.object_repr, first.object_id, first.action) == ("共享", 1, LogEntry.Action.CREATE)
+    assert (second.object_repr, second.object_id, second.action) == ("共享", None, LogEntry.Action.UPDATE)
+    assert first.timestamp is not None and second.timestamp is not None  # the callable default
