@@ -1183,15 +1183,34 @@ def audit_objects(ctx: ImportContext, model: type[models.Model], entries: Sequen
                 "object_id": entry.pk,
                 "object_repr": entry.label,
                 "action": create if entry.created else update,
-                "changes": changes_json(
-                    {names.get(attname, attname): change for attname, change in entry.changes.items()}
-                ),
+                "changes": changes_json(_tracked(entry.changes, names)),
             }
             for entry in entries
         ],
         prepared=["changes"],
         shared=common,
     )
+
+
+def _tracked(changes: Mapping[str, tuple[Any, Any]], names: Mapping[str, str]) -> dict[str, Any]:
+    """The changes as auditlog itself would log them: by field name, without the fields
+    ``AUDITLOG_EXCLUDE_TRACKING_FIELDS`` leaves out, masked where ``AUDITLOG_MASK_TRACKING_FIELDS``
+    says (so that an import and a web edit of the same field read alike in the change log)."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    excluded = set(getattr(settings, "AUDITLOG_EXCLUDE_TRACKING_FIELDS", ()))
+    masked = set(getattr(settings, "AUDITLOG_MASK_TRACKING_FIELDS", ()))
+    mask = import_string(settings.AUDITLOG_MASK_CALLABLE) if masked else None
+    out: dict[str, Any] = {}
+    for attname, (before, after) in changes.items():
+        name = names.get(attname, attname)
+        if name in excluded or attname in excluded:
+            continue
+        if mask is not None and (name in masked or attname in masked):
+            before, after = (None if before is None else mask(before)), mask(after)
+        out[name] = (before, after)
+    return out
 
 
 # --- input bounds (issue 13 item 4) ----------------------------------------------------------------

@@ -142,3 +142,18 @@ def test_bulk_insert_shared_values_and_keys_only_some_rows_name() -> None:
     assert (first.object_repr, first.object_id, first.action) == ("共享", 1, LogEntry.Action.CREATE)
     assert (second.object_repr, second.object_id, second.action) == ("共享", None, LogEntry.Action.UPDATE)
     assert first.timestamp is not None and second.timestamp is not None  # the callable default
+
+
+def test_import_audit_changes_follow_the_auditlog_settings(settings: Any) -> None:
+    """An import's change entry leaves out and masks the same fields as auditlog's own entries
+    (before: every field went in as it was, a password hash included)."""
+    from tiaodu.core.imports import _tracked
+
+    settings.AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("updated_at",)
+    settings.AUDITLOG_MASK_TRACKING_FIELDS = ("password",)
+    changes = {"township_id": (None, 7), "updated_at": (None, "2026-01-01"), "password": ("old", "new")}
+    tracked = _tracked(
+        changes, {"township_id": "township", "updated_at": "updated_at", "password": "password"}
+    )
+    assert tracked == {"township": (None, 7), "password": ("******", "******")}
+    assert _tracked({"password": (None, "x")}, {})["password"] == (None, "******")
