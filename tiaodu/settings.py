@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "tiaodu.monitoring",
     "tiaodu.reporting",
     "tiaodu.targets",
+    "tiaodu.investment",
     "tiaodu.open311",
 ]
 

@@ -52,6 +52,10 @@ class Scope:
     """
 
     region: str | None = None
+    # The region lookup used for town users instead of ``region``, when the rows a township works
+    # on are not the rows located in it (an investment project is the district's, but the town
+    # whose 招商小分队 reported it reaches it through its 首报镇街).
+    town_region: str | None = None
     orgs: tuple[str, ...] = ()
     squads: tuple[str, ...] = ()
     users: tuple[str, ...] = ()
@@ -114,8 +118,9 @@ def scope_q(user: User | AnonymousUser, model: type[models.Model], action: Actio
 
     q = NOTHING
     region = user.region
-    if spec.region and region is not None:
-        if spec.region == SELF:
+    region_lookup = spec.town_region if role == Role.TOWN and spec.town_region else spec.region
+    if region_lookup and region is not None:
+        if region_lookup == SELF:
             in_region = Q(path__startswith=region.path)
         else:
             # A subquery of region ids rather than a join on the path: the planner can then use
@@ -123,7 +128,7 @@ def scope_q(user: User | AnonymousUser, model: type[models.Model], action: Actio
             from tiaodu.regions.models import Region
 
             subtree = Region.objects.filter(path__startswith=region.path).values("pk")
-            in_region = Q(**{f"{spec.region}__in": subtree})
+            in_region = Q(**{f"{region_lookup}__in": subtree})
         if role in (Role.LEADER, Role.TOWN) or (role == Role.DEPARTMENT and action == "view"):
             q |= in_region
     if spec.orgs and user.organization_id and role in (Role.DEPARTMENT, Role.ENTERPRISE, Role.OWNER):

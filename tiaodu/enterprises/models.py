@@ -198,6 +198,15 @@ class ServiceRecord(TimeStampedModel, ScopedModel):
         _("数量"), null=True, blank=True, help_text=_("笔数、家次、张数、批次等")
     )
     unit = models.CharField(_("单位"), max_length=8, blank=True)
+    policy = models.ForeignKey(
+        "investment.Policy",
+        verbose_name=_("兑现政策"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="service_records",
+        help_text=_("政策兑现时填写,链接政策库"),
+    )
     description = models.TextField(_("说明"), blank=True)
     case = models.ForeignKey(
         "cases.Case",
