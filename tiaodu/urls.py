@@ -18,6 +18,7 @@ urlpatterns = [
     path("projects/", include("tiaodu.projects.urls")),
     path("dispatch/", include("tiaodu.dispatch.urls")),
     path("events/", include("tiaodu.events.urls")),
+    path("investment/", include("tiaodu.investment.urls")),
     path("monitoring/", include("tiaodu.monitoring.urls")),
     path("reporting/", include("tiaodu.reporting.urls")),
     path("targets/", include("tiaodu.targets.urls")),

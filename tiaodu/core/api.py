@@ -512,6 +512,7 @@ def register_routers() -> None:
     from tiaodu.dispatch.api import router as dispatch_router
     from tiaodu.enterprises.api import router as enterprises_router
     from tiaodu.events.api import router as events_router
+    from tiaodu.investment.api import router as investment_router
     from tiaodu.monitoring.api import router as monitoring_router
     from tiaodu.orgs.api import router as orgs_router
     from tiaodu.projects.api import router as projects_router
@@ -529,6 +530,7 @@ def register_routers() -> None:
     api.add_router("/projects", projects_router)
     api.add_router("/dispatch", dispatch_router)
     api.add_router("/events", events_router)
+    api.add_router("/investment", investment_router)
     api.add_router("/monitoring", monitoring_router)
     api.add_router("/reporting", reporting_router)
     api.add_router("/targets", targets_router)
