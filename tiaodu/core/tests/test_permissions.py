@@ -529,3 +529,36 @@ def test_town_user_cannot_link_out_of_scope_parent_or_leader(users: dict[str, Us
     )
     assert ok.status_code == 200, ok.content
     assert ok.json()["parent_id"] == org(GUXI_GOV).pk
+
+
+def test_town_region_lookup_replaces_region_for_town_users_only(users: dict[str, User]) -> None:
+    """A Scope's ``town_region`` is the path town users are matched on (an investment project is
+    the district's row; the town that reported it reaches it through its 首报镇街), while the
+    other roles keep ``region``."""
+    from datetime import date
+
+    from tiaodu.investment import services as investment
+
+    district = Region.objects.get(code="500152")
+    investment.ensure_defaults(district)
+    guxi = Region.objects.get(code="500152103")
+    reported = investment.create_project(
+        None,
+        region=district,
+        on=date(2022, 1, 5),
+        name="古溪首报项目",
+        investor_name="某甲科技有限公司",
+        first_township=guxi,
+    )
+    other = investment.create_project(
+        None, region=district, on=date(2022, 1, 5), name="区级项目", investor_name="某乙科技有限公司"
+    )
+    from tiaodu.investment.models import InvestmentProject
+
+    def seen(name: str) -> set[str]:
+        return set(InvestmentProject.objects.restrict(users[name]).values_list("name", flat=True))
+
+    assert seen("guxi") == {reported.name}
+    assert seen("yuxi") == set()
+    assert {reported.name, other.name} <= seen("leader")
+    assert {reported.name, other.name} <= seen("jxw")
