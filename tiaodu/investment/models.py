@@ -14,8 +14,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -24,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from tiaodu.accounts.choices import Role
 from tiaodu.cases.choices import Card
 from tiaodu.core.concurrency import VersionedModel
-from tiaodu.core.models import ScopedModel, TimeStampedModel
+from tiaodu.core.models import LocatedModel, ScopedModel, TimeStampedModel
 from tiaodu.core.permissions import Scope
 from tiaodu.investment.choices import (
     DEFAULT_FOLLOW_UP_DAYS,
@@ -70,6 +72,25 @@ LIBRARY_ACTIONS = {
 }
 
 
+def _district() -> models.ForeignKey:  # type: ignore[type-arg]
+    """The district (区县) a row of the pipeline or a library belongs to."""
+    return models.ForeignKey(
+        "regions.Region", verbose_name=_("所属区县"), on_delete=models.PROTECT, related_name="+"
+    )
+
+
+def _person(label: Any) -> models.ForeignKey:  # type: ignore[type-arg]
+    """An optional link to a user (组长, 产业链长, 录入人 …); the row stays when the user goes."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=label,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+
 def _district_scope(actions: dict[str, str], orgs: tuple[str, ...] = ()) -> Scope:
     """Rows that belong to a district (``region``): everyone of the district reads them."""
     return Scope(region="region", orgs=orgs, actions=actions)
@@ -78,9 +99,7 @@ def _district_scope(actions: dict[str, str], orgs: tuple[str, ...] = ()) -> Scop
 class IndustryChain(TimeStampedModel, ScopedModel):
     """A key industry (no parent) or one of its chains (产业链, parent = the industry)."""
 
-    region = models.ForeignKey(
-        "regions.Region", verbose_name=_("所属区县"), on_delete=models.PROTECT, related_name="+"
-    )
+    region = _district()
     name = models.CharField(_("名称"), max_length=64)
     parent = models.ForeignKey(
         "self",
@@ -90,14 +109,7 @@ class IndustryChain(TimeStampedModel, ScopedModel):
         on_delete=models.PROTECT,
         related_name="chains",
     )
-    chain_leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("产业链长"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    chain_leader = _person(_("产业链长"))
     chain_leader_name = models.CharField(_("产业链长(姓名职务)"), max_length=64, blank=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
@@ -117,9 +129,7 @@ class IndustryChain(TimeStampedModel, ScopedModel):
 class FocusArea(TimeStampedModel, ScopedModel):
     """A 重点区域 (粤港澳大湾区, 长三角 …): a configurable group of provinces and cities, by code."""
 
-    region = models.ForeignKey(
-        "regions.Region", verbose_name=_("所属区县"), on_delete=models.PROTECT, related_name="+"
-    )
+    region = _district()
     name = models.CharField(_("名称"), max_length=32)
     region_codes = models.JSONField(
         _("包含地区代码"), default=list, help_text=_("省级或地市级区划代码,如 440000、310000")
@@ -142,9 +152,7 @@ class Team(TimeStampedModel, ScopedModel):
     """A 招商组 (区域/产业), 产业链专班 or 镇街招商小分队. Its members are the members of its squad
     organisation (``organization``), which is how squad users reach the team's projects."""
 
-    region = models.ForeignKey(
-        "regions.Region", verbose_name=_("所属区县"), on_delete=models.PROTECT, related_name="+"
-    )
+    region = _district()
     name = models.CharField(_("名称"), max_length=64)
     kind = models.CharField(_("类型"), max_length=12, choices=TeamKind.choices, db_index=True)
     township = models.ForeignKey(
@@ -180,14 +188,7 @@ class Team(TimeStampedModel, ScopedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("组长"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    leader = _person(_("组长"))
     leader_name = models.CharField(_("组长(姓名职务)"), max_length=64, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
 
@@ -248,9 +249,7 @@ class InvestorFields(models.Model):
 
 
 class InvestmentProject(TimeStampedModel, ScopedModel, VersionedModel, InvestorFields):
-    region = models.ForeignKey(
-        "regions.Region", verbose_name=_("所属区县"), on_delete=models.PROTECT, related_name="+"
-    )
+    region = _district()
     name = models.CharField(_("项目名称"), max_length=128)
     investor_region = models.ForeignKey(
         "regions.Region",
@@ -371,14 +370,7 @@ class InvestmentProject(TimeStampedModel, ScopedModel, VersionedModel, InvestorF
     next_follow_up_on = models.DateField(_("计划下次跟进日期"), null=True, blank=True)
     card = models.CharField(_("督办牌"), max_length=8, choices=Card.choices, default=Card.NONE, db_index=True)
     notes = models.TextField(_("备注"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("录入人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = _person(_("录入人"))
 
     scope = Scope(
         region="region",
@@ -447,14 +439,7 @@ class InvestmentStageChange(ScopedModel):
     on = models.DateField(_("日期"))
     ended_on = models.DateField(_("下一次变更日期"), null=True, blank=True)
     reason = models.CharField(_("终止原因"), max_length=12, choices=TerminationReason.choices, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    actor = _person(_("操作人"))
     note = models.CharField(_("说明"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
@@ -483,9 +468,7 @@ class Lead(TimeStampedModel, ScopedModel, InvestorFields):
     """A 信息线索 reported by a town's 小分队, a group or a squad; assigned to a group, converted into
     a project, or marked a duplicate of the first report (首报制)."""
 
-    region = models.ForeignKey(
-        "regions.Region", verbose_name=_("所属区县"), on_delete=models.PROTECT, related_name="+"
-    )
+    region = _district()
     content = models.TextField(_("线索内容"))
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices, default=Source.TOWN_TEAM)
     reporter = models.ForeignKey(
@@ -566,24 +549,10 @@ class Lead(TimeStampedModel, ScopedModel, InvestorFields):
         blank=True,
         default=DuplicateStatus.NONE,
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("裁定人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    decided_by = _person(_("裁定人"))
     decided_on = models.DateField(_("裁定日期"), null=True, blank=True)
     decision_note = models.CharField(_("裁定说明"), max_length=255, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("录入人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = _person(_("录入人"))
 
     scope = Scope(
         region="region",
@@ -623,14 +592,7 @@ class FollowUp(TimeStampedModel, ScopedModel):
     outcome = models.TextField(_("跟进情况"))
     next_step = models.CharField(_("下一步工作"), max_length=255, blank=True)
     next_on = models.DateField(_("计划下次跟进日期"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("录入人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = _person(_("录入人"))
 
     scope = _via_project(NO_TOWN)
 
@@ -654,14 +616,7 @@ class FundsInPlace(TimeStampedModel, ScopedModel):
         _("到位资金(万元)"), validators=[MinValueValidator(0)], max_digits=14, decimal_places=2
     )
     source = models.CharField(_("资金来源"), max_length=12, choices=FundSource.choices)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("录入人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = _person(_("录入人"))
 
     scope = _via_project(NO_TOWN)
 
@@ -741,9 +696,7 @@ class TargetCompany(TimeStampedModel, ScopedModel, InvestorFields):
     linked to the enterprise registry once it registers here. ``investor_*`` are its own name,
     key and credit code, so the pipeline's duplicate check sees it."""
 
-    region = models.ForeignKey(
-        "regions.Region", verbose_name=_("所属区县"), on_delete=models.PROTECT, related_name="+"
-    )
+    region = _district()
     kind = models.CharField(_("类别"), max_length=16, choices=TargetKind.choices, default=TargetKind.OTHER)
     home_region = models.ForeignKey(
         "regions.Region",
@@ -789,12 +742,10 @@ class TargetCompany(TimeStampedModel, ScopedModel, InvestorFields):
         return self.investor_name
 
 
-class Resource(TimeStampedModel, ScopedModel):
+class Resource(TimeStampedModel, ScopedModel, LocatedModel):
     """资源库: a land parcel or a standard factory building on offer."""
 
-    region = models.ForeignKey(
-        "regions.Region", verbose_name=_("所属区县"), on_delete=models.PROTECT, related_name="+"
-    )
+    region = _district()
     kind = models.CharField(_("类型"), max_length=8, choices=ResourceKind.choices)
     name = models.CharField(_("名称/地块编号"), max_length=128)
     township = models.ForeignKey(
@@ -806,22 +757,6 @@ class Resource(TimeStampedModel, ScopedModel):
         related_name="+",
     )
     location = models.CharField(_("位置"), max_length=255, blank=True)
-    longitude = models.DecimalField(
-        _("经度"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-    )
-    latitude = models.DecimalField(
-        _("纬度"),
-        max_digits=8,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-    )
     area_mu = models.DecimalField(_("面积(亩)"), max_digits=10, decimal_places=2, null=True, blank=True)
     floor_area = models.DecimalField(
         _("建筑面积(平方米)"), max_digits=12, decimal_places=2, null=True, blank=True
@@ -866,9 +801,7 @@ class Policy(TimeStampedModel, ScopedModel):
     and its validity. ``region`` is the district that keeps it in its library (a city or national
     policy is kept by each district that uses it)."""
 
-    region = models.ForeignKey(
-        "regions.Region", verbose_name=_("所属区县"), on_delete=models.PROTECT, related_name="+"
-    )
+    region = _district()
     title = models.CharField(_("政策名称"), max_length=255)
     issuer = models.CharField(_("发文机关"), max_length=128)
     doc_number = models.CharField(_("文号"), max_length=64, blank=True)

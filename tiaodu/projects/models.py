@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -15,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from tiaodu.accounts.choices import Role
 from tiaodu.cases.choices import Card
 from tiaodu.core.concurrency import VersionedModel
-from tiaodu.core.models import ScopedModel, TimeStampedModel
+from tiaodu.core.models import LocatedModel, ScopedModel, TimeStampedModel
 from tiaodu.core.permissions import Scope
 from tiaodu.orgs.choices import OrgKind
 from tiaodu.projects.choices import (
@@ -37,7 +36,7 @@ PROJECT_ACTIONS = {
 }
 
 
-class Project(TimeStampedModel, ScopedModel, VersionedModel):
+class Project(TimeStampedModel, ScopedModel, VersionedModel, LocatedModel):
     name = models.CharField(_("项目名称"), max_length=128)
     code = models.CharField(
         _("项目代码"), max_length=64, blank=True, help_text=_("审批监管平台项目代码,可留空")
@@ -58,22 +57,6 @@ class Project(TimeStampedModel, ScopedModel, VersionedModel):
     industry_code = models.CharField(_("行业代码"), max_length=8, blank=True, help_text=_("GB/T 4754-2017"))
     township = models.ForeignKey(
         "regions.Region", verbose_name=_("所属镇街"), on_delete=models.PROTECT, related_name="+"
-    )
-    longitude = models.DecimalField(
-        _("经度"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-    )
-    latitude = models.DecimalField(
-        _("纬度"),
-        max_digits=8,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     outline = models.TextField(_("项目范围"), blank=True, help_text=_("GeoJSON 面要素,可留空"))
     owner = models.ForeignKey(
