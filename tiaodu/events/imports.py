@@ -1,22 +1,31 @@
 """``tiaodu import event-projects FILE``: which projects were signed, started or completed at which
 collective event (活动名称, 活动日期, 项目名称 or 项目代码, 活动类型; 活动地点 optional).
 
-An event is found (or created) by its name and date within the project's district. All-or-nothing
-by default: a row naming an unknown project, an unknown type, or a project listed twice in one event
-with different types is reported with its row number, and nothing is written.
+An event is found (or created) by its name and date within the project's district. A 项目名称
+that is not a key project is looked up among the investment projects (招商项目, the actor's
+district first): such a project is put on the event as signed there
+(:func:`tiaodu.investment.signing_events.add_to_event`: 活动类型 签约, signed by the event's
+date per its stage history). All-or-nothing by default: a row naming an unknown project, an
+unknown type, or a project listed twice in one event with different types is reported with its
+row number, and nothing is written.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
+from tiaodu.core.errors import InvalidInput
 from tiaodu.core.imports import CellError, Column, ImportContext, Importer, Row, any_date, register, text_of
 from tiaodu.core.permissions import can
+from tiaodu.core.resolve import actor_district, resolver_for
 from tiaodu.events import services
-from tiaodu.events.choices import ACTION_WORDS
+from tiaodu.events.choices import ACTION_WORDS, EventAction
 from tiaodu.events.models import CollectiveEvent, EventProject
+from tiaodu.investment.models import EventEntry, InvestmentProject
 from tiaodu.projects.imports import row_project
 from tiaodu.projects.models import Project
+from tiaodu.regions.models import Region
 
 
 def action(raw: Any) -> str:
@@ -24,6 +33,39 @@ def action(raw: Any) -> str:
     if word not in ACTION_WORDS:
         raise CellError("invalid_choice", f"活动类型“{word}”不存在,可选:签约、开工、竣工投产")
     return str(ACTION_WORDS[word])
+
+
+@dataclass
+class _Investment:
+    """A row naming an investment project (招商项目) rather than a key project."""
+
+    project: InvestmentProject
+
+
+def investment_project(ctx: ImportContext, row: Row) -> InvestmentProject | None:
+    """The investment project a row names by 项目名称 when no key project has that name (and no
+    项目代码 is given): the one in the actor's district, else the only one anywhere, among those
+    the actor may see. None when the row names a key project or nothing known (the key-project
+    lookup then reports the row)."""
+    name, code = row.values.get("name") or "", row.values.get("code") or ""
+    if code or not name:
+        return None
+    try:
+        resolver_for(ctx).project(name, field="name")
+    except InvalidInput as exc:
+        if exc.errors[0].code != "project_unknown":
+            return None
+    else:
+        return None
+    qs = InvestmentProject.objects.select_related("region").filter(name=name)
+    if ctx.actor is not None:
+        qs = InvestmentProject.objects.restrict(ctx.actor).select_related("region").filter(name=name)
+    found = list(qs[:20])
+    district = actor_district(ctx.actor)
+    local = [p for p in found if district is not None and p.region_id == district.pk]
+    if len(local) == 1:
+        return local[0]
+    return found[0] if len(found) == 1 else None
 
 
 @register
@@ -57,12 +99,17 @@ class EventProjectImporter(Importer):
     notes = [
         "同一活动(名称和日期相同)的项目逐行填写;项目须已在项目库中。",
         "总投资按项目库中项目的总投资计入活动。",
+        "项目名称也可填写招商项目(活动类型为签约,须在活动日期前已签约),按协议投资额计入活动。",
     ]
 
     def allowed(self, actor: Any) -> bool:
         return actor is None or can(actor, "add", CollectiveEvent)
 
     def clean(self, ctx: ImportContext, row: Row) -> None:
+        investment = investment_project(ctx, row)
+        if investment is not None:
+            self._clean_investment(ctx, row, investment)
+            return
         project = row_project(ctx, row)
         name, held_on, act = row.values.get("event"), row.values.get("held_on"), row.values.get("action")
         if project is None or not name or held_on is None or not act:
@@ -91,7 +138,37 @@ class EventProjectImporter(Importer):
         seen.setdefault(key, (row.number, act))
         row.data = (project, services.district_of(project))
 
+    def _clean_investment(self, ctx: ImportContext, row: Row, project: InvestmentProject) -> None:
+        from tiaodu.investment.tracking import signed_by
+
+        name, held_on, act = row.values.get("event"), row.values.get("held_on"), row.values.get("action")
+        if act and act != EventAction.SIGN:
+            ctx.error(
+                row.number,
+                "活动类型",
+                "investment_action_not_sign",
+                f"招商项目“{project.name}”只能以签约列入活动",
+            )
+            return
+        if not name or held_on is None or not act:
+            return
+        if not signed_by(project, held_on):
+            ctx.error(
+                row.number,
+                "项目名称",
+                "not_signed_by_event",
+                f"招商项目“{project.name}”在活动日期({held_on:%Y-%m-%d})前尚未签约",
+            )
+            return
+        seen = ctx.cache.setdefault("investment_rows", set())
+        if (name, held_on, project.pk) in seen:
+            return  # listed twice: one entry
+        seen.add((name, held_on, project.pk))
+        row.data = _Investment(project)
+
     def save(self, ctx: ImportContext, row: Row) -> str:
+        if isinstance(row.data, _Investment):
+            return self._save_investment(ctx, row, row.data.project)
         project, region = row.data
         name, held_on = row.values["event"], row.values["held_on"]
         before = EventProject.objects.filter(
@@ -105,4 +182,19 @@ class EventProjectImporter(Importer):
             place=row.values.get("place") or "",
             entries=[(project, row.values["action"])],
         )
+        return "updated" if before else "created"
+
+    def _save_investment(self, ctx: ImportContext, row: Row, project: InvestmentProject) -> str:
+        from tiaodu.investment.signing_events import add_to_event
+
+        event = services.record_event(
+            ctx.actor,
+            name=row.values["event"],
+            held_on=row.values["held_on"],
+            region=cast(Region, project.region),
+            place=row.values.get("place") or "",
+            entries=[],
+        )
+        before = EventEntry.objects.filter(event=event, project=project).exists()
+        add_to_event(ctx.actor, event, project)
         return "updated" if before else "created"

@@ -1,5 +1,6 @@
 """Collective-event pages: the list with project counts and investment, and one event's projects by
-what they did there, with the totals in the bulletin's words."""
+what they did there, with the totals in the bulletin's words; the investment projects (招商项目)
+signed at the event, with theirs."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from tiaodu.events import services
 from tiaodu.events.choices import EventAction
 from tiaodu.events.filters import EventFilter
 from tiaodu.events.models import CollectiveEvent, EventProject
+from tiaodu.investment import signing_events
+from tiaodu.investment.models import EventEntry
 
 
 class EventListView(ObjectListView):
@@ -60,4 +63,18 @@ class EventDetailView(ScopedView):
             "sentence": services.event_sentence(event, entries),
             "groups": groups,
         }
+        # Investment projects signed at the event (招商项目), for those who may see them.
+        investment = list(
+            EventEntry.objects.restrict(user)
+            .filter(event=event)
+            .select_related("project__chain__parent")
+            .order_by("-investment", "project__name", "pk")
+        )
+        if investment:
+            found = signing_events.totals(investment)
+            context |= {
+                "investment_entries": investment,
+                "investment_totals": found,
+                "investment_sentence": found.sentence(),
+            }
         return render(request, "events/event_detail.html", context)
