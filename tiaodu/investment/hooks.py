@@ -11,5 +11,8 @@ if TYPE_CHECKING:
 
 
 def stage_changed(actor: User | None, project: InvestmentProject, to: str, on: date) -> None:
-    """Called inside ``change_stage``'s transaction after the project was saved."""
-    return None
+    """Called inside ``change_stage``'s transaction after the project was saved: lift the cards
+    whose cause the move removed (see :func:`tiaodu.investment.cards.lift_on_stage`)."""
+    from tiaodu.investment.cards import lift_on_stage
+
+    lift_on_stage(project, to, on)

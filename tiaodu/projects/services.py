@@ -130,6 +130,11 @@ def change_stage(
         refresh_critical(project)
     if actor is not None:
         ensure_permitted(actor, "change", project)
+    if to in (Stage.STARTED, Stage.OPERATING) and not resuming:
+        # a key project taken over from the investment pipeline leads its 开工 / 投产 (issue 14)
+        from tiaodu.investment.handoff import follow_key_project
+
+        follow_key_project(project, to, on)
     return project
 
 
