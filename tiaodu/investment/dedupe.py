@@ -1,0 +1,351 @@
+"""首报制: is this investor already in the district's pipeline, and who reported it first?
+
+An investor is already in the pipeline when a lead or a project of the same district has
+
+1. the same 统一社会信用代码, or
+2. the same investor key (:func:`tiaodu.investment.names.normalise`: legal form, brackets and
+   region prefixes stripped), or
+3. a near key: ``rapidfuzz.fuzz.ratio`` ≥ :data:`FUZZY_CUTOFF` (90) between the keys, when both
+   keys have at least :data:`FUZZY_MIN_LENGTH` (4) characters, the numbers in them are the same
+   ("测试投资1" is not "测试投资11", "中铁十一局" is not "中铁十二局") and they do not carry two
+   different credit codes (two codes are two legal entities).
+
+What the thresholds mean for Chinese keys: ratio = 1 − (insertions + deletions) / (len₁ + len₂).
+At 90 a key of 5–9 characters may differ by one inserted or deleted character ("海康威视数字" /
+"海康威视数字技"), from 10 characters by one substituted character, so two-character keys such
+as "华光" / "华为" and four-character ones such as "宏达化工" / "宏大化工" only ever match exactly.
+
+The first report of a key or code is the entry with the earliest report date (a lead's 报送日期,
+a project's 首报日期, else the day it was entered). Entries that are themselves duplicates waiting
+for or confirmed by 招商投资局, closed leads, leads already converted (their project stands for
+them) and terminated projects are not in the index.
+
+Matching is never O(n²): codes and keys are dictionaries, and the fuzzy step is a blocking
+index (prefix filtering over character bigrams): a key within the cutoff of the query can have
+lost at most 2·d of the query's distinct bigrams, d being the largest edit distance the cutoff
+allows, so it shares at least one of any 2·d + 1 of them. The query probes the 2·d + 1 rarest of
+its bigrams and scores only the keys found under them (``rapidfuzz.process.extract``).
+
+The enterprise registry is checked separately (:meth:`InvestorIndex.find_enterprise`): an
+investor that is already an enterprise of the district (增资扩产, a second project) is worth
+knowing, but it is not somebody else's first report, so it never refuses an entry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Q
+from rapidfuzz import fuzz, process
+
+from tiaodu.investment.names import normalise, place_names
+
+KINDS = ("lead", "project", "target", "enterprise")
+KIND_LABELS = {"lead": "线索", "project": "在库项目", "target": "目标企业", "enterprise": "区内企业"}
+FUZZY_CUTOFF = 90.0
+FUZZY_MIN_LENGTH = 4
+_NUMBERS = re.compile(r"[0-9]+|[零〇一二三四五六七八九十百千万壹贰叁肆伍陆柒捌玖拾佰仟]+")
+
+
+@dataclass(frozen=True)
+class Match:
+    """The entry an investor matches: its kind ("lead", "project", "target", "enterprise"), its
+    primary key, the investor as it was written there, the 首报单位 and 首报日期, whether the
+    code or key was equal (``exact``) and the similarity of the keys (100 when exact). ``title``
+    is what the entry is called on screen (a project's name, a lead's investor)."""
+
+    kind: str
+    pk: int
+    investor_name: str
+    reporter: str
+    reported_on: date | None
+    exact: bool
+    score: float
+    title: str = ""
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "kind_label": self.kind_label,
+            "id": self.pk,
+            "investor_name": self.investor_name,
+            "title": self.title or self.investor_name,
+            "reporter": self.reporter,
+            "reported_on": self.reported_on.isoformat() if self.reported_on else None,
+            "exact": self.exact,
+            "score": round(self.score, 1),
+        }
+
+
+@dataclass
+class _Entry:
+    kind: str
+    pk: int
+    name: str
+    code: str
+    reporter: str
+    reported_on: date | None
+    title: str = ""
+
+    def first_before(self, other: _Entry) -> bool:
+        """Whether this entry was reported before ``other`` (undated entries count as last)."""
+        mine, theirs = self.reported_on or date.max, other.reported_on or date.max
+        return (mine, self.pk) < (theirs, other.pk)
+
+    def match(self, exact: bool, score: float) -> Match:
+        return Match(
+            self.kind,
+            self.pk,
+            self.name,
+            self.reporter,
+            self.reported_on,
+            exact,
+            score,
+            self.title or self.name,
+        )
+
+
+def _bigrams(key: str) -> set[str]:
+    return {key[i : i + 2] for i in range(len(key) - 1)}
+
+
+def _max_edits(length: int, cutoff: float = FUZZY_CUTOFF) -> int:
+    """The largest insert/delete distance a key of ``length`` may have to one scoring ≥ cutoff:
+    d ≤ (1 − c)(l₁ + l₂) and l₂ ≤ l₁ + d give d ≤ 2(1 − c)·l₁ / c."""
+    c = cutoff / 100
+    return int(2 * (1 - c) * length / c + 1e-9)
+
+
+def _numbers(key: str) -> list[str]:
+    return _NUMBERS.findall(key)
+
+
+def clean_code(code: str | None) -> str:
+    return (code or "").strip().upper()
+
+
+@dataclass
+class _Table:
+    """Entries by code, by key, and the bigram postings of the distinct keys."""
+
+    by_code: dict[str, _Entry] = field(default_factory=dict)
+    by_key: dict[str, int] = field(default_factory=dict)
+    keys: list[str] = field(default_factory=list)
+    entries: list[_Entry] = field(default_factory=list)  # the first report of each key
+    postings: dict[str, list[int]] = field(default_factory=dict)
+
+    def add(self, entry: _Entry, key: str) -> None:
+        if entry.code:
+            known = self.by_code.get(entry.code)
+            if known is None or entry.first_before(known):
+                self.by_code[entry.code] = entry
+        if not key:
+            return
+        found = self.by_key.get(key)
+        if found is not None:
+            if entry.first_before(self.entries[found]):
+                self.entries[found] = entry
+            return
+        index = len(self.keys)
+        self.by_key[key] = index
+        self.keys.append(key)
+        self.entries.append(entry)
+        if len(key) >= FUZZY_MIN_LENGTH:
+            for gram in _bigrams(key):
+                self.postings.setdefault(gram, []).append(index)
+
+    def find(self, key: str, code: str) -> Match | None:
+        if code and code in self.by_code:
+            return self.by_code[code].match(True, 100.0)
+        if not key:
+            return None
+        found = self.by_key.get(key)
+        if found is not None:
+            return self.entries[found].match(True, 100.0)
+        if len(key) < FUZZY_MIN_LENGTH:
+            return None
+        grams = sorted(_bigrams(key), key=lambda g: len(self.postings.get(g, ())))
+        probe = grams[: 2 * _max_edits(len(key)) + 1]
+        candidates: set[int] = set()
+        for gram in probe:
+            candidates.update(self.postings.get(gram, ()))
+        if not candidates:
+            return None
+        ids = list(candidates)
+        numbers = _numbers(key)
+        scored = process.extract(
+            key,
+            [self.keys[i] for i in ids],
+            scorer=fuzz.ratio,
+            score_cutoff=FUZZY_CUTOFF,
+            limit=None,
+        )
+        best: tuple[float, int] | None = None
+        for _choice, score, position in scored:
+            index = ids[position]
+            entry = self.entries[index]
+            if _numbers(self.keys[index]) != numbers:
+                continue
+            if code and entry.code and entry.code != code:
+                continue
+            if best is None or (score, -index) > (best[0], -best[1]):
+                best = (score, index)
+        if best is None:
+            return None
+        return self.entries[best[1]].match(False, float(best[0]))
+
+
+class InvestorIndex:
+    """The investors of one district's pipeline (leads and projects), loaded set-based once.
+
+    ``find`` answers "is this investor already in the pipeline, and whose first report is it";
+    ``add`` puts an accepted entry in (an import adds each row it accepts, so a file that names
+    an investor twice is caught at the second row). See the module docstring for the rules.
+    """
+
+    def __init__(self, district: Any, places: tuple[str, ...] | None = None) -> None:
+        self.district = district
+        self.places = place_names() if places is None else places
+        self._pipeline = _Table()
+        self._enterprises: _Table | None = None
+        self._keys: dict[str, str] = {}
+
+    # --- building ---------------------------------------------------------------------------
+
+    @classmethod
+    def for_district(cls, district: Any) -> InvestorIndex:
+        """All leads and projects of ``district`` that stand as reports of their investor."""
+        index = cls(district)
+        index._load()
+        return index
+
+    @classmethod
+    def for_name(
+        cls,
+        district: Any,
+        name: str,
+        credit_code: str = "",
+        exclude: Iterable[tuple[str, int]] = (),
+    ) -> InvestorIndex:
+        """An index holding only the entries that could match ``name`` / ``credit_code`` (for one
+        entry at a time: a form, an API call). The candidates are narrowed in the database by
+        code, key, and the key containing one of the bigrams a near key must share; ``exclude``
+        leaves entries out (("lead", pk), ("project", pk)): the record being checked itself."""
+        index = cls(district)
+        key = index.key(name)
+        code = clean_code(credit_code)
+        q = Q(investor_key=key) if key else Q(pk__in=[])
+        if code:
+            q |= Q(investor_credit_code=code)
+        if len(key) >= FUZZY_MIN_LENGTH:
+            grams = sorted(_bigrams(key))[: 2 * _max_edits(len(key)) + 1]
+            for gram in grams:
+                q |= Q(investor_key__contains=gram)
+        index._load(q, set(exclude))
+        return index
+
+    def _load(self, narrow: Q | None = None, exclude: set[tuple[str, int]] | None = None) -> None:
+        from tiaodu.investment.choices import DuplicateStatus, LeadStatus, Stage
+        from tiaodu.investment.models import InvestmentProject, Lead
+
+        exclude = exclude or set()
+        not_first = (DuplicateStatus.PENDING, DuplicateStatus.CONFIRMED)
+        leads = (
+            Lead.objects.filter(region=self.district, project__isnull=True)
+            .exclude(duplicate_status__in=not_first)
+            .exclude(status=LeadStatus.CLOSED)
+        )
+        projects = (
+            InvestmentProject.objects.filter(region=self.district)
+            .exclude(duplicate_status__in=not_first)
+            .exclude(stage=Stage.TERMINATED)
+        )
+        if narrow is not None:
+            leads, projects = leads.filter(narrow), projects.filter(narrow)
+        rows = leads.values_list(
+            "pk",
+            "investor_name",
+            "investor_key",
+            "investor_credit_code",
+            "reporter__name",
+            "reporting_team__name",
+            "reported_on",
+        )
+        for pk, name, key, code, reporter, team, on in rows.iterator(5000):
+            if ("lead", pk) not in exclude:
+                entry = _Entry("lead", pk, name, code, reporter or team or "", on)
+                self._pipeline.add(entry, key)
+        prows = projects.values_list(
+            "pk",
+            "name",
+            "investor_name",
+            "investor_key",
+            "investor_credit_code",
+            "first_reporter__name",
+            "lead_unit__name",
+            "first_reported_on",
+            "created_at",
+        )
+        for pk, title, name, key, code, reporter, unit, first_on, created in prows.iterator(5000):
+            if ("project", pk) not in exclude:
+                when: date | None = first_on or (created.date() if created else None)
+                entry = _Entry("project", pk, name, code, reporter or unit or "", when, title)
+                self._pipeline.add(entry, key)
+
+    # --- asking -----------------------------------------------------------------------------
+
+    def key(self, name: str) -> str:
+        """The investor key of ``name`` (remembered: an import asks for the same names often)."""
+        found = self._keys.get(name)
+        if found is None:
+            found = self._keys[name] = normalise(name, self.places)
+        return found
+
+    def find(self, name: str, credit_code: str = "") -> Match | None:
+        """The first report of this investor in the pipeline, or ``None``."""
+        return self._pipeline.find(self.key(name), clean_code(credit_code))
+
+    def add(
+        self,
+        kind: str,
+        pk: int,
+        name: str,
+        credit_code: str = "",
+        reporter: str = "",
+        reported_on: date | None = None,
+    ) -> None:
+        """Put an entry in the index (it becomes the first report of its key and code unless one
+        was reported earlier)."""
+        entry = _Entry(kind, pk, name, clean_code(credit_code), reporter, reported_on)
+        self._pipeline.add(entry, self.key(name))
+
+    def __len__(self) -> int:
+        return len(self._pipeline.entries)
+
+    # --- the enterprise registry ------------------------------------------------------------
+
+    def find_enterprise(self, name: str, credit_code: str = "") -> Match | None:
+        """The district's registered enterprise this investor is (kind "enterprise"), by code,
+        key or near key; informative only (see the module docstring). Loaded on first use."""
+        if self._enterprises is None:
+            self._enterprises = self._load_enterprises()
+        return self._enterprises.find(self.key(name), clean_code(credit_code))
+
+    def _load_enterprises(self) -> _Table:
+        from tiaodu.enterprises.models import Enterprise
+
+        table = _Table()
+        rows = Enterprise.objects.filter(township__path__startswith=self.district.path).values_list(
+            "pk", "name", "credit_code", "township__name"
+        )
+        for pk, name, code, township in rows.iterator(5000):
+            table.add(_Entry("enterprise", pk, name, clean_code(code), township or "", None), self.key(name))
+        return table
