@@ -14,6 +14,7 @@ Rules of the project import:
   back (``stage_date_order``) and each step must be allowed by the stage table
   (``transition_not_allowed``); 终止日期 needs a 终止原因; 协议投资额 needs a 签约日期
   (``agreed_before_signing``) and a 签约日期 a 协议投资额.
+* 首报日期 defaults to the first stage date.
 * Upsert by 项目名称 within the district. A re-import makes the history equal the file: when
   the stored history is the file's (same stages, dates and reason) it is left alone; when the
   file only adds later stages they are appended; otherwise the stored history is replaced by
@@ -52,7 +53,7 @@ from tiaodu.core.imports import (
     audit_objects,
     boolean,
     choice,
-    decimal_for,
+    decimal_value,
     insert_with_ids,
     past_date,
     register,
@@ -102,11 +103,13 @@ def labels(choices: Any) -> dict[str, str]:
 
 
 def amount_of(model: type[models.Model], field_name: str) -> Callable[[Any], Decimal | None]:
-    """万元 that the field can hold; not negative (``negative_amount``)."""
-    parse = decimal_for(model, field_name, unit="万元")
+    """万元 that the field can hold (the shared number rule); not negative (``negative_amount``)."""
+    model_field = model._meta.get_field(field_name)
+    assert isinstance(model_field, models.DecimalField), field_name
+    digits, places = int(model_field.max_digits or 14), int(model_field.decimal_places or 2)
 
     def amount(raw: Any) -> Decimal | None:
-        number = parse(raw)
+        number = decimal_value(raw, max_digits=digits, decimal_places=places, unit="万元")
         if number is not None and number < 0:
             raise CellError("negative_amount", "金额不能为负数")
         return number
@@ -607,6 +610,8 @@ class ProjectImporter(InvestmentImporter):
             return
         if not ok or not name or path == []:
             return
+        if path and not data.get("first_reported_on"):
+            data["first_reported_on"] = path[0][1]  # 首报日期: by default the day it entered
         # The service's rules on the values the project will have (every bad row is listed).
         merged = {f: getattr(existing, f) for f in services.EDITABLE} if existing else {}
         merged |= {"source": Source.OTHER, "follow_level": FollowLevel.GENERAL} if not existing else {}
@@ -642,7 +647,10 @@ class ProjectImporter(InvestmentImporter):
             (str(s), values[f"on_{s}"]) for s in HISTORY_STAGES if values.get(f"on_{s}")
         ]
         if not path:
-            ctx.error(row.number, _stage_header(Stage.LEAD), "stage_dates_required", "须至少填写一个阶段日期")
+            if row.number not in ctx.bad_rows:  # else a date cell was refused already
+                ctx.error(
+                    row.number, _stage_header(Stage.LEAD), "stage_dates_required", "须至少填写一个阶段日期"
+                )
             return [], reason
         ok = True
         if path[0][0] == Stage.TERMINATED:
@@ -685,7 +693,9 @@ class ProjectImporter(InvestmentImporter):
             existing = data.existing
             investor = data.values.get("investor_name") or (existing.investor_name if existing else "")
             code = data.values.get("investor_credit_code", existing.investor_credit_code if existing else "")
-            reported_on = data.values.get("first_reported_on") or (data.path[0][1] if data.path else None)
+            reported_on = data.values.get("first_reported_on") or (
+                existing.first_reported_on if existing else None
+            )
             own = ("project", existing.pk) if existing is not None else None
             check_investor(ctx, row, "project", investor, code or "", data.reporter, reported_on, own)
 
