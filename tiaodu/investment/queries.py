@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -195,7 +196,7 @@ def stage_counts(
     }
 
 
-def total(figures: dict[str, StageFigure], stages: list[str]) -> StageFigure:
+def total(figures: dict[str, StageFigure], stages: Sequence[str]) -> StageFigure:
     """The sum of some stages of :func:`stage_counts`."""
     chosen = [figures[s] for s in stages]
     amounts = [f.amount for f in chosen]
@@ -208,7 +209,7 @@ def total(figures: dict[str, StageFigure], stages: list[str]) -> StageFigure:
 def in_stage_on(
     district: Region | str,
     on: date,
-    stages: list[str] | tuple[str, ...],
+    stages: Sequence[str],
     *,
     user: User | None = None,
     qs: QuerySet[InvestmentProject] | None = None,

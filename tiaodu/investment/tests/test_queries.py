@@ -102,7 +102,7 @@ def pipeline(code: str = WANZHOU) -> dict[str, InvestmentProject]:
             code,
             "intent",
             date(2022, 11, 1),
-            planned_investment=y(190000),
+            planned_investment=y(194000),
             follow_level="close",
             planned_signing_on=date(2023, 6, 30),
         ),
@@ -171,7 +171,7 @@ def test_three_districts_do_not_mix() -> None:
 def test_quarters_and_follow_levels() -> None:
     pipeline()
     quarters = queries.to_sign_by_quarter(WANZHOU, D)
-    assert [(q.year, q.quarter, q.count, q.amount) for q in quarters] == [(2023, 2, 2, Decimal(192000))]
+    assert [(q.year, q.quarter, q.count, q.amount) for q in quarters] == [(2023, 2, 2, Decimal(196000))]
     # open on D: a, b, c, d, e, h (g terminated, s1/s2 signed, f not yet entered)
     assert queries.follow_levels(WANZHOU, D) == {"close": 3, "reserve": 2, "general": 1}
 
