@@ -133,7 +133,7 @@ def check_duplicate(
     return InvestorIndex.for_name(district, name, code, exclude).find(name, code)
 
 
-def check_investor(actor: Any, name: str, code: str = "", region: Region | None = None) -> dict[str, Any]:
+def check_investor(actor: Any, name: str, code: str = "", region: Any = None) -> dict[str, Any]:
     """What the entry forms and ``/check`` show before saving: the first report of this investor
     (``duplicate``) and the district's registered enterprise it is (``enterprise``, informative)."""
     district = region or actor_district(actor)
