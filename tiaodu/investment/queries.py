@@ -138,6 +138,13 @@ def _history(
     return rows.filter(project__in=projects(district, user, qs).values("pk"))
 
 
+def rows_of_district(
+    district: Region | str, user: User | None = None, qs: QuerySet[InvestmentProject] | None = None
+) -> QuerySet[InvestmentStageChange]:
+    """All history rows of the district's projects (in ``user``'s scope when given)."""
+    return _history(district, user, qs)
+
+
 def current_on(on: date) -> Q:
     """The history row that holds on ``on``: entered on or before, not ended by then."""
     return Q(on__lte=on) & (Q(ended_on__isnull=True) | Q(ended_on__gt=on))
