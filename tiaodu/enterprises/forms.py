@@ -234,11 +234,22 @@ class ServiceForm(StyledForm):
     unit = forms.CharField(label=_("单位"), max_length=8, required=False, help_text=_("如:笔、家次、张"))
     description = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     case_id = forms.TypedChoiceField(label=_("对应诉求"), coerce=int, required=False, empty_value=None)
+    policy_id = forms.TypedChoiceField(
+        label=_("兑现政策"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_("服务类型为“政策兑现”时选择,链接政策库(本区县现行有效的政策)"),
+    )
 
     def __init__(self, *args: Any, user: Any, enterprise: Enterprise, **kwargs: Any) -> None:
+        from tiaodu.investment.libraries import enterprise_district, policy_choices
+
         super().__init__(*args, **kwargs)
         self.fields["org_id"].choices = [("", "—"), *visiting_org_choices(user)]  # type: ignore[attr-defined]
         self.fields["case_id"].choices = case_choices(user, enterprise)  # type: ignore[attr-defined]
+        policies = policy_choices(enterprise_district(enterprise))
+        self.fields["policy_id"].choices = [("", "—"), *((p.pk, str(p)) for p in policies[:500])]  # type: ignore[attr-defined]
         self.initial.setdefault("served_on", timezone.localdate())
         self.initial.setdefault("org_id", user.organization_id)
 

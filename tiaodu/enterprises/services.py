@@ -313,6 +313,11 @@ def record_service(actor: User | None, enterprise: Enterprise, **data: Any) -> S
         raise invalid("amount_wan", "amount_negative", "金额不能为负数")
     if actor is not None:
         get_scoped(Enterprise, actor, "view", pk=enterprise.pk)
+    # 政策兑现: the policy cited (form: ``policy_id``), of the enterprise's district's 政策库.
+    from tiaodu.investment.libraries import check_service_policy
+
+    ref = data.pop("policy_id", None) or data.pop("policy", None)
+    data["policy"] = check_service_policy(enterprise, data["kind"], data["served_on"], ref)
     row = ServiceRecord.objects.create(enterprise=enterprise, created_by=actor, **data)
     if actor is not None:
         ensure_permitted(actor, "add", row)
