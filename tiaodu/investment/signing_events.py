@@ -33,8 +33,11 @@ def add_to_event(actor: User | None, event: CollectiveEvent, project: Investment
     """Put ``project`` on ``event`` (again: its amount is refreshed). The project must be of the
     event's district (``project_outside_region``) and signed on or before the event's date per
     its history (``not_signed_by_event``)."""
+    # Read afresh (through the actor's scope): the amount recorded is the project's as it stands.
     if actor is not None:
         project = get_scoped(InvestmentProject, actor, "view", pk=project.pk)
+    else:
+        project = InvestmentProject.objects.select_related("region").get(pk=project.pk)
     if project.region_id != event.region_id:
         raise invalid("project", "project_outside_region", f"招商项目“{project.name}”不在{event.region.name}")
     if not signed_by(project, event.held_on):
