@@ -106,7 +106,7 @@ def may_decide(user: Any) -> bool:
     return bool(user.is_superuser or user.role == Role.ADMIN or is_investment_bureau(user))
 
 
-def _require_bureau(actor: Any, what: str) -> None:
+def require_bureau(actor: Any, what: str) -> None:
     if not may_decide(actor):
         raise Forbidden(f"只有区招商投资局可以{what}", audit=f"{what} investment.lead")
 
@@ -296,7 +296,7 @@ def _team(district: Any, team: Team | int | None) -> Team | None:
 @transaction.atomic
 def assign_lead(actor: User | None, lead: Lead | int, team: Team | int | None) -> Lead:
     """招商投资局 hands a lead to a group (``team``; ``None`` takes it back)."""
-    _require_bureau(actor, "分派线索")
+    require_bureau(actor, "分派线索")
     obj = _locked_lead(actor, lead)
     if obj.status not in OPEN_LEAD:
         raise Conflict("lead_not_open", f"线索状态为“{obj.get_status_display()}”,不能分派")
@@ -406,7 +406,7 @@ def decide_duplicate(
     duplicate is closed (a lead stays 重复线索; a project is terminated, reason 其他).
     ``overruled``: a different investor; the entry stands as a new one (a lead goes back to
     待分派 / 已分派)."""
-    _require_bureau(actor, "裁定重复线索")
+    require_bureau(actor, "裁定重复线索")
     if decision not in DECISIONS:
         raise invalid("decision", "invalid_choice", "裁定结果应为“认定重复(归首报)”或“认定不重复”")
     note = (note or "").strip()
