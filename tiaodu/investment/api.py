@@ -357,6 +357,7 @@ def _may_see(request: HttpRequest, model: Any) -> None:
 @router.get("/projects", response={200: list[ProjectOut], **READ_ERRORS}, summary="招商项目列表")
 @paginate(PageNumber)
 def list_projects(request: HttpRequest, filters: Query[ProjectFilter]) -> Any:
+    _may_see(request, InvestmentProject)
     # A town user's filters are the town schema's (no amount or card filters).
     schema = filter_for(request.user)
     if schema is not type(filters):

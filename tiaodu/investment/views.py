@@ -414,6 +414,8 @@ class _ProjectPostView(ProjectDetailView):
     def refused(self, request: HttpRequest, pk: int, form: Any, name: str, exc: ServiceError) -> HttpResponse:
         if exc.status in (403, 404):
             raise exc
+        if exc.status == 409 and all(e.message != exc.message for e in exc.errors):
+            form.add_error(None, exc.message)  # a refusal's own sentence (e.g. the forbidden move)
         apply_service_error(form, exc)
         return self.page(request, pk, status=exc.status if exc.status >= 400 else 422, **{name: form})
 
