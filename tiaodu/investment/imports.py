@@ -724,11 +724,13 @@ class ProjectImporter(InvestmentImporter):
         else:
             project = InvestmentProject.objects.select_for_update().get(pk=data.existing.pk)
         before = {f: getattr(project, f) for f in values}
-        history_changed = False
-        if data.path is not None:
-            history_changed = self._sync_history(actor, project, data)
-        if history_changed:
+        history_changed = data.path is not None and self._sync_history(actor, project, data)
+        if history_changed and data.path:
             project.save()
+            from tiaodu.investment import hooks
+
+            # What follows a move (cards lifted …), for the stage the project stands at now.
+            hooks.stage_changed(actor, project, project.stage, data.path[-1][1])
         if values:
             project = services.update_project(actor, project.pk, **values)
         after = {f: getattr(project, f) for f in values}

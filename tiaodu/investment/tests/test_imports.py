@@ -619,3 +619,46 @@ def test_import_page_for_departments_only(users: dict, client_for: Any, tmp_path
         )
     assert response.status_code == 200
     assert Team.objects.filter(name="网页导入组", region__code=TONGNAN).exists()
+
+
+def test_templates_carry_the_issues_columns() -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from tiaodu.core.imports import template_workbook
+
+    def headers(kind: str) -> list[str]:
+        sheet = load_workbook(BytesIO(template_workbook(kind))).worksheets[0]
+        return [c.value for c in sheet[1]]
+
+    assert headers("investment-teams") == ["名称", "类型", "所属镇街", "负责区域", "负责产业链", "组长"]
+    project_headers = headers("investment-projects")
+    listed = [
+        "项目名称", "投资方", "投资方信用代码", "投资方所在地", "产业链", "行业代码", "计划投资额(万元)",
+        "协议投资额(万元)", "重点项目", "跟进级别", "计划签约日期", "招商组", "首报单位", "首报日期", "来源",
+        "线索日期", "接洽日期", "在谈日期", "意向明显日期", "拟签约日期", "签约日期", "注册落地日期",
+        "开工日期", "投产日期", "终止日期", "终止原因",
+    ]  # fmt: skip
+    assert [h for h in project_headers if h in listed] == listed
+    assert headers("investment-leads") == [
+        "投资方", "投资方信用代码", "线索内容", "来源", "报送单位", "所属镇街", "报送日期", "接收招商组", "产业链",
+        "预计投资额(万元)",
+    ]  # fmt: skip
+    assert headers("investment-funds") == ["项目名称", "年月", "到位资金(万元)", "资金来源"]
+
+
+def test_cli_imports_as_a_user(tmp_path: Path) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    actor = department_user(DADUKOU)
+    district(DADUKOU)
+    rows = [PROJECT_HEADERS, prow("命令行项目", "命令行投资有限公司", **{"线索日期": "2020-02-02"})]
+    out = StringIO()
+    call_command(
+        "import", "investment-projects", str(xlsx(tmp_path, "cli", rows)), "--as", actor.username, stdout=out
+    )
+    assert "成功" in out.getvalue()
+    assert InvestmentProject.objects.get(name="命令行项目").region.code == DADUKOU
