@@ -50,6 +50,7 @@ from tiaodu.investment.models import (
 )
 from tiaodu.investment.names import normalise, place_names
 from tiaodu.investment.services import ensure_defaults
+from tiaodu.projects.oc4ids import SECTIONS  # GB/T 4754-2017 门类 by their first and last 大类
 from tiaodu.regions.choices import Level
 from tiaodu.regions.models import Region
 
@@ -349,6 +350,12 @@ def _load(model: type[_M], actor: User | None, pk: int) -> _M:
     return get_row(model, actor, "change", pk=pk)
 
 
+def _taken(model: type[_M], district: Region, current: Any, **lookup: Any) -> _M | None:
+    """Another row of ``district`` with these values (for the "already taken" checks)."""
+    qs = model._default_manager.filter(region=district, **lookup)
+    return (qs.exclude(pk=current.pk) if current is not None else qs).first()
+
+
 def _saved(actor: User | None, obj: models.Model, created: bool) -> None:
     ensure_row(actor, "add" if created else "change", obj)
 
@@ -407,19 +414,10 @@ def save_target(
         errors.extend(exc.errors)
         industry = ""
     description = str(data.get("description") or "").strip()
-    if name:
-        taken = TargetCompany.objects.filter(region=district, investor_name=name)
-        if current is not None:
-            taken = taken.exclude(pk=current.pk)
-        if taken.exists():
-            errors.append(
-                FieldError("investor_name", "target_name_taken", f"{district.name}企业库已有“{name}”")
-            )
+    if name and _taken(TargetCompany, district, current, investor_name=name):
+        errors.append(FieldError("investor_name", "target_name_taken", f"{district.name}企业库已有“{name}”"))
     if code:
-        taken = TargetCompany.objects.filter(region=district, investor_credit_code=code)
-        if current is not None:
-            taken = taken.exclude(pk=current.pk)
-        other = taken.first()
+        other = _taken(TargetCompany, district, current, investor_credit_code=code)
         if other is not None:
             errors.append(
                 FieldError(
@@ -584,12 +582,8 @@ def save_resource(
         errors.append(FieldError("area_mu", "required", "土地资源须填写面积(亩)"))
     if kind == ResourceKind.FACTORY and floor is None and area is None:
         errors.append(FieldError("floor_area", "required", "标准厂房须填写建筑面积(平方米)"))
-    if name:
-        taken = Resource.objects.filter(region=district, name=name)
-        if current is not None:
-            taken = taken.exclude(pk=current.pk)
-        if taken.exists():
-            errors.append(FieldError("name", "resource_name_taken", f"{district.name}资源库已有“{name}”"))
+    if name and _taken(Resource, district, current, name=name):
+        errors.append(FieldError("name", "resource_name_taken", f"{district.name}资源库已有“{name}”"))
     if errors:
         raise InvalidInput(errors)
     resource = current or Resource(region=district)
@@ -731,10 +725,7 @@ def save_policy(
     sizes = _sizes(data.get("sizes"), errors)
     clauses = _clauses(values["clauses"], errors) if "clauses" in values else None
     if number:
-        taken = Policy.objects.filter(region=district, doc_number=number)
-        if current is not None:
-            taken = taken.exclude(pk=current.pk)
-        other = taken.first()
+        other = _taken(Policy, district, current, doc_number=number)
         if other is not None:
             errors.append(
                 FieldError(
@@ -780,31 +771,6 @@ def valid_on(day: date) -> Q:
     )
 
 
-# GB/T 4754-2017 门类 by 大类 (two-digit divisions): which letter a division belongs to.
-_SECTIONS = (
-    ("A", 1, 5),
-    ("B", 6, 12),
-    ("C", 13, 43),
-    ("D", 44, 46),
-    ("E", 47, 50),
-    ("F", 51, 52),
-    ("G", 53, 60),
-    ("H", 61, 62),
-    ("I", 63, 65),
-    ("J", 66, 69),
-    ("K", 70, 70),
-    ("L", 71, 72),
-    ("M", 73, 75),
-    ("N", 76, 79),
-    ("O", 80, 82),
-    ("P", 83, 83),
-    ("Q", 84, 85),
-    ("R", 86, 90),
-    ("S", 91, 96),
-    ("T", 97, 97),
-)
-
-
 def industry_tokens(code: str) -> list[str]:
     """The codes a policy may name to cover ``code``: "3911" → C, 39, 391, 3911."""
     code = industry_code(code)
@@ -813,7 +779,7 @@ def industry_tokens(code: str) -> list[str]:
     if not code or code.isalpha():
         return [code] if code else []
     division = int(code[:2])
-    section = next((s for s, low, high in _SECTIONS if low <= division <= high), None)
+    section = next((s for s, low, high in SECTIONS if low <= division <= high), None)
     return ([section] if section else []) + [code[:n] for n in range(2, len(code) + 1)]
 
 
@@ -923,12 +889,8 @@ def save_chain(
     leader = _user(district, data.get("chain_leader"), errors, actor, "chain_leader", "产业链长")
     leader_name = _text(data, "chain_leader_name", "产业链长(姓名职务)", 64, errors)
     order = _small(data.get("order"), "order", "排序", errors)
-    if name:
-        taken = IndustryChain.objects.filter(region=district, name=name)
-        if current is not None:
-            taken = taken.exclude(pk=current.pk)
-        if taken.exists():
-            errors.append(FieldError("name", "chain_name_taken", f"{district.name}已有产业(链)“{name}”"))
+    if name and _taken(IndustryChain, district, current, name=name):
+        errors.append(FieldError("name", "chain_name_taken", f"{district.name}已有产业(链)“{name}”"))
     if errors:
         raise InvalidInput(errors)
     chain = current or IndustryChain(region=district)
@@ -994,12 +956,8 @@ def save_focus_area(
     if not codes and not any(e.field == "region_codes" for e in errors):
         errors.append(FieldError("region_codes", "required", "请填写至少一个地区代码"))
     order = _small(data.get("order"), "order", "排序", errors)
-    if name:
-        taken = FocusArea.objects.filter(region=district, name=name)
-        if current is not None:
-            taken = taken.exclude(pk=current.pk)
-        if taken.exists():
-            errors.append(FieldError("name", "focus_area_name_taken", f"{district.name}已有重点区域“{name}”"))
+    if name and _taken(FocusArea, district, current, name=name):
+        errors.append(FieldError("name", "focus_area_name_taken", f"{district.name}已有重点区域“{name}”"))
     if errors:
         raise InvalidInput(errors)
     area = current or FocusArea(region=district)
@@ -1067,12 +1025,8 @@ def save_team(
             errors.append(FieldError("organization", "organization_unknown", f"单位“{org_ref}”不存在"))
     leader = _user(district, data.get("leader"), errors, actor, "leader", "组长")
     leader_name = _text(data, "leader_name", "组长(姓名职务)", 64, errors)
-    if name:
-        taken = Team.objects.filter(region=district, name=name)
-        if current is not None:
-            taken = taken.exclude(pk=current.pk)
-        if taken.exists():
-            errors.append(FieldError("name", "team_name_taken", f"{district.name}已有招商组“{name}”"))
+    if name and _taken(Team, district, current, name=name):
+        errors.append(FieldError("name", "team_name_taken", f"{district.name}已有招商组“{name}”"))
     if errors:
         raise InvalidInput(errors)
     team = current or Team(region=district)
