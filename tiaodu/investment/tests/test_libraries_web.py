@@ -278,7 +278,7 @@ def test_policy_service_records_link_both_ways(
 ) -> None:
     today = timezone.localdate()
     policy = three[TONGNAN]["policy"]
-    expired = libraries.save_policy(
+    libraries.save_policy(  # expired: not offered
         None,
         region=district(TONGNAN),
         title="过期的老政策",
@@ -318,3 +318,53 @@ def test_policy_service_records_link_both_ways(
     )
     assert f'data-record="{record.pk}"' in page and f'data-record="{other.pk}"' not in page
     assert Resource.objects.count() == 3
+
+
+def test_every_form_and_page_renders_for_the_keeper(
+    client_for: Any, users: dict[str, Any], three: dict[str, Any]
+) -> None:
+    jxw = client_for(users["jxw"])
+    tongnan = district(TONGNAN)
+    mine = three[TONGNAN]
+    chain = IndustryChain.objects.get(region=tongnan, name="电子信息")
+    tongnan_area = libraries.settings_of(tongnan)["areas"].first()
+    assert tongnan_area is not None
+    team = libraries.save_team(None, region=tongnan, name="电子信息产业链专班", kind="chain", chain=chain)
+    urls = [
+        reverse("investment:target-create"),
+        reverse("investment:target-edit", args=[mine["target"].pk]),
+        reverse("investment:resource-create"),
+        reverse("investment:resource-edit", args=[mine["resource"].pk]),
+        reverse("investment:policy-create"),
+        reverse("investment:chain-create"),
+        reverse("investment:chain-edit", args=[chain.pk]),
+        reverse("investment:area-create"),
+        reverse("investment:area-edit", args=[tongnan_area.pk]),
+        reverse("investment:team-create"),
+        reverse("investment:team-edit", args=[team.pk]),
+        reverse("investment:settings-pipeline"),
+        reverse("investment:policy-detail", args=[mine["policy"].pk]),
+    ]
+    for url in urls:
+        response = jxw.get(url)
+        assert response.status_code == 200, url
+    # Editing keeps what the form does not show, and deleting goes back to the list.
+    response = jxw.post(
+        reverse("investment:resource-edit", args=[mine["resource"].pk]),
+        {
+            "kind": "land",
+            "name": "工业园A地块",
+            "area_mu": "60",
+            "status": "reserved",
+            "longitude": "105.84",
+            "latitude": "30.19",
+        },
+    )
+    assert response.status_code == 302
+    mine["resource"].refresh_from_db()
+    assert (mine["resource"].area_mu, mine["resource"].status) == (Decimal(60), "reserved")
+    response = jxw.post(reverse("investment:target-delete", args=[mine["target"].pk]))
+    assert response.status_code == 302 and not TargetCompany.objects.filter(pk=mine["target"].pk).exists()
+    assert (
+        jxw.post(reverse("investment:target-delete", args=[three[DADUKOU]["target"].pk])).status_code == 404
+    )
