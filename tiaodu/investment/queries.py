@@ -241,28 +241,70 @@ class QuarterFigure:
 def to_sign_by_quarter(district: Region | str, on: date, *, user: User | None = None) -> list[QuarterFigure]:
     """拟签约 projects on ``on`` by the quarter of their 计划签约日期 (undated last), with their
     计划投资额."""
-    rows = (
-        rows_on(district, on, user=user)
-        .filter(to_stage=Stage.TO_SIGN)
-        .values(y=ExtractYear("project__planned_signing_on"), q=ExtractQuarter("project__planned_signing_on"))
-        .annotate(n=Count("id"), amount=Sum("project__planned_investment"))
-        .order_by()
-    )
-    amounts = shows_amounts(user)
-    out = [QuarterFigure(r["y"], r["q"], r["n"], (r["amount"] or ZERO) if amounts else None) for r in rows]
-    return sorted(out, key=lambda f: (f.year is None, f.year or 0, f.quarter or 0))
+    return snapshot(district, on, user=user).quarters()
 
 
 def follow_levels(district: Region | str, on: date, *, user: User | None = None) -> dict[str, int]:
     """跟进级别 → projects not yet signed (nor terminated) on ``on``."""
+    return snapshot(district, on, user=user).follow_levels()
+
+
+@dataclass
+class Snapshot:
+    """The pipeline on one day in one grouped query (stage × 重点 × 跟进级别 × quarter of the
+    计划签约日期), from which the report takes its stage counts, 拟签约 quarters and 跟进级别."""
+
+    amounts_shown: bool
+    groups: list[dict[str, Any]]
+
+    def stage_counts(self, key_only: bool = False) -> dict[str, StageFigure]:
+        counts: dict[str, int] = defaultdict(int)
+        money: dict[str, Decimal] = defaultdict(Decimal)
+        for g in self.groups:
+            if key_only and not g["key"]:
+                continue
+            counts[g["to_stage"]] += g["n"]
+            money[g["to_stage"]] += g["amount"] or ZERO
+        return {
+            s: StageFigure(counts.get(s, 0), money.get(s, ZERO) if self.amounts_shown else None)
+            for s in ALL_STAGES
+        }
+
+    def quarters(self) -> list[QuarterFigure]:
+        found: dict[tuple[int | None, int | None], list[Any]] = {}
+        for g in self.groups:
+            if g["to_stage"] == Stage.TO_SIGN:
+                row = found.setdefault((g["y"], g["q"]), [0, ZERO])
+                row[0] += g["n"]
+                row[1] += g["planned"] or ZERO
+        out = [
+            QuarterFigure(y, q, n, amount if self.amounts_shown else None)
+            for (y, q), (n, amount) in found.items()
+        ]
+        return sorted(out, key=lambda f: (f.year is None, f.year or 0, f.quarter or 0))
+
+    def follow_levels(self) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for g in self.groups:
+            if g["to_stage"] in OPEN_STAGES:
+                out[g["level"]] += g["n"]
+        return dict(out)
+
+
+def snapshot(district: Region | str, on: date, *, user: User | None = None) -> Snapshot:
     rows = (
         rows_on(district, on, user=user)
-        .filter(to_stage__in=OPEN_STAGES)
-        .values("project__follow_level")
-        .annotate(n=Count("id"))
+        .values(
+            "to_stage",
+            key=F("project__is_key"),
+            level=F("project__follow_level"),
+            y=ExtractYear("project__planned_signing_on"),
+            q=ExtractQuarter("project__planned_signing_on"),
+        )
+        .annotate(n=Count("id"), amount=Sum(_amount_expr()), planned=Sum("project__planned_investment"))
         .order_by()
     )
-    return {r["project__follow_level"]: r["n"] for r in rows}
+    return Snapshot(shows_amounts(user), list(rows))
 
 
 # --- Leads ---------------------------------------------------------------------------------------
@@ -393,23 +435,23 @@ def rates(district: Region | str, on: date, *, user: User | None = None) -> dict
     months = pipeline_settings(region).not_started_months
     rows = (
         _history(region, user, None)
-        .filter(on__lte=on)
+        .filter(on__lte=on, to_stage__in=SIGNED_STAGES)
         .values("project")
         .annotate(
-            signed=Min("on", filter=Q(to_stage__in=SIGNED_STAGES)),
+            signed=Min("on"),
             started=Min("on", filter=Q(to_stage__in=STARTED_STAGES)),
             producing=Min("on", filter=Q(to_stage=Stage.PRODUCING)),
+            agreed=Max("project__agreed_investment"),
         )
-        .filter(signed__isnull=False)
-        .values_list("project", "signed", "started", "producing")
+        .values_list("signed", "started", "producing", "agreed")
         .order_by()
     )
     due_by = add_months(on, -months)
     signed = started = producing = due = kept = 0
-    signed_ids: list[int] = []
-    for pk, signed_on, started_on, producing_on in rows:
+    agreed_total = ZERO
+    for signed_on, started_on, producing_on, agreed in rows:
         signed += 1
-        signed_ids.append(pk)
+        agreed_total += agreed or ZERO
         if started_on is not None:
             started += 1
             if producing_on is not None:
@@ -428,22 +470,17 @@ def rates(district: Region | str, on: date, *, user: User | None = None) -> dict
     funds_part: Decimal | None = None
     funds_whole: Decimal | None = None
     if shows_amounts(user):
-        signed_projects = projects(region, user).filter(pk__in=_signed_by(region, on, user))
-        funds_whole = (
-            signed_projects.aggregate(s=Sum(Coalesce("agreed_investment", Value(ZERO, MONEY))))["s"] or ZERO
-        )
+        # 到位资金 is recorded only from a project's signing month on (tracking.record_funds), so the
+        # funds of the district's projects up to ``on`` are those of the projects signed by then.
+        funds_whole = agreed_total
         funds_part = (
-            FundsInPlace.objects.filter(project__in=signed_projects, month__lte=on).aggregate(
-                s=Sum("amount")
-            )["s"]
+            FundsInPlace.objects.filter(
+                project__in=projects(region, user).values("pk"), month__lte=on
+            ).aggregate(s=Sum("amount"))["s"]
             or ZERO
         )
     out["funds"] = Rate(RATE_DEFINITIONS["funds"][0], funds_part, funds_whole, RATE_DEFINITIONS["funds"][1])
     return out
-
-
-def _signed_by(region: Region, on: date, user: User | None) -> QuerySet[Any]:
-    return _history(region, user, None).filter(on__lte=on, to_stage__in=SIGNED_STAGES).values("project")
 
 
 # --- Funnel ------------------------------------------------------------------------------------------
