@@ -414,8 +414,8 @@ def change_stage(request: HttpRequest, project_id: int, payload: StageIn, if_mat
     "/projects/{project_id}/follow-ups", response={200: list[FollowUpOut], **READ_ERRORS}, summary="跟进记录"
 )
 def list_follow_ups(request: HttpRequest, project_id: int) -> Any:
+    project = get_scoped(InvestmentProject, request.user, pk=project_id)  # 404 first: no oracle
     _may_see(request, FollowUp)
-    project = get_scoped(InvestmentProject, request.user, pk=project_id)
     return list(FollowUp.objects.restrict(request.user).filter(project=project).order_by("-on", "-pk"))
 
 
@@ -432,8 +432,8 @@ def add_follow_up(request: HttpRequest, project_id: int, payload: FollowUpIn) ->
 
 @router.get("/projects/{project_id}/funds", response={200: list[FundsOut], **READ_ERRORS}, summary="到位资金")
 def list_funds(request: HttpRequest, project_id: int) -> Any:
+    project = get_scoped(InvestmentProject, request.user, pk=project_id)  # 404 first: no oracle
     _may_see(request, FundsInPlace)
-    project = get_scoped(InvestmentProject, request.user, pk=project_id)
     return list(
         FundsInPlace.objects.restrict(request.user).filter(project=project).order_by("month", "source")
     )

@@ -161,3 +161,26 @@ def test_other_roles_see_the_district_not_other_districts(users: Any, client_for
     text = c.get("/investment/", {"per_page": 200}).content.decode()
     assert world.guxi.name in text and world.yuxi.name not in text
     assert c.get(f"/investment/{world.yuxi.pk}/").status_code == 404
+
+
+def test_a_background_export_keeps_the_town_view(users: Any, client_for: Any) -> None:
+    """Above EXPORT_BACKGROUND_ROWS the export is a job the worker runs as the owner: the same
+    columns (no amounts) and rows as the page."""
+    from django.test import override_settings
+
+    from tiaodu.core.models import Job, JobStatus
+
+    world = pipeline(users)
+    c = client_for(users["guxi"])
+    immediate = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with override_settings(EXPORT_BACKGROUND_ROWS=0, TASKS=immediate):
+        r = c.get("/investment/", {"export": "xlsx", "layout": "leader"})
+        assert r.status_code == 303
+        job = Job.objects.get(pk=int(r["Location"].split("/")[2]))
+        assert job.status == JobStatus.SUCCEEDED, job.error_message if hasattr(job, "error_message") else job
+        download = c.get(f"/jobs/{job.pk}/download/")
+    content = b"".join(download.streaming_content)
+    wb = load_workbook(io.BytesIO(content))
+    cells = " ".join(str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row)
+    assert world.guxi.name in cells and world.yuxi.name not in cells and "投资额" not in cells
+    no_secret(cells)
