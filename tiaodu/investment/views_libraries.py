@@ -55,7 +55,7 @@ from tiaodu.investment.models import (
     TargetCompany,
     Team,
 )
-from tiaodu.investment.services import stage_label
+from tiaodu.investment.services import ensure_defaults, stage_label
 from tiaodu.regions.boundaries import outline
 from tiaodu.regions.models import Region
 
@@ -586,6 +586,7 @@ class EditView(ServicePageView):
         district = page_district(request)
         if not libraries.can_keep(user, model, district):
             raise Forbidden(audit=f"add {model._meta.label_lower} region={district.code}")
+        ensure_defaults(district)  # the chains and focus areas the form offers
         return None, district
 
     def _form(self, request: HttpRequest, district: Region, data: Any = None, initial: Any = None) -> Any:
