@@ -7,7 +7,8 @@ An investor is already in the pipeline when a lead or a project of the same dist
    region prefixes stripped), or
 3. a near key: ``rapidfuzz.fuzz.ratio`` ≥ :data:`FUZZY_CUTOFF` (90) between the keys, when both
    keys have at least :data:`FUZZY_MIN_LENGTH` (4) characters, the numbers in them are the same
-   ("测试投资1" is not "测试投资11", "中铁十一局" is not "中铁十二局") and they do not carry two
+   ("测试投资1" is not "测试投资11", "中建三局第一" is not "中建三局第二"; a Chinese numeral
+   dropped or added as a word, 零部件 / 部件, does not count) and they do not carry two
    different credit codes (two codes are two legal entities).
 
 What the thresholds mean for Chinese keys: ratio = 1 − (insertions + deletions) / (len₁ + len₂).
@@ -21,10 +22,14 @@ for or confirmed by 招商投资局, closed leads, leads already converted (thei
 them) and terminated projects are not in the index.
 
 Matching is never O(n²): codes and keys are dictionaries, and the fuzzy step is a blocking
-index (prefix filtering over character bigrams): a key within the cutoff of the query can have
-lost at most 2·d of the query's distinct bigrams, d being the largest edit distance the cutoff
-allows, so it shares at least one of any 2·d + 1 of them. The query probes the 2·d + 1 rarest of
-its bigrams and scores only the keys found under them (``rapidfuzz.process.extract``).
+index over character bigrams. With d the largest insert/delete distance the cutoff allows (1 for
+keys of 5–8 characters, 2 up to 13), a near key is the query with some characters deleted (the
+variants are enumerated and looked up as keys) and some inserted: one insertion leaves each
+pair of neighbouring characters adjacent or one apart (pairs with gap 1 and 2 are indexed per key
+length, the rarest pair is probed); more insertions split at most that many bigrams (the
+rarest ins + 1 are probed). Only the candidates are scored (``rapidfuzz.process.extract``).
+Recall is complete under the cutoff; the cost is a few dictionary lookups and short posting
+lists per name.
 
 The enterprise registry is checked separately (:meth:`InvestorIndex.find_enterprise`): an
 investor that is already an enterprise of the district (增资扩产, a second project) is worth
@@ -48,7 +53,8 @@ KINDS = ("lead", "project", "target", "enterprise")
 KIND_LABELS = {"lead": "线索", "project": "在库项目", "target": "目标企业", "enterprise": "区内企业"}
 FUZZY_CUTOFF = 90.0
 FUZZY_MIN_LENGTH = 4
-_NUMBERS = re.compile(r"[0-9]+|[零〇一二三四五六七八九十百千万壹贰叁肆伍陆柒捌玖拾佰仟]+")
+_DIGITS = re.compile(r"[0-9]+")
+_NUMERALS = re.compile(r"[零〇一二三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟]+")
 
 
 @dataclass(frozen=True)
@@ -113,8 +119,9 @@ class _Entry:
         )
 
 
-def _bigrams(key: str) -> set[str]:
-    return {key[i : i + 2] for i in range(len(key) - 1)}
+def _pairs(key: str, gap: int) -> set[str]:
+    """The distinct pairs of characters ``gap`` apart (gap 1: the bigrams)."""
+    return {key[i] + key[i + gap] for i in range(len(key) - gap)}
 
 
 def _max_edits(length: int, cutoff: float = FUZZY_CUTOFF) -> int:
@@ -124,8 +131,17 @@ def _max_edits(length: int, cutoff: float = FUZZY_CUTOFF) -> int:
     return int(2 * (1 - c) * length / c + 1e-9)
 
 
-def _numbers(key: str) -> list[str]:
-    return _NUMBERS.findall(key)
+def _numbers(key: str) -> tuple[list[str], list[str]]:
+    return _DIGITS.findall(key), _NUMERALS.findall(key)
+
+
+def _same_numbers(a: tuple[list[str], list[str]], b: tuple[list[str], list[str]]) -> bool:
+    """Digits must be the same; Chinese numerals only when both keys have as many of them (a
+    numeral changed: 第一/第二), since they are also plain words (零部件, 万达, 一汽) that a typo
+    may drop."""
+    if a[0] != b[0]:
+        return False
+    return len(a[1]) != len(b[1]) or a[1] == b[1]
 
 
 def clean_code(code: str | None) -> str:
@@ -140,7 +156,9 @@ class _Table:
     by_key: dict[str, int] = field(default_factory=dict)
     keys: list[str] = field(default_factory=list)
     entries: list[_Entry] = field(default_factory=list)  # the first report of each key
-    postings: dict[str, list[int]] = field(default_factory=dict)
+    # (pair of characters, gap, length of the key) → ids of the keys of that length holding the
+    # pair next to each other (gap 1: a bigram) or with one character between them (gap 2).
+    postings: dict[tuple[str, int, int], list[int]] = field(default_factory=dict)
 
     def add(self, entry: _Entry, key: str) -> None:
         if entry.code:
@@ -159,8 +177,58 @@ class _Table:
         self.keys.append(key)
         self.entries.append(entry)
         if len(key) >= FUZZY_MIN_LENGTH:
-            for gram in _bigrams(key):
-                self.postings.setdefault(gram, []).append(index)
+            size = len(key)
+            for gap in (1, 2):
+                for pair in _pairs(key, gap):
+                    self.postings.setdefault((pair, gap, size), []).append(index)
+
+    def near(self, key: str, edits: int) -> set[int]:
+        """Ids of the keys within ``edits`` insertions and deletions of ``key`` (a superset).
+
+        A key K at distance del + ins is some variant Q′ of ``key`` with ``del`` characters
+        deleted, with ``ins`` characters inserted. For every variant with ``del`` ≤ ``edits``
+        deletions: look the variant up as a key (ins = 0) and, when insertions remain, take the
+        keys that are the variant with insertions (:meth:`_inserted`). Deletions are
+        enumerated (a few dozen variants at most), so the posting lists probed stay short."""
+        found: set[int] = set()
+        variants = {key}
+        for deleted in range(edits + 1):
+            if deleted:
+                variants = {v[:i] + v[i + 1 :] for v in variants for i in range(len(v))}
+            room = edits - deleted
+            for variant in variants:
+                hit = self.by_key.get(variant)
+                if hit is not None and variant != key:
+                    found.add(hit)
+                if not room or len(variant) < 2:
+                    continue
+                found.update(self._inserted(variant, room))
+        return found
+
+    def _inserted(self, variant: str, room: int) -> set[int]:
+        """Keys that are ``variant`` with 1 … ``room`` characters inserted (a superset).
+
+        One insertion (``room`` 1) keeps every pair of neighbouring characters of the variant
+        either adjacent (gap 1) or one apart (gap 2, the insertion between them): the pair with
+        the shortest posting lists is enough. More insertions: the keys holding one of the
+        room + 1 rarest bigrams (each insertion splits one)."""
+        found: set[int] = set()
+        if room == 1:
+            size = len(variant) + 1
+            lists = {
+                p: (self.postings.get((p, 1, size), ()), self.postings.get((p, 2, size), ()))
+                for p in _pairs(variant, 1)
+            }
+            rarest = min(lists, key=lambda p: len(lists[p][0]) + len(lists[p][1]))
+            found.update(lists[rarest][0])
+            found.update(lists[rarest][1])
+            return found
+        sizes = range(len(variant) + 1, len(variant) + room + 1)
+        grams = {g: [self.postings.get((g, 1, n), ()) for n in sizes] for g in _pairs(variant, 1)}
+        for gram in sorted(grams, key=lambda g: sum(len(ids) for ids in grams[g]))[: room + 1]:
+            for ids in grams[gram]:
+                found.update(ids)
+        return found
 
     def find(self, key: str, code: str) -> Match | None:
         if code and code in self.by_code:
@@ -170,13 +238,10 @@ class _Table:
         found = self.by_key.get(key)
         if found is not None:
             return self.entries[found].match(True, 100.0)
-        if len(key) < FUZZY_MIN_LENGTH:
+        edits = _max_edits(len(key))
+        if len(key) < FUZZY_MIN_LENGTH or edits == 0:
             return None
-        grams = sorted(_bigrams(key), key=lambda g: len(self.postings.get(g, ())))
-        probe = grams[: 2 * _max_edits(len(key)) + 1]
-        candidates: set[int] = set()
-        for gram in probe:
-            candidates.update(self.postings.get(gram, ()))
+        candidates = self.near(key, edits)
         if not candidates:
             return None
         ids = list(candidates)
@@ -192,7 +257,7 @@ class _Table:
         for _choice, score, position in scored:
             index = ids[position]
             entry = self.entries[index]
-            if _numbers(self.keys[index]) != numbers:
+            if not _same_numbers(_numbers(self.keys[index]), numbers):
                 continue
             if code and entry.code and entry.code != code:
                 continue
@@ -246,7 +311,7 @@ class InvestorIndex:
         if code:
             q |= Q(investor_credit_code=code)
         if len(key) >= FUZZY_MIN_LENGTH:
-            grams = sorted(_bigrams(key))[: 2 * _max_edits(len(key)) + 1]
+            grams = sorted(_pairs(key, 1))[: 2 * _max_edits(len(key)) + 1]
             for gram in grams:
                 q |= Q(investor_key__contains=gram)
         index._load(q, set(exclude))

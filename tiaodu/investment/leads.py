@@ -126,6 +126,12 @@ def _locked_lead(actor: Any, lead: Lead | int, *, bureau_ok: bool = True) -> Lea
 # --- checking ---------------------------------------------------------------------------------
 
 
+def lock_district(district: Any) -> None:
+    """Serialise 首报制 entries of one district (PostgreSQL: a row lock on the district until the
+    transaction ends), so that two towns reporting the same investor at once cannot both be first."""
+    Region.objects.select_for_update().filter(pk=district.pk).values_list("pk", flat=True).first()
+
+
 def check_duplicate(
     district: Any, name: str, code: str = "", exclude: tuple[tuple[str, int], ...] = ()
 ) -> Match | None:
@@ -264,6 +270,7 @@ def report_lead(
     lead = Lead(region=district, created_by=actor, **data)
     lead.investor_key = normalise(lead.investor_name)
     lead.status = LeadStatus.ASSIGNED if lead.team_id else LeadStatus.NEW
+    lock_district(district)
     match = check_duplicate(district, lead.investor_name, lead.investor_credit_code)
     if match is not None:
         if not submit_as_duplicate:
@@ -349,6 +356,7 @@ def convert_lead(actor: User | None, lead: Lead | int, **project_values: Any) ->
     district: Region = obj.region  # type: ignore[assignment]  # the stubs' generic ForeignKey
     project = services.create_project(actor, stage=stage, on=on, region=district, **values)
     if obj.duplicate_status != DuplicateStatus.OVERRULED:
+        lock_district(district)
         match = check_duplicate(
             obj.region,
             obj.investor_name,
@@ -379,6 +387,7 @@ def create_project_checked(
     if kwargs.get("first_reporter") is None and actor is not None and actor.organization_id:
         kwargs["first_reporter"] = actor.organization
     project = services.create_project(actor, **kwargs)
+    lock_district(project.region)
     match = check_duplicate(
         project.region, project.investor_name, project.investor_credit_code, (("project", project.pk),)
     )

@@ -61,11 +61,17 @@ def test_near_key_matches_with_its_score() -> None:
         ("宏达化工有限公司", "宏大化工有限公司"),  # four characters: one change is 75
         ("测试投资1有限公司", "测试投资11有限公司"),  # the numbers differ
         ("中铁十一局集团有限公司", "中铁十二局集团有限公司"),
+        ("中建三局第一建设工程有限公司", "中建三局第二建设工程有限公司"),  # 90 but a numeral changed
         ("比亚迪汽车有限公司", "比亚迪汽车工业有限公司"),  # 83: below the cutoff
     ],
 )
 def test_no_match_below_the_rules(known: str, asked: str) -> None:
     assert index_of(known).find(asked) is None
+
+
+def test_a_numeral_word_dropped_is_still_near() -> None:
+    found = index_of("润力精汽车零部件有限公司").find("润力精汽车部件有限公司")
+    assert found is not None and not found.exact
 
 
 def test_two_credit_codes_are_two_investors_unless_the_key_is_the_same() -> None:
@@ -148,3 +154,51 @@ def test_places_strip_region_prefixes() -> None:
     assert normalise("重庆市潼南区某某科技股份有限公司", places) == normalise(
         "某某科技(重庆)有限公司", places
     )
+
+
+def test_blocking_finds_what_scoring_every_key_finds() -> None:
+    """The blocked search agrees with scoring the query against every key (complete recall)."""
+    import random
+
+    from rapidfuzz import fuzz, process
+
+    rng = random.Random(7)
+    chars = "安宝昌辰诚达德鼎恩发丰福刚海浩和恒宏华辉佳嘉建江金锦精凯康科蓝乐力利隆龙茂美明南宁鹏普齐强青清瑞润森盛泰通拓维伟欣信星雄扬耀益英盈永源远云泽长振正志中众卓"
+    words = [
+        "新材料",
+        "电子",
+        "智能装备",
+        "生物医药",
+        "汽车零部件",
+        "信息技术",
+        "医疗器械",
+        "精密机械制造研究",
+    ]
+    keys = sorted(
+        {
+            "".join(rng.choice(chars) for _ in range(rng.choice((2, 3, 4)))) + rng.choice(words)
+            for _ in range(3000)
+        }
+    )
+    index = InvestorIndex(None, places=())
+    for n, key in enumerate(keys):
+        index.add("lead", n, key, "", "", date(2022, 1, 1))
+    queries = []
+    for key in rng.sample(keys, 300):
+        i = rng.randrange(len(key))
+        queries += [
+            key[:i] + key[i + 1 :],
+            key[:i] + rng.choice(chars) + key[i:],
+            key[:i] + rng.choice(chars) + key[i + 1 :],
+        ]
+    checked = 0
+    for query in queries:
+        if query in index._pipeline.by_key or len(query) < 4:
+            continue
+        best = process.extractOne(query, keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+        found = index.find(query)
+        assert (found is None) == (best is None), query
+        if best is not None and found is not None:
+            assert found.score == pytest.approx(best[1])
+        checked += 1
+    assert checked > 500
