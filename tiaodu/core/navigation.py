@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 GOVERNMENT = ("admin", "leader", "department", "town", "squad")
 CASE_WORKERS = ("admin", "leader", "department", "town")
+# The pipeline's amounts and rates are commercial secrets: towns see only their own leads and stages.
+INVESTMENT_READERS = ("admin", "leader", "department", "squad")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,11 @@ MENU: list[MenuItem] = [
     MenuItem(_("项目一张图"), "projects:map", "projects.view_project"),
     MenuItem(_("调度任务"), "dispatch:list", "dispatch.view_dispatchround", (*GOVERNMENT, "owner")),
     MenuItem(_("集中活动"), "events:list", "events.view_collectiveevent", GOVERNMENT),
+    MenuItem(_("招商项目"), "investment:list", "investment.view_investmentproject", GOVERNMENT),
+    MenuItem(_("招商线索"), "investment:lead-list", "investment.view_lead", GOVERNMENT),
+    MenuItem(_("招商分析"), "investment:analysis", "investment.view_investmentproject", INVESTMENT_READERS),
+    MenuItem(_("招商四库"), "investment:targets", "investment.view_targetcompany", GOVERNMENT),
+    MenuItem(_("政策库"), "investment:policies", "investment.view_policy", ("enterprise", "owner")),
     MenuItem(_("经济运行监测"), "monitoring:dashboard", "monitoring.view_indexvalue", GOVERNMENT),
     MenuItem(_("月通报"), "monitoring:bulletin", "monitoring.view_indexvalue", GOVERNMENT),
     MenuItem(_("监测报送"), "reporting:list", "reporting.view_reportinground", (*GOVERNMENT, "enterprise")),
