@@ -510,44 +510,52 @@ class Funnel:
 
 
 def funnel(district: Region | str, date_from: date, date_to: date, *, user: User | None = None) -> Funnel:
-    """See the module's docstring. Two grouped queries (furthest stage reached per project;
-    stays that ended in the period)."""
+    """See the module's docstring. Two queries: a row per project (furthest stage reached, closed
+    before the period, amounts) and the stays that ended in the period."""
     region = district_of(district)
     history = _history(region, user, None)
-    closed_before = history.filter(
-        current_on(date_from), to_stage__in=[Stage.PRODUCING, Stage.TERMINATED], on__lt=date_from
-    ).values("project")
     rank = Case(
         *[When(to_stage=s, then=Value(i)) for i, s in enumerate(STAGE_CHAIN)],
         default=Value(-1),
         output_field=IntegerField(),
     )
-    furthest = (
-        InvestmentStageChange.objects.filter(project=OuterRef("pk"), on__lte=date_to)
+    flag: dict[str, Any] = {"default": Value(0), "output_field": IntegerField()}
+    # One row per project entered by the end of the period: the furthest stage of the chain it
+    # reached, whether it was closed (投产/终止) before the period and terminated by its end, and
+    # its amounts. Summed up per furthest stage here (a project each: no SQL per project).
+    rows = (
+        history.filter(on__lte=date_to)
         .values("project")
-        .annotate(m=Max(rank))
-        .values("m")
-    )
-    ended = InvestmentStageChange.objects.filter(
-        project=OuterRef("pk"), on__lte=date_to, to_stage=Stage.TERMINATED
-    ).values("project")
-    cohort = (
-        projects(region, user)
-        .filter(pk__in=history.filter(on__lte=date_to).values("project"))
-        .exclude(pk__in=closed_before)
-        .annotate(furthest=Subquery(furthest[:1]))
-        .values("furthest")
         .annotate(
-            n=Count("pk"),
-            planned=Sum("planned_investment"),
-            agreed=Sum(Coalesce("agreed_investment", "planned_investment")),
-            terminated=Count("pk", filter=Q(pk__in=ended)),
+            furthest=Max(rank),
+            closed=Max(
+                Case(
+                    When(
+                        current_on(date_from)
+                        & Q(on__lt=date_from, to_stage__in=[Stage.PRODUCING, Stage.TERMINATED]),
+                        then=Value(1),
+                    ),
+                    **flag,
+                )
+            ),
+            ended=Max(Case(When(to_stage=Stage.TERMINATED, then=Value(1)), **flag)),
+            planned=Max("project__planned_investment"),
+            agreed=Max(Coalesce("project__agreed_investment", "project__planned_investment")),
         )
+        .values_list("furthest", "closed", "ended", "planned", "agreed")
         .order_by()
     )
-    by_rank: dict[int, dict[str, Any]] = {
-        r["furthest"] if r["furthest"] is not None else -1: r for r in cohort
-    }
+    by_rank: dict[int, dict[str, Any]] = defaultdict(
+        lambda: {"n": 0, "terminated": 0, "planned": ZERO, "agreed": ZERO}
+    )
+    for furthest, closed, ended, planned, agreed in rows.iterator(chunk_size=5000):
+        if closed:
+            continue
+        group = by_rank[furthest]
+        group["n"] += 1
+        group["terminated"] += ended
+        group["planned"] += planned or ZERO
+        group["agreed"] += agreed or ZERO
     amounts = shows_amounts(user)
     result = Funnel(date_from, date_to, sum(r["n"] for r in by_rank.values()))
     result.terminated = sum(r["terminated"] for r in by_rank.values())
