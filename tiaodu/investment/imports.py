@@ -78,6 +78,7 @@ from tiaodu.investment.models import (
     FundsInPlace,
     IndustryChain,
     InvestmentProject,
+    InvestmentStageChange,
     Lead,
     Team,
 )
@@ -424,6 +425,20 @@ def _stage(raw: Any) -> str:
 _STAGE_EXAMPLES = {Stage.LEAD: "2019-03-01", Stage.CONTACT: "2019-05-10", Stage.NEGOTIATING: "2019-09-02"}
 _PROJECT_AMOUNTS = ("planned_investment", "agreed_investment", "land_mu", "expected_output", "expected_tax")
 _LOOKUPS = ("investor_region", "chain", "team", "first_reporter")
+_RELATED = ("investor_region", "chain", "team", "lead_unit", "first_reporter", "first_township", "enterprise")
+
+
+def _stored(obj: models.Model, values: dict[str, Any]) -> dict[str, Any]:
+    """The fields ``values`` names as ``obj`` holds them (a relation by its key: no query)."""
+    out = {}
+    for name in values:
+        model_field = obj._meta.get_field(name)
+        out[name] = getattr(obj, f"{name}_id") if model_field.is_relation else getattr(obj, name)
+    return out
+
+
+def _wanted(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.pk if isinstance(v, models.Model) else v) for k, v in values.items()}
 
 
 @dataclass
@@ -568,7 +583,11 @@ class ProjectImporter(InvestmentImporter):
         values = row.values
         name = values.get("name") or ""
         district = district_of(ctx)
-        existing = InvestmentProject.objects.filter(region=district, name=name).first() if name else None
+        existing = (
+            InvestmentProject.objects.select_related(*_RELATED).filter(region=district, name=name).first()
+            if name
+            else None
+        )
         data: dict[str, Any] = {
             k: v for k, v in values.items() if k in services.EDITABLE and k not in _LOOKUPS
         }
@@ -621,6 +640,8 @@ class ProjectImporter(InvestmentImporter):
         )
         for err in services.validate_values(merged, Stage.SIGNED if signed else Stage.LEAD):
             ctx.error(row.number, err.field, err.code, err.message)
+        if data.get("investor_credit_code"):
+            data["investor_credit_code"] = merged["investor_credit_code"]  # as validated (upper case)
         if signed and merged.get("agreed_investment") is None:
             ctx.error(
                 row.number, "协议投资额(万元)", "agreed_investment_required", "签约项目须填写协议投资额(万元)"
@@ -699,31 +720,110 @@ class ProjectImporter(InvestmentImporter):
             own = ("project", existing.pk) if existing is not None else None
             check_investor(ctx, row, "project", investor, code or "", data.reporter, reported_on, own)
 
+    def write(self, ctx: ImportContext, rows: list[Row]) -> None:
+        """New projects in bulk (the rules were checked by ``clean``); existing ones row by row
+        through the services (their history synced, their fields through ``update_project``)."""
+        new = [r for r in rows if r.data.existing is None]
+        if new:
+            self._insert(ctx, new)
+        super().write(ctx, [r for r in rows if r.data.existing is not None])
+
+    def _insert(self, ctx: ImportContext, rows: list[Row]) -> None:
+        """What :func:`services.create_project` and :func:`services.append_stage` write, set-based:
+        the projects, their history rows (each closed by the next: ``ended_on``), one audit
+        entry per object, and the scope of the rows as written checked in one query."""
+        from tiaodu.enterprises.imports import _refuse_written
+
+        district, actor = district_of(ctx), ctx.actor
+        actor_id = actor.pk if actor is not None else None
+        lead_unit = services.default_lead_unit(district)
+        index = investor_index(ctx)
+        meta = InvestmentProject._meta
+        projects: list[dict[str, Any]] = []
+        for row in rows:
+            data: _ProjectRow = row.data
+            assert data.path is not None
+            values: dict[str, Any] = {}
+            for name, value in data.values.items():
+                model_field = meta.get_field(name)
+                if model_field.is_relation:
+                    values[f"{name}_id"] = value.pk if value is not None else None
+                else:
+                    values[name] = value
+            stage, stage_on = data.path[-1]
+            values |= {
+                "region_id": district.pk,
+                "investor_key": index.key(values["investor_name"]),
+                "investor_credit_code": values.get("investor_credit_code") or "",
+                "planned_investment": values.get("planned_investment") or Decimal(0),
+                "source": values.get("source") or Source.OTHER,
+                "follow_level": values.get("follow_level") or FollowLevel.GENERAL,
+                "industry_code": values.get("industry_code") or "",
+                "notes": values.get("notes") or "",
+                "is_key": bool(values.get("is_key")),
+                "lead_unit_id": lead_unit.pk if lead_unit is not None else None,
+                "stage": stage,
+                "stage_on": stage_on,
+                "signed_on": next((on for s, on in data.path if s == Stage.SIGNED), None),
+                "termination_reason": data.reason if stage == Stage.TERMINATED else "",
+                "created_by_id": actor_id,
+            }
+            projects.append(values)
+        ids = insert_with_ids(InvestmentProject, projects)
+        refused = _refuse_written(ctx, InvestmentProject, "add", dict(zip(ids, rows, strict=True)))
+        changes: list[dict[str, Any]] = []
+        for pk, row in zip(ids, rows, strict=True):
+            if pk in refused:
+                continue
+            path = row.data.path
+            for i, (stage, on) in enumerate(path):
+                changes.append(
+                    {
+                        "project_id": pk,
+                        "from_stage": path[i - 1][0] if i else "",
+                        "to_stage": stage,
+                        "on": on,
+                        "ended_on": path[i + 1][1] if i + 1 < len(path) else None,
+                        "reason": row.data.reason if stage == Stage.TERMINATED else "",
+                        "actor_id": actor_id,
+                        "note": "导入",
+                    }
+                )
+        change_ids = insert_with_ids(InvestmentStageChange, changes)
+        audit_objects(
+            ctx,
+            InvestmentProject,
+            [
+                AuditEntry(pk, values["name"], _created(values))
+                for pk, values in zip(ids, projects, strict=True)
+                if pk not in refused
+            ],
+        )
+        names = {pk: values["name"] for pk, values in zip(ids, projects, strict=True)}
+        audit_objects(
+            ctx,
+            InvestmentStageChange,
+            [
+                AuditEntry(
+                    pk, f"{names[c['project_id']]} {c['from_stage']}→{c['to_stage']} {c['on']}", _created(c)
+                )
+                for pk, c in zip(change_ids, changes, strict=True)
+            ],
+        )
+        ctx.counts["created"] += len(ids) - len(refused)
+        ctx.report(PHASE_WRITE, len(rows), len(rows))
+
     def save(self, ctx: ImportContext, row: Row) -> str:
+        """An existing project: its history made the file's, its fields updated."""
         data: _ProjectRow = row.data
         actor = ctx.actor
         values = dict(data.values)
-        if data.existing is None:
-            assert data.path is not None
-            (first, first_on), rest = data.path[0], data.path[1:]
-            agreed = values.pop("agreed_investment", None)
-            if first == Stage.SIGNED:
-                values["agreed_investment"] = agreed
-            project = services.create_project(
-                actor, stage=first, on=first_on, region=district_of(ctx), **values
-            )
-            for stage, on in rest:
-                services.append_stage(
-                    project, stage, on, actor, reason=self._reason(stage, data), note="导入"
-                )
-            project.agreed_investment = agreed
-            project.save()
-            return "created"
+        assert data.existing is not None  # new projects go out in bulk (``_insert``)
         if actor is not None:
             project = get_scoped(InvestmentProject, actor, "change", pk=data.existing.pk)
         else:
             project = InvestmentProject.objects.select_for_update().get(pk=data.existing.pk)
-        before = {f: getattr(project, f) for f in values}
+        before = _stored(project, values)
         history_changed = data.path is not None and self._sync_history(actor, project, data)
         if history_changed and data.path:
             project.save()
@@ -731,10 +831,10 @@ class ProjectImporter(InvestmentImporter):
 
             # What follows a move (cards lifted …), for the stage the project stands at now.
             hooks.stage_changed(actor, project, project.stage, data.path[-1][1])
-        if values:
-            project = services.update_project(actor, project.pk, **values)
-        after = {f: getattr(project, f) for f in values}
-        return "updated" if history_changed or before != after else "unchanged"
+        fields_changed = before != _wanted(values)
+        if fields_changed:
+            services.update_project(actor, project.pk, **values)
+        return "updated" if history_changed or fields_changed else "unchanged"
 
     @staticmethod
     def _reason(stage: str, data: _ProjectRow) -> str:
