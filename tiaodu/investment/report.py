@@ -33,7 +33,7 @@ from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, F, Sum
+from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
 
 from tiaodu.core import figures as fig
@@ -44,6 +44,7 @@ from tiaodu.investment.choices import CLEAR_INTENT_STAGES, IN_TALKS_STAGES, STAG
 from tiaodu.investment.models import EventEntry
 from tiaodu.investment.queries import QuarterFigure, Rate, StageFigure
 from tiaodu.investment.services import stage_label
+from tiaodu.investment.signing_events import SHOWN_INDUSTRIES, totals
 
 if TYPE_CHECKING:
     from tiaodu.accounts.models import User
@@ -73,7 +74,6 @@ SECTION_NAMES = {
     "S": "公共管理、社会保障和社会组织",
     "T": "国际组织",
 }
-MAX_INDUSTRIES = 5
 NEAR_WITHIN = Decimal("0.05")
 
 
@@ -166,8 +166,7 @@ class InvestmentReport:
             if sig.investment is not None:
                 text += f",总投资{events.yi(sig.investment)}"
             if sig.industries:
-                names = fig.join(sig.industries[:MAX_INDUSTRIES])
-                text += f",涉及{names}等产业" if len(sig.industries) > 1 else f",涉及{names}产业"
+                text += f",涉及{fig.join(sig.industries[:SHOWN_INDUSTRIES])}等产业"
             s["signing"] = text
         f = self.funds
         if f is not None and f.amount is not None:
@@ -305,12 +304,14 @@ def coming_quarter(day: date) -> tuple[int, int]:
 
 
 def signing_events(region: Region, date_from: date, date_to: date, user: User | None) -> EventSigning:
-    """Investment projects at the district's collective events held in the period."""
+    """Investment projects at the district's collective events held in the period: the count and
+    协议投资额 as the event pages give them (:func:`tiaodu.investment.signing_events.totals`), the
+    industries with the GB/T 4754 门类 for a project without a chain."""
     entries = (EventEntry.objects.all() if user is None else EventEntry.objects.restrict(user)).filter(
         event__region=region, project__region=region, event__held_on__range=(date_from, date_to)
     )
-    agg = entries.aggregate(events=Count("event", distinct=True), n=Count("id"), s=Sum("investment"))
-    out = EventSigning(agg["events"], agg["n"], agg["s"] or Decimal(0))
+    found = totals(entries)
+    out = EventSigning(entries.values("event").distinct().count(), found.count, found.amount)
     if not queries.shows_amounts(user):
         out.investment = None
     by_industry: dict[str, Decimal] = {}
@@ -319,7 +320,7 @@ def signing_events(region: Region, date_from: date, date_to: date, user: User | 
             industry=Coalesce(F("project__chain__parent__name"), F("project__chain__name")),
             code=F("project__industry_code"),
         )
-        .annotate(s=Sum("investment"), n=Count("id"))
+        .annotate(s=Sum("investment"))
         .order_by()
     )
     for row in rows:
