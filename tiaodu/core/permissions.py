@@ -56,6 +56,10 @@ class Scope:
     # on are not the rows located in it (an investment project is the district's, but the town
     # whose 招商小分队 reported it reaches it through its 首报镇街).
     town_region: str | None = None
+    # Reference data of a district (its industry chains, teams, libraries): every government
+    # role of the district reaches the rows whose ``region`` is the user's district, whatever
+    # township the user works in (within the actions its role has on the model).
+    district_wide: bool = False
     orgs: tuple[str, ...] = ()
     squads: tuple[str, ...] = ()
     users: tuple[str, ...] = ()
@@ -131,6 +135,11 @@ def scope_q(user: User | AnonymousUser, model: type[models.Model], action: Actio
             in_region = Q(**{f"{region_lookup}__in": subtree})
         if role in (Role.LEADER, Role.TOWN) or (role == Role.DEPARTMENT and action == "view"):
             q |= in_region
+    if spec.district_wide and spec.region and region is not None and role in DISTRICT_WIDE_ROLES:
+        from tiaodu.regions.models import Region
+
+        district = Region.objects.filter(path__startswith=_county_path(region)).values("pk")
+        q |= Q(**{f"{spec.region}__in": district})
     if spec.orgs and user.organization_id and role in (Role.DEPARTMENT, Role.ENTERPRISE, Role.OWNER):
         for lookup in spec.orgs:
             if _is_multi(model, lookup):  # e.g. a case's co-handling departments (many-to-many)
@@ -144,6 +153,20 @@ def scope_q(user: User | AnonymousUser, model: type[models.Model], action: Actio
     for lookup in spec.users:
         q |= Q(**{_fk(lookup): user.pk})
     return q
+
+
+# The roles that work for a district's government and so read (and, with the action, keep) its
+# reference data.
+DISTRICT_WIDE_ROLES = (Role.LEADER, Role.DEPARTMENT, Role.TOWN, Role.SQUAD)
+
+
+def _county_path(region: Any) -> str:
+    """The path of the district (county level) a user's region is in: a township's parent."""
+    from tiaodu.regions.choices import Level
+
+    if region.level <= Level.COUNTY:
+        return str(region.path)
+    return str(region.path).rsplit("/", 2)[0] + "/"
 
 
 _M = TypeVar("_M", bound=models.Model)

@@ -72,14 +72,14 @@ LIBRARY_ACTIONS = {
 }
 
 
-def _district() -> models.ForeignKey:  # type: ignore[type-arg]
+def _district() -> Any:
     """The district (区县) a row of the pipeline or a library belongs to."""
     return models.ForeignKey(
         "regions.Region", verbose_name=_("所属区县"), on_delete=models.PROTECT, related_name="+"
     )
 
 
-def _person(label: Any) -> models.ForeignKey:  # type: ignore[type-arg]
+def _person(label: Any) -> Any:
     """An optional link to a user (组长, 产业链长, 录入人 …); the row stays when the user goes."""
     return models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -93,7 +93,7 @@ def _person(label: Any) -> models.ForeignKey:  # type: ignore[type-arg]
 
 def _district_scope(actions: dict[str, str], orgs: tuple[str, ...] = ()) -> Scope:
     """Rows that belong to a district (``region``): everyone of the district reads them."""
-    return Scope(region="region", orgs=orgs, actions=actions)
+    return Scope(region="region", district_wide=True, orgs=orgs, actions=actions)
 
 
 class IndustryChain(TimeStampedModel, ScopedModel):
@@ -192,7 +192,13 @@ class Team(TimeStampedModel, ScopedModel):
     leader_name = models.CharField(_("组长(姓名职务)"), max_length=64, blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
 
-    scope = Scope(region="region", squads=("organization",), users=("leader",), actions=LIBRARY_ACTIONS)
+    scope = Scope(
+        region="region",
+        district_wide=True,
+        squads=("organization",),
+        users=("leader",),
+        actions=LIBRARY_ACTIONS,
+    )
 
     class Meta:
         ordering = ["region", "kind", "name", "pk"]
@@ -741,6 +747,9 @@ class TargetCompany(TimeStampedModel, ScopedModel, InvestorFields):
     def __str__(self) -> str:
         return self.investor_name
 
+    def get_absolute_url(self) -> str:
+        return reverse("investment:target-detail", args=[self.pk])
+
 
 class Resource(TimeStampedModel, ScopedModel, LocatedModel):
     """资源库: a land parcel or a standard factory building on offer."""
@@ -795,6 +804,9 @@ class Resource(TimeStampedModel, ScopedModel, LocatedModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("investment:resource-detail", args=[self.pk])
+
 
 class Policy(TimeStampedModel, ScopedModel):
     """政策库: a policy document with its clauses, the industries and enterprise sizes it applies to
@@ -821,7 +833,7 @@ class Policy(TimeStampedModel, ScopedModel):
     is_active = models.BooleanField(_("有效"), default=True)
 
     # Policies are public documents: every user may read every district's library.
-    scope = Scope(region="region", public_read=True, actions=PUBLIC_LIBRARY)
+    scope = Scope(region="region", district_wide=True, public_read=True, actions=PUBLIC_LIBRARY)
 
     class Meta:
         ordering = ["region", "-issued_on", "title", "pk"]
@@ -836,6 +848,9 @@ class Policy(TimeStampedModel, ScopedModel):
     def __str__(self) -> str:
         return f"{self.title}({self.doc_number})" if self.doc_number else self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("investment:policy-detail", args=[self.pk])
+
 
 class PolicyClause(ScopedModel):
     policy = models.ForeignKey(
@@ -845,7 +860,7 @@ class PolicyClause(ScopedModel):
     text = models.TextField(_("条款内容"))
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
-    scope = Scope(region="policy__region", public_read=True, actions=PUBLIC_LIBRARY)
+    scope = Scope(region="policy__region", district_wide=True, public_read=True, actions=PUBLIC_LIBRARY)
 
     class Meta:
         ordering = ["policy", "order", "pk"]
