@@ -125,6 +125,7 @@ def load_demo() -> list[DemoAccount]:
         DemoAccount("squad1", "squad", "重点项目服务一专班"),
         DemoAccount("qiye", "enterprise", "重庆潼南古溪食品有限公司"),
         DemoAccount("yezhu", "owner", "潼南城建集团"),
+        DemoAccount("zsj", "department", "区招商投资局"),
     ]
     _user("admin", "admin", password, full_name="系统管理员", region_code="500152")
     _user("leader", "leader", password, full_name="区领导", region_code="500152", org=str(tongnan["gov"].pk))
@@ -137,6 +138,9 @@ def load_demo() -> list[DemoAccount]:
     _user("qiye", "enterprise", password, full_name="企业联络员", org=ENTERPRISES[0][1])
     _user("yezhu", "owner", password, full_name="业主联络员", org=str(owner.pk))
     link_appeal_departments(tongnan)
+    from tiaodu.investment.demo import load_investment_accounts
+
+    load_investment_accounts()  # the pipeline itself is loaded by ``tiaodu demo`` only
     squad = squads[0]
     if squad.leader_id is None:
         orgs.update_organization(User.objects.get(username="admin"), squad.pk, leader_id=squad_user.pk)

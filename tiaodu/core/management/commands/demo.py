@@ -24,6 +24,7 @@ class Command(BaseCommand):
         accounts = load_demo()
         # Monitoring figures for all 38 county units (not part of load_demo(): the test suite's
         # shared database stays free of them, so monitoring tests control their own figures).
+        from tiaodu.investment.demo import load_investment_demo
         from tiaodu.monitoring.demo import load_monitoring_demo
         from tiaodu.reporting.demo import load_reporting_demo
         from tiaodu.targets.demo import load_targets_demo
@@ -31,6 +32,9 @@ class Command(BaseCommand):
         load_monitoring_demo()
         load_targets_demo()
         load_reporting_demo()
+        # The investment pipelines of 潼南区 2022 and 大渡口区 2020 (a few seconds; not part of
+        # load_demo() either, so that the suite's investment tests start from an empty pipeline).
+        load_investment_demo()
         self.stdout.write("演示账号(密码相同):")
         for account in accounts:
             self.stdout.write(f"  {account.username:<8} {account.role:<11} {account.where}")
