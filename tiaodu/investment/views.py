@@ -10,6 +10,7 @@ never their amounts, notes, follow-ups or cards: every surface asks
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
@@ -63,6 +64,7 @@ from tiaodu.investment.models import (
     Lead,
     Team,
 )
+from tiaodu.investment.queries import current_on
 from tiaodu.projects.models import Project
 from tiaodu.regions.models import Region
 
@@ -236,10 +238,18 @@ class ProjectListView(ObjectListView):
     def export(self, queryset: QuerySet[Any], kind: str) -> HttpResponse:
         if kind != "xlsx" or self.request.GET.get("layout") != "leader":
             return super().export(queryset, kind)
-        stamp = timezone.localdate().strftime("%Y%m%d")
+        today = timezone.localdate()
+        on: date | None = None
+        if self.request.GET.get("as_of"):
+            try:
+                on = date.fromisoformat(self.request.GET["as_of"])
+            except ValueError:
+                return HttpResponse(_("截至日期格式应为 YYYY-MM-DD"), status=422, content_type="text/plain")
+            if on > today:
+                return HttpResponse(_("截至日期不能晚于今天"), status=422, content_type="text/plain")
         title = _("招商引资项目推进情况表")
-        content = leader_workbook(title, queryset, hidden_fields(self.request.user))
-        return exports.xlsx_response(content, f"{title}-{stamp}.xlsx")
+        content = leader_workbook(title, queryset, hidden_fields(self.request.user), on)
+        return exports.xlsx_response(content, f"{title}-{(on or today):%Y%m%d}.xlsx")
 
 
 # --- The leader layout ------------------------------------------------------------------------------
@@ -272,9 +282,14 @@ LEADER_COLUMNS: list[LeaderColumn] = [
 ]
 
 
-def leader_workbook(title: str, queryset: QuerySet[Any], hidden: frozenset[str]) -> bytes:
+def leader_workbook(
+    title: str, queryset: QuerySet[Any], hidden: frozenset[str], on: date | None = None
+) -> bytes:
     """One sheet: title row, as-of line, header, then the projects grouped by stage (in the
-    chain's order), each group closed by a subtotal (count, 计划/协议投资额 in 亿元), and a total."""
+    chain's order), each group closed by a subtotal (count, 计划/协议投资额 in 亿元), and a total.
+
+    ``on``: the pipeline as of that date, from the stage history (a project's stage that day;
+    projects entered later are left out, 协议投资额 only for those signed by then)."""
     columns = [c for c in LEADER_COLUMNS if c[2] not in hidden]
     money = [i for i, c in enumerate(columns, start=2) if c[2] in ("planned_investment", "agreed_investment")]
     width = len(columns) + 1
@@ -291,8 +306,7 @@ def leader_workbook(title: str, queryset: QuerySet[Any], hidden: frozenset[str])
     ws.cell(1, 1).font = Font(size=16, bold=True)
     ws.cell(1, 1).alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 30
-    today = timezone.localdate()
-    exports.append(ws, [_("截至%(date)s") % {"date": figures.cn_date(today)}])
+    exports.append(ws, [_("截至%(date)s") % {"date": figures.cn_date(on or timezone.localdate())}])
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
     ws.cell(2, 1).alignment = Alignment(horizontal="right")
     exports.append(ws, [_("序号"), *(str(c[0]) for c in columns)])
@@ -316,9 +330,18 @@ def leader_workbook(title: str, queryset: QuerySet[Any], hidden: frozenset[str])
             cell.font = bold
             cell.fill = subtotal_fill
 
+    held: dict[int, str] | None = None
+    if on is not None:
+        rows_then = InvestmentStageChange.objects.filter(current_on(on), project__in=queryset.values("pk"))
+        held = dict(rows_then.values_list("project_id", "to_stage"))
     by_stage: dict[str, list[InvestmentProject]] = {}
     for p in queryset.order_by("stage_order", "name", "pk").iterator(2000):
-        by_stage.setdefault(p.stage, []).append(p)
+        stage = p.stage if held is None else held.get(p.pk)
+        if stage is None:
+            continue  # not yet in the pipeline on that date
+        if stage not in SIGNED_STAGES:
+            p.agreed_investment = None
+        by_stage.setdefault(stage, []).append(p)
     everything: list[InvestmentProject] = []
     for stage in BOARD_STAGES:
         rows = by_stage.get(stage)

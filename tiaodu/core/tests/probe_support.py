@@ -191,6 +191,50 @@ def build_wanzhou(departments: dict[str, Organization], taian: Region) -> dict[s
     }
 
 
+# Amounts of the investment projects made here: distinctive figures a town user must never see.
+INVESTMENT_SECRETS = ("43219.87", "43220.87", "43221.87", "8765.43", "探针洽谈底价")
+
+
+def build_investment(places: dict[str, tuple[Region, Region, Organization | None]]) -> list[Any]:
+    """Per district three investment projects (招商引资): one reported by the first township and
+    worked by the squad's team (signed, with a follow-up), one reported by the second township,
+    one of the district's bureau; amounts and notes are distinctive (:data:`INVESTMENT_SECRETS`)."""
+    from tiaodu.investment import services as investment
+    from tiaodu.investment import tracking
+    from tiaodu.investment.models import Team
+
+    made: list[Any] = []
+    for code, (first, second, squad) in places.items():
+        district = Region.objects.get(code=code)
+        investment.ensure_defaults(district)
+        team = Team.objects.create(
+            region=district, name=f"{district.name}{MARK}招商组", kind="industry", organization=squad
+        )
+        for n, (township, with_team) in enumerate(((first, True), (second, False), (None, False))):
+            made.append(
+                investment.create_project(
+                    None,
+                    stage="negotiating",
+                    on=date(2026, 1, 5),
+                    region=district,
+                    name=f"{district.name}{MARK}招商项目{n + 1}",
+                    investor_name=f"{district.name}{MARK}投资方{n + 1}有限公司",
+                    planned_investment=Decimal("43219.87") + n,
+                    notes="探针洽谈底价",
+                    first_township=township,
+                    team=team if with_team else None,
+                )
+            )
+        signed = made[-3]
+        investment.change_stage(
+            None, signed, "signed", date(2026, 2, 1), agreed_investment=Decimal("8765.43")
+        )
+        tracking.record_follow_up(
+            None, signed, kind="visit", on=date(2026, 2, 2), people=f"{MARK}组长", outcome="探针洽谈底价"
+        )
+    return made
+
+
 def build_world() -> World:
     from tiaodu.monitoring.demo import load_monitoring_demo
     from tiaodu.reporting.demo import load_reporting_demo
@@ -260,6 +304,17 @@ def build_world() -> World:
         }
     )
     made["squad"].members.add(world.users[f"{WANZHOU}/squad"])
+    made["investment"] = build_investment(
+        {
+            TONGNAN: (
+                world.users[f"{TONGNAN}/guxi"].region,
+                world.users[f"{TONGNAN}/yuxi"].region,
+                Organization.objects.squads_of(world.users[f"{TONGNAN}/squad1"]).first(),
+            ),
+            DADUKOU: (ddk_town, taian[DADUKOU], ddk_squad),
+            WANZHOU: (wz_taian, wz_other, made["squad"]),
+        }
+    )
     for label, user in world.users.items():
         world.users[label] = User.objects.select_related("region", "organization").get(pk=user.pk)
     return world

@@ -46,10 +46,11 @@ from tiaodu.accounts.models import User
 from tiaodu.cases.models import Case
 from tiaodu.core.permissions import Action, can
 from tiaodu.core.tests.districts import TONGNAN
-from tiaodu.core.tests.probe_support import World, build_world
+from tiaodu.core.tests.probe_support import INVESTMENT_SECRETS, World, build_world
 from tiaodu.dispatch.models import DispatchReport, DispatchRound
 from tiaodu.enterprises.models import Enterprise, Need, ServiceRecord, Visit
 from tiaodu.events.models import CollectiveEvent
+from tiaodu.investment.models import InvestmentProject
 from tiaodu.monitoring.models import IndexValue, IndicatorValue
 from tiaodu.orgs.models import Organization
 from tiaodu.projects.filters import FIVE_LISTS
@@ -147,6 +148,7 @@ DISTRICT_OF: dict[type[models.Model], str] = {
     Target: "region__code",
     Need: "enterprise__township__code",
     ServiceRecord: "enterprise__township__code",
+    InvestmentProject: "region__code",
 }
 
 
@@ -219,6 +221,8 @@ SURFACES = [
             "/reporting/alerts/", "/api/v1/reporting/alerts", None, r'href="/reporting/alerts/(\d+)/"'),
     Surface(Target, lambda o: f"/targets/{o.pk}/", lambda o: f"/api/v1/targets/{o.pk}",
             "/targets/", "/api/v1/targets", None, r'href="/targets/(\d+)/"'),
+    Surface(InvestmentProject, lambda o: f"/investment/{o.pk}/", lambda o: f"/api/v1/investment/projects/{o.pk}",
+            "/investment/", "/api/v1/investment/projects", lambda o: o.name, r'href="/investment/(\d+)/"'),
     # The pages hanging off an object: its change history, its dispatch reports, its appeals.
     Surface(Organization, lambda o: f"/orgs/{o.pk}/changes/", lambda o: f"/api/v1/organizations/{o.pk}/changes",
             None, None),
@@ -229,12 +233,16 @@ SURFACES = [
     Surface(Project, lambda o: f"/projects/{o.pk}/changes/", None, None, None),
     Surface(Project, lambda o: f"/dispatch/project/{o.pk}/", None, None, None),
     Surface(Target, lambda o: f"/targets/{o.pk}/changes/", None, None, None),
+    Surface(InvestmentProject, lambda o: f"/investment/{o.pk}/edit/", None, None, None, html_action="change"),
+    Surface(InvestmentProject, None, lambda o: f"/api/v1/investment/projects/{o.pk}/follow-ups", None, None),
+    Surface(InvestmentProject, None, lambda o: f"/api/v1/investment/projects/{o.pk}/funds", None, None),
     # Further lists of the same objects.
     Surface(Need, None, None, None, "/api/v1/enterprises/needs"),
     Surface(ServiceRecord, None, None, None, "/api/v1/enterprises/services"),
     Surface(IndicatorValue, None, None, None, "/api/v1/monitoring/figures", only=TONGNAN),  # thousands
     Surface(Case, None, None, "/cases/inbox/", None, None, r'href="/cases/(\d+)/"', only=TONGNAN),
     Surface(Case, None, None, "/cases/board/", None, None, r'href="/cases/(\d+)/"', only=TONGNAN),
+    Surface(InvestmentProject, None, None, "/investment/board/", None, None, r'href="/investment/(\d+)/"'),
     *(
         Surface(Project, None, None, f"/projects/lists/{name}/", None, lambda o: o.code or None,
                 r'href="/projects/(\d+)/"', only=TONGNAN)
@@ -660,6 +668,7 @@ def test_maps_and_reports(world: World, db: Any) -> None:
         Project: unique_names(Project),
         Enterprise: unique_names(Enterprise),
         CollectiveEvent: unique_names(CollectiveEvent),
+        InvestmentProject: unique_names(InvestmentProject),
     }
     index_value = IndexValue.objects.select_related("index", "period").order_by("pk").first()
     pages = ["/", "/projects/report/", "/enterprises/report/", "/enterprises/portal/"]
@@ -732,6 +741,7 @@ def test_maps_and_reports(world: World, db: Any) -> None:
             f"/projects/{min(seen[Project])}/" if seen[Project] else "",
             f"/enterprises/{min(seen[Enterprise])}/" if seen[Enterprise] else "",
             f"/cases/{min(cases)}/" if (cases := visible(user, Case)) else "",
+            f"/investment/{min(seen[InvestmentProject])}/" if seen[InvestmentProject] else "",
         ]
         for enterprise in sorted(seen[Enterprise])[:2]:
             # An enterprise's appeals: only cases the user may see.
@@ -751,3 +761,58 @@ def test_maps_and_reports(world: World, db: Any) -> None:
                 model, pk = hidden[name]
                 leaks.append(Leak("report", who, label(model), pk, url, f"names {name}"))
     verdict(leaks)
+
+
+# --- Commercial secrets of the investment pipeline -----------------------------------------------
+
+
+def investment_secret_leaks(who: str, user: User, c: Client) -> list[Leak]:
+    """What a town user's investment pages, exports and API show of :data:`INVESTMENT_SECRETS`."""
+    leaks: list[Leak] = []
+    name = label(InvestmentProject)
+    seen = visible(user, InvestmentProject)
+    urls = ["/investment/", "/investment/?export=csv", "/investment/?export=xlsx", "/investment/board/"]
+    urls += ["/investment/?export=xlsx&layout=leader", "/api/v1/investment/projects"]
+    urls += [f"/investment/{pk}/" for pk in sorted(seen)]
+    urls += [f"/api/v1/investment/projects/{pk}" for pk in sorted(seen)]
+    for url in urls:
+        r = c.get(url)
+        check_status(leaks, who, name, None, url, r.status_code)
+        if r.status_code != 200:
+            continue
+        if "export=xlsx" in url:
+            wb = load_workbook(io.BytesIO(r.content), read_only=True)
+            text = " ".join(
+                str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row
+            )
+        else:
+            text = r.content.decode("utf-8-sig", "replace")
+        leaks += [Leak("secret", who, name, None, url, f"shows {s}") for s in INVESTMENT_SECRETS if s in text]
+    return leaks
+
+
+def test_town_users_see_no_investment_secrets(world: World, db: Any) -> None:
+    """Issue 14 item 10: a town user sees the stage of the investment projects its town reported,
+    never their amounts, notes or follow-ups — on the list, its exports, the board, the project
+    page and the API."""
+    leaks: list[Leak] = []
+    logged_in = clients(world)
+    towns = [who for who, user in world.users.items() if user.role == "town"]
+    assert all(visible(world.users[who], InvestmentProject) for who in towns)  # each reaches one
+    for who in towns:
+        leaks += investment_secret_leaks(who, world.users[who], logged_in[who])
+    verdict(leaks)
+
+
+def test_the_secret_probe_sees_a_planted_leak(world: World, db: Any, monkeypatch: Any) -> None:
+    """Not blind: with nothing confidential, the town user's surfaces show the amounts."""
+    from tiaodu.investment import filters
+
+    monkeypatch.setattr(filters, "CONFIDENTIAL", frozenset())
+    who = f"{TONGNAN}/guxi"
+    found = investment_secret_leaks(who, world.users[who], clients(world)[who])
+    assert {leak.url.split("?")[0] for leak in found} >= {
+        "/investment/",
+        "/investment/board/",
+        "/api/v1/investment/projects",
+    }

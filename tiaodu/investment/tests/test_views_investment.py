@@ -236,3 +236,21 @@ def test_create_under_first_report_and_edit(users: Any, client_for: Any) -> None
     assert r.status_code == 409
     dup.refresh_from_db()
     assert dup.name == "重复报送项目(改)"
+
+
+def test_leader_export_as_of_a_past_date_follows_the_history(users: Any, client_for: Any) -> None:
+    p = project(name="截至甲", stage="negotiating", on=date(2022, 1, 5), planned_investment=Decimal(10000))
+    services.change_stage(None, p, "signed", date(2022, 6, 1), agreed_investment=Decimal(12000))
+    project(name="截至乙", stage="lead", on=date(2022, 8, 1))
+    c = client_for(users["admin"])
+    r = c.get("/investment/", {"export": "xlsx", "layout": "leader", "q": "截至", "as_of": "2022-03-31"})
+    ws = load_workbook(io.BytesIO(r.content)).active
+    rows = [list(row) for row in ws.iter_rows(values_only=True)]
+    assert rows[1][0] == "截至2022年3月31日"
+    assert [row[0] for row in rows[3:]] == ["在谈(1个)", 1, "小计", "合计"]  # 乙 entered later
+    agreed = rows[2].index("协议投资额(亿元)")
+    assert rows[4][1] == "截至甲" and rows[4][agreed] is None  # not signed yet on that date
+    assert (
+        c.get("/investment/", {"export": "xlsx", "layout": "leader", "as_of": "2099-01-01"}).status_code
+        == 422
+    )
