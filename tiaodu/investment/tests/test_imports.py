@@ -662,3 +662,48 @@ def test_cli_imports_as_a_user(tmp_path: Path) -> None:
     )
     assert "成功" in out.getvalue()
     assert InvestmentProject.objects.get(name="命令行项目").region.code == DADUKOU
+
+
+def test_partial_import_writes_the_good_rows_with_history_and_audit(tmp_path: Path) -> None:
+    from auditlog.models import LogEntry
+
+    district(TONGNAN)
+    rows = [
+        PROJECT_HEADERS,
+        prow(
+            "部分导入甲",
+            "部分甲有限公司",
+            **{"线索日期": "2020-01-02", "签约日期": "2020-08-08", "协议投资额(万元)": 9000},
+        ),
+        prow("部分导入乙", "部分乙有限公司", **{"线索日期": "2020-05-01", "在谈日期": "2020-03-01"}),
+    ]
+    result = run_import("investment-projects", xlsx(tmp_path, "partial", rows), actor=zsj(), partial=True)
+    assert (result.status, result.created, result.skipped) == ("partial", 1, 1)
+    p = InvestmentProject.objects.get(name="部分导入甲")
+    assert history(p) == [("lead", date(2020, 1, 2), date(2020, 8, 8)), ("signed", date(2020, 8, 8), None)]
+    assert (p.stage, p.signed_on, p.agreed_investment, p.created_by) == (
+        "signed",
+        date(2020, 8, 8),
+        D(9000),
+        zsj(),
+    )
+    assert p.lead_unit.name == "区招商投资局" and p.first_reported_on == date(2020, 1, 2)
+    entries = LogEntry.objects.filter(additional_data__import="investment-projects")
+    assert entries.filter(object_id=p.pk, content_type__model="investmentproject").count() == 1
+    assert entries.filter(content_type__model="investmentstagechange").count() == 2
+    assert not InvestmentProject.objects.filter(name="部分导入乙").exists()
+
+
+def test_a_project_for_an_investor_a_town_reported_as_a_lead_is_refused(tmp_path: Path) -> None:
+    district(TONGNAN)
+    rows = [LEAD_HEADERS, ["重庆青山机械有限公司", "拟投资", "", "古溪镇", "", "2020-03-03", "", "", ""]]
+    assert run_import("investment-leads", xlsx(tmp_path, "lead", rows), actor=zsj()).ok
+    rows = [
+        PROJECT_HEADERS,
+        prow("青山机械项目", "青山机械股份有限公司", **{"首报单位": "玉溪镇", "线索日期": "2020-04-04"}),
+    ]
+    result = run_import("investment-projects", xlsx(tmp_path, "p", rows), actor=zsj())
+    assert by_row(result) == {2: {"duplicate_investor"}}
+    text = message(result, 2, "duplicate_investor")
+    assert "古溪镇" in text and "2020-03-03" in text and "线索" in text
+    assert not InvestmentProject.objects.filter(name="青山机械项目").exists()
