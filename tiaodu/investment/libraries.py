@@ -26,7 +26,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from tiaodu.core.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, ServiceError, invalid
-from tiaodu.core.permissions import Action, can, scope_q
+from tiaodu.core.permissions import Action, can, ensure_permitted, get_scoped, scope_q
 from tiaodu.core.resolve import Resolver, actor_district, credit_code, district_of
 from tiaodu.investment.choices import (
     OPEN_STAGES,
@@ -78,50 +78,21 @@ def district_path(user: Any) -> str | None:
 
 
 def rows(model: type[_M], user: User | AnonymousUser, action: Action = "view") -> QuerySet[_M]:
-    """The rows of a library or settings model ``user`` may ``action``: the scope's own rows plus
-    every row of the user's district when the user's role may ``action`` the model at all."""
-    q = scope_q(user, model, action)
-    manager = model._default_manager
-    if q is None:
-        return manager.all()
-    base = district_path(user)
-    lookup = model.scope.region  # type: ignore[attr-defined]
-    if base is not None and lookup and can(user, action, model):
-        q |= Q(**{f"{lookup}__in": Region.objects.filter(path__startswith=base).values("pk")})
-    return manager.filter(q)
+    """The rows of a library or settings model ``user`` may ``action`` (the models' scopes are
+    district-wide: every government role of a district reaches its reference data)."""
+    return model.objects.restrict(user, action)  # type: ignore[attr-defined,no-any-return]
 
 
 def get_row(model: type[_M], user: User | AnonymousUser, action: Action = "view", **lookup: Any) -> _M:
-    """One row through :func:`rows` (locked unless viewing): 404 outside the user's reach, 403
-    when the user may see it but not ``action`` it."""
-    qs = rows(model, user, action)
-    if action != "view":
-        qs = qs.select_for_update()
-    try:
-        found = qs.filter(**lookup).first()
-    except (ValueError, TypeError):
-        found = None
-    if found is not None:
-        return found
-    attempt = f"{action} {model._meta.label_lower} " + ",".join(f"{k}={v}" for k, v in lookup.items())
-    try:
-        exists = model._base_manager.filter(**lookup).exists()
-    except (ValueError, TypeError):
-        exists = False
-    if not exists:
-        raise NotFound()
-    if action != "view" and rows(model, user, "view").filter(**lookup).exists():
-        raise Forbidden(audit=attempt)
-    raise NotFound(audit=attempt)
+    """One row through the scope (locked unless viewing): 404 outside the user's reach, 403 when
+    the user may see it but not ``action`` it."""
+    return get_scoped(model, user, action, **lookup)
 
 
 def ensure_row(user: User | AnonymousUser | None, action: Action, obj: models.Model) -> None:
     """Re-check inside the write transaction that ``obj`` as saved is within ``user``'s reach."""
-    if user is None:
-        return
-    model = type(obj)
-    if not rows(model, user, action).filter(pk=obj.pk).exists():
-        raise Forbidden(audit=f"{action} {model._meta.label_lower} pk={obj.pk}")
+    if user is not None:
+        ensure_permitted(user, action, obj)
 
 
 def can_keep(user: User | AnonymousUser, model: type[models.Model], district: Region) -> bool:
