@@ -143,7 +143,9 @@ class EnterpriseDetailView(ScopedView):
         appeals = mark_overdue(list(appeals_of(user, enterprise)))
         needs = Need.objects.restrict(user).filter(enterprise=enterprise).select_related("case")
         served = (
-            ServiceRecord.objects.restrict(user).filter(enterprise=enterprise).select_related("org", "case", "policy")
+            ServiceRecord.objects.restrict(user)
+            .filter(enterprise=enterprise)
+            .select_related("org", "case", "policy")
         )
         need_totals = needs.aggregate(people=Sum("people"), amount=Sum("amount_wan"), n=Count("pk"))
         service_totals = served.aggregate(amount=Sum("amount_wan"), n=Count("pk"))
