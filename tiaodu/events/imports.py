@@ -152,6 +152,9 @@ class EventProjectImporter(Importer):
             return
         if not name or held_on is None or not act:
             return
+        if ctx.actor is not None and not can(ctx.actor, "add", EventEntry):
+            ctx.error(row.number, "项目名称", "permission_denied", "您没有将招商项目列入活动的权限")
+            return
         if not signed_by(project, held_on):
             ctx.error(
                 row.number,

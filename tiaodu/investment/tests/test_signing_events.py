@@ -152,6 +152,10 @@ def test_event_projects_import_takes_investment_projects(users: dict, tmp_path: 
     }
     assert EventProject.objects.filter(project=key, event__region__code=TONGNAN).exists()
     assert late.pk and talks.pk
+    # a district leader may list key projects but not put investment projects on an event
+    write_xlsx(path, [HEADERS, [EVENT, "2020-06-18", "同名签约项目", "签约"]])
+    result = run_import("event-projects", path, actor=users["leader"])
+    assert {(e.row, e.code) for e in result.errors} == {(2, "permission_denied")}
 
 
 def test_event_page_lists_the_investment_projects_with_totals(users: dict, client_for: Any) -> None:
