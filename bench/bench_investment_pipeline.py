@@ -26,14 +26,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import benchlib
 
@@ -373,26 +370,16 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.worker).write_text(json.dumps(worker(args), ensure_ascii=False, indent=2))
         return 0
 
-    base = args.postgres or os.environ.get("TIAODU_BENCH_DATABASE_URL")
-    explicit = bool(base)
-    base = base or benchlib.DEFAULT_PG_URL
-    if not benchlib.pg_reachable(base):
-        if explicit:
-            print(f"PostgreSQL at {base} is not reachable", file=sys.stderr)
-            return 2
-        print(f"investment pipeline benchmark: skipped (no PostgreSQL answers at {benchlib.DEFAULT_PG_URL})")
-        return 0
-
-    print(f"== PostgreSQL: database {PG_DB} on {urlsplit(base).hostname}", flush=True)
     started = time.perf_counter()
-    benchlib.pg_recreate(base, PG_DB)
     try:
-        with tempfile.TemporaryDirectory(prefix="tiaodu-bench-investment-") as tmp:
-            report = benchlib.run_worker(
-                __file__, benchlib.pg_url(base, PG_DB), tmp, ["--projects", str(args.projects)]
-            )
-    finally:
-        benchlib.pg_recreate(base, PG_DB, drop_only=True)
+        report = benchlib.run_postgres(
+            __file__, PG_DB, "tiaodu-bench-investment-", ["--projects", str(args.projects)], args.postgres
+        )
+    except benchlib.PostgresUnreachable as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if report is None:
+        return 0
     report["elapsed_s"] = round(time.perf_counter() - started, 1)
     benchlib.merge_results(RESULT_KEY, report, args.output)
     print(
