@@ -62,6 +62,10 @@ from tiaodu.core.imports import (
 )
 from tiaodu.core.permissions import can, ensure_permitted, get_scoped
 from tiaodu.core.resolve import actor_district, resolver_for
+
+# Shared with the enterprise imports (candidates for tiaodu.core.imports): the audit changes of a
+# created object, and the scope check of rows as written.
+from tiaodu.enterprises.imports import _created, _refuse_written
 from tiaodu.investment import services, tracking
 from tiaodu.investment.choices import (
     STAGE_CHAIN,
@@ -101,6 +105,29 @@ REPORTER_KINDS = tuple(k for k in OrgKind.values if k not in (OrgKind.ENTERPRISE
 def labels(choices: Any) -> dict[str, str]:
     """Label → stored value of a TextChoices (its blank choice left out)."""
     return {str(label): value for value, label in choices.choices if value}
+
+
+def choice_column(
+    header: str,
+    field_name: str,
+    choices: Any,
+    *,
+    required: bool = False,
+    blank: str = "",
+    example: str = "",
+    note: str = "",
+) -> Column:
+    """A column taking one of ``choices`` by its label (or code), offered as a drop-down."""
+    options = labels(choices)
+    return Column(
+        header,
+        field_name,
+        required,
+        choice(options, blank),
+        example=example,
+        note=note,
+        options=tuple(options),
+    )
 
 
 def amount_of(model: type[models.Model], field_name: str) -> Callable[[Any], Decimal | None]:
@@ -330,14 +357,7 @@ class TeamImporter(InvestmentImporter):
     field_headers = {"township": "所属镇街", "focus_area": "负责区域", "leader": "组长"}
     columns = [
         Column("名称", "name", True, text_of(64), example="长三角招商组"),
-        Column(
-            "类型",
-            "kind",
-            True,
-            choice(labels(TeamKind)),
-            example="区域招商组",
-            options=tuple(labels(TeamKind)),
-        ),
+        choice_column("类型", "kind", TeamKind, required=True, example="区域招商组"),
         Column(
             "所属镇街",
             "township",
@@ -521,13 +541,7 @@ class ProjectImporter(InvestmentImporter):
             aliases=("预计年税收",),
         ),
         Column("重点项目", "is_key", parse=boolean, example="是"),
-        Column(
-            "跟进级别",
-            "follow_level",
-            parse=choice(labels(FollowLevel), FollowLevel.GENERAL),
-            example="紧密跟进",
-            options=tuple(labels(FollowLevel)),
-        ),
+        choice_column("跟进级别", "follow_level", FollowLevel, blank=FollowLevel.GENERAL, example="紧密跟进"),
         Column("计划签约日期", "planned_signing_on", parse=any_date, example="2020-06-30", note="可晚于今天"),
         Column("招商组", "team", parse=text_of(64), example="长三角招商组", note="本区县招商组名称"),
         Column(
@@ -538,13 +552,7 @@ class ProjectImporter(InvestmentImporter):
             note="招商组或单位名称;镇街招商小分队首报的项目记入该镇街",
         ),
         Column("首报日期", "first_reported_on", parse=past_date, example="2019-03-01"),
-        Column(
-            "来源",
-            "source",
-            parse=choice(labels(Source), Source.OTHER),
-            example="镇街招商小分队",
-            options=tuple(labels(Source)),
-        ),
+        choice_column("来源", "source", Source, blank=Source.OTHER, example="镇街招商小分队"),
         *[
             Column(
                 _stage_header(stage),
@@ -555,13 +563,7 @@ class ProjectImporter(InvestmentImporter):
             )
             for stage in HISTORY_STAGES
         ],
-        Column(
-            "终止原因",
-            "reason",
-            parse=choice(labels(TerminationReason)),
-            options=tuple(labels(TerminationReason)),
-            note="填写终止日期时必填",
-        ),
+        choice_column("终止原因", "reason", TerminationReason, note="填写终止日期时必填"),
         Column(
             "当前阶段",
             "stage",
@@ -732,8 +734,6 @@ class ProjectImporter(InvestmentImporter):
         """What :func:`services.create_project` and :func:`services.append_stage` write, set-based:
         the projects, their history rows (each closed by the next: ``ended_on``), one audit
         entry per object, and the scope of the rows as written checked in one query."""
-        from tiaodu.enterprises.imports import _refuse_written
-
         district, actor = district_of(ctx), ctx.actor
         actor_id = actor.pk if actor is not None else None
         lead_unit = services.default_lead_unit(district)
@@ -878,12 +878,12 @@ class LeadImporter(InvestmentImporter):
         Column("投资方", "investor_name", True, text_of(128), example="某某电子科技(深圳)有限公司"),
         Column("投资方信用代码", "investor_credit_code", parse=text_of(18), note="统一社会信用代码,有则填写"),
         Column("线索内容", "content", True, example="拟在西部布局电子元器件生产基地,用地约100亩"),
-        Column(
+        choice_column(
             "来源",
             "source",
-            parse=choice(labels(Source), Source.TOWN_TEAM),
+            Source,
+            blank=Source.TOWN_TEAM,
             example="镇街招商小分队",
-            options=tuple(labels(Source)),
             note="空白为镇街招商小分队",
         ),
         Column(
@@ -983,8 +983,6 @@ class LeadImporter(InvestmentImporter):
             )
         ids = insert_with_ids(Lead, [values for _row, values in new])
         written = {pk: row for pk, (row, _values) in zip(ids, new, strict=True)}
-        from tiaodu.enterprises.imports import _refuse_written
-
         refused = _refuse_written(ctx, Lead, "add", written)
         audit_objects(
             ctx,
@@ -999,10 +997,6 @@ class LeadImporter(InvestmentImporter):
         )
         ctx.counts["created"] += len(ids) - len(refused)
         ctx.report(PHASE_WRITE, len(rows), len(rows))
-
-
-def _created(values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
-    return {key: (None, value) for key, value in values.items() if value is not None and value != ""}
 
 
 # --- funds in place -------------------------------------------------------------------------------
@@ -1027,14 +1021,7 @@ class FundsImporter(InvestmentImporter):
             example=5000,
             aliases=("到位资金",),
         ),
-        Column(
-            "资金来源",
-            "source",
-            True,
-            choice(labels(FundSource)),
-            example="市外境内",
-            options=tuple(labels(FundSource)),
-        ),
+        choice_column("资金来源", "source", FundSource, required=True, example="市外境内"),
     ]
     notes = [
         "项目须已在本区县招商项目库中,且该月底前已签约(按阶段历程);同一项目、年月和来源已有数据的按文件更新。",
