@@ -195,7 +195,9 @@ def build_wanzhou(departments: dict[str, Organization], taian: Region) -> dict[s
 INVESTMENT_SECRETS = ("43219.87", "43220.87", "43221.87", "8765.43", "探针洽谈底价")
 
 
-def build_investment(places: dict[str, tuple[Region, Region, Organization | None]]) -> list[Any]:
+def build_investment(
+    places: dict[str, tuple[Region | None, Region | None, Organization | None]],
+) -> list[Any]:
     """Per district three investment projects (招商引资): one reported by the first township and
     worked by the squad's team (signed, with a follow-up), one reported by the second township,
     one of the district's bureau; amounts and notes are distinctive (:data:`INVESTMENT_SECRETS`)."""
