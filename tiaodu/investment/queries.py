@@ -355,22 +355,33 @@ class FundsProgress:
     elapsed: Decimal  # 序时进度: months elapsed of 12, percent
 
 
-def funds_progress(district: Region | str, on: date, *, user: User | None = None) -> FundsProgress:
+def funds_totals(district: Region | str, on: date, *, user: User | None = None) -> tuple[Decimal, Decimal]:
+    """(到位资金 from January to the month of ``on``, 到位资金 of every month up to it) of the
+    district's projects, in one query."""
+    funds = FundsInPlace.objects.all() if user is None else FundsInPlace.objects.restrict(user)
+    agg = funds.filter(project__region=district_of(district), month__lte=on).aggregate(
+        year=Sum("amount", filter=Q(month__gte=date(on.year, 1, 1))), total=Sum("amount")
+    )
+    return agg["year"] or ZERO, agg["total"] or ZERO
+
+
+def funds_progress(
+    district: Region | str,
+    on: date,
+    *,
+    user: User | None = None,
+    totals: tuple[Decimal, Decimal] | None = None,
+) -> FundsProgress:
     """到位资金 of the district's projects from January to the month of ``on`` against the year's
-    target of the indicator 招商引资到位资金 (targets app; kept in the indicator's unit, 亿元)."""
+    target of the indicator 招商引资到位资金 (targets app; kept in the indicator's unit, 亿元).
+    ``totals``: :func:`funds_totals` when the caller has it already."""
     from tiaodu.targets.models import Target
 
     region = district_of(district)
     elapsed = fig.ratio(on.month, 12) or ZERO
     if not shows_amounts(user):
         return FundsProgress(on.year, None, None, None, elapsed)
-    funds = FundsInPlace.objects.all() if user is None else FundsInPlace.objects.restrict(user)
-    amount = (
-        funds.filter(project__region=region, month__gte=date(on.year, 1, 1), month__lte=on).aggregate(
-            s=Sum("amount")
-        )["s"]
-        or ZERO
-    )
+    amount = (totals or funds_totals(region, on, user=user))[0]
     targets = Target.objects.all() if user is None else Target.objects.restrict(user)
     found = (
         targets.filter(region=region, year=on.year, value__isnull=False)
@@ -428,9 +439,16 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
-def rates(district: Region | str, on: date, *, user: User | None = None) -> dict[str, Rate]:
+def rates(
+    district: Region | str,
+    on: date,
+    *,
+    user: User | None = None,
+    totals: tuple[Decimal, Decimal] | None = None,
+) -> dict[str, Rate]:
     """履约率, 开工率, 投产率, 资金到位率 on ``on`` (definitions: the module's docstring and
-    ``RATE_DEFINITIONS``). One grouped query over the signed projects' history, one for the funds."""
+    ``RATE_DEFINITIONS``). One grouped query over the signed projects' history, one for the funds
+    (none when ``totals``, :func:`funds_totals`, is given)."""
     region = district_of(district)
     months = pipeline_settings(region).not_started_months
     rows = (

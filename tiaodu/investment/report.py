@@ -350,8 +350,9 @@ def investment_report(
     report.to_sign_by_quarter = pipeline.quarters()
     report.follow_levels = pipeline.follow_levels()
     report.signing = signing_events(region, date_from, date_to, user)
-    report.funds = queries.funds_progress(region, date_to, user=user)
-    report.rates = queries.rates(region, date_to, user=user)
+    totals = queries.funds_totals(region, date_to, user=user) if report.amounts_shown else None
+    report.funds = queries.funds_progress(region, date_to, user=user, totals=totals)
+    report.rates = queries.rates(region, date_to, user=user, totals=totals)
     return report
 
 
