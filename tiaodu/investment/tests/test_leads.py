@@ -287,3 +287,14 @@ def test_project_entry_duplicate_of_a_project(users: Any) -> None:
     leads.decide_duplicate(None, project, DuplicateStatus.OVERRULED)
     project.refresh_from_db()
     assert project.duplicate_status == DuplicateStatus.OVERRULED and project.stage == Stage.LEAD
+
+
+def test_the_assigned_group_converts_its_lead(users: Any) -> None:
+    squad = Organization.objects.get(name="重点项目服务一专班")
+    group = team(name="产业链专班(测试)", kind=TeamKind.CHAIN, organization=squad)
+    lead = report(users["guxi"], "重庆星源新材料科技有限公司", reported_on=date(2022, 3, 1))
+    with pytest.raises(NotFound):
+        leads.convert_lead(users["squad1"], lead)  # not yet the group's
+    leads.assign_lead(bureau_user(), lead, group)
+    project = leads.convert_lead(users["squad1"], lead, on=date(2022, 4, 1))
+    assert project.team == group and project.first_reporter == users["guxi"].organization
