@@ -707,3 +707,35 @@ def test_a_project_for_an_investor_a_town_reported_as_a_lead_is_refused(tmp_path
     text = message(result, 2, "duplicate_investor")
     assert "古溪镇" in text and "2020-03-03" in text and "线索" in text
     assert not InvestmentProject.objects.filter(name="青山机械项目").exists()
+
+
+def test_lead_names_resolve_in_the_actors_district(tmp_path: Path) -> None:
+    """The same 太安镇招商小分队, 长三角招商组 and 电子信息 in three districts: 大渡口区's import gets
+    大渡口区's, and a lead of 潼南区 for the same investor is no duplicate there."""
+    made = {code: teams_in(code) for code in (TONGNAN, DADUKOU, WANZHOU)}
+    rows = [
+        LEAD_HEADERS,
+        [
+            "三区同名投资有限公司",
+            "线索",
+            "",
+            "太安镇招商小分队",
+            "",
+            "2021-03-03",
+            "长三角招商组",
+            "电子信息",
+            "",
+        ],
+    ]
+    for code in (TONGNAN, DADUKOU):
+        actor = zsj() if code == TONGNAN else department_user(code)
+        result = run_import("investment-leads", xlsx(tmp_path, f"l{code}", rows), actor=actor)
+        assert result.ok, result.error_lines()
+    lead = Lead.objects.get(region__code=DADUKOU)
+    assert lead.reporting_team == made[DADUKOU]["太安镇招商小分队"]
+    assert (
+        lead.township
+        == made[DADUKOU]["太安镇招商小分队"].township
+        != made[TONGNAN]["太安镇招商小分队"].township
+    )
+    assert (lead.team, lead.chain.region.code) == (made[DADUKOU]["长三角招商组"], DADUKOU)
