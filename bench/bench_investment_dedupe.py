@@ -29,15 +29,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import benchlib
 
@@ -402,26 +399,16 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.worker).write_text(json.dumps(worker(args), ensure_ascii=False, indent=2))
         return 0
 
-    base = args.postgres or os.environ.get("TIAODU_BENCH_DATABASE_URL")
-    explicit = bool(base)
-    base = base or benchlib.DEFAULT_PG_URL
-    if not benchlib.pg_reachable(base):
-        if explicit:
-            print(f"PostgreSQL at {base} is not reachable", file=sys.stderr)
-            return 2
-        print(f"investment dedupe benchmark: skipped (no PostgreSQL answers at {benchlib.DEFAULT_PG_URL})")
-        return 0
-
-    print(f"== PostgreSQL: database {PG_DB} on {urlsplit(base).hostname}", flush=True)
     started = time.perf_counter()
-    benchlib.pg_recreate(base, PG_DB)
     try:
-        with tempfile.TemporaryDirectory(prefix="tiaodu-bench-dedupe-") as tmp:
-            report = benchlib.run_worker(
-                __file__, benchlib.pg_url(base, PG_DB), tmp, ["--repeat", str(args.repeat)]
-            )
-    finally:
-        benchlib.pg_recreate(base, PG_DB, drop_only=True)
+        report = benchlib.run_postgres(
+            __file__, PG_DB, "tiaodu-bench-dedupe-", ["--repeat", str(args.repeat)], args.postgres
+        )
+    except benchlib.PostgresUnreachable as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if report is None:
+        return 0
     report["elapsed_s"] = round(time.perf_counter() - started, 1)
     benchlib.merge_results(RESULT_KEY, report, args.output)
 

@@ -271,7 +271,8 @@ def test_project_entry_is_checked_against_leads(users: Any) -> None:
     assert decided.stage_changes.order_by("-pk").first().actor == bureau_user()  # type: ignore[union-attr]
 
 
-def test_project_entry_duplicate_of_a_project(users: Any) -> None:
+def pending_project() -> tuple[InvestmentProject, InvestmentProject]:
+    """A project in the pipeline and a second one for the same investor, waiting for a decision."""
     first = factories.project(
         investor_name="宁德时代新能源科技股份有限公司", first_reported_on=date(2022, 1, 5)
     )
@@ -283,6 +284,11 @@ def test_project_entry_duplicate_of_a_project(users: Any) -> None:
         name="宁德时代储能项目",
         investor_name="宁德时代新能源科技有限公司",
     )
+    return first, project
+
+
+def test_project_entry_duplicate_of_a_project(users: Any) -> None:
+    first, project = pending_project()
     assert project.duplicate_of == first
     leads.decide_duplicate(None, project, DuplicateStatus.OVERRULED)
     project.refresh_from_db()

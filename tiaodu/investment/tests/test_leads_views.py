@@ -8,11 +8,9 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from tiaodu.investment import leads
 from tiaodu.investment.choices import DuplicateStatus, LeadStatus
 from tiaodu.investment.models import InvestmentProject, Lead
-from tiaodu.investment.tests import factories
-from tiaodu.investment.tests.test_leads import bureau_user, report, team
+from tiaodu.investment.tests.test_leads import bureau_user, pending_project, report, team
 
 pytestmark = pytest.mark.django_db
 
@@ -92,15 +90,7 @@ def test_bureau_decides_assigns_and_converts_on_the_page(users: Any, client_for:
 
 
 def test_project_duplicate_decided_from_the_project_page(users: Any, client_for: Any) -> None:
-    factories.project(investor_name="宁德时代新能源科技股份有限公司", first_reported_on=date(2022, 1, 5))
-    project = leads.create_project_checked(
-        None,
-        submit_as_duplicate=True,
-        region=factories.district(),
-        on=date(2022, 6, 1),
-        name="宁德时代储能项目",
-        investor_name="宁德时代新能源科技有限公司",
-    )
+    _first, project = pending_project()
     url = reverse("investment:project-duplicate-decide", args=[project.pk])
     assert client_for(users["guxi"]).post(url, {"decision": "confirmed"}).status_code == 404
     response = client_for(bureau_user()).post(url, {"decision": "confirmed"})
