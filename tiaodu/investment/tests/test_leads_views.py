@@ -97,3 +97,19 @@ def test_project_duplicate_decided_from_the_project_page(users: Any, client_for:
     assert response.status_code == 302
     project.refresh_from_db()
     assert project.duplicate_status == DuplicateStatus.CONFIRMED and project.stage == "terminated"
+
+
+@pytest.mark.parametrize("username", ["jxw", "leader", "admin", "squad1"])
+def test_pages_open_for_the_other_roles(users: Any, client_for: Any, username: str) -> None:
+    lead = report(users["guxi"], "重庆星源新材料科技有限公司")
+    client = client_for(users[username])
+    assert (
+        client.get(
+            reverse("investment:lead-list"), {"status": "new", "reported_from": "2022-01-01"}
+        ).status_code
+        == 200
+    )
+    create = client.get(reverse("investment:lead-create"))
+    assert create.status_code == (403 if username == "leader" else 200)
+    detail = client.get(lead.get_absolute_url())
+    assert detail.status_code == (404 if username == "squad1" else 200)
