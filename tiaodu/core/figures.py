@@ -50,7 +50,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Literal
 
 Number = int | float | Decimal
@@ -142,6 +142,28 @@ def amount(wan: Number, unit: AmountUnit = "auto", digits: int = 2, approx: bool
     text = number(value, digits)
     lossy = approx and _rounded(value, digits) != value
     return f"{APPROX if lossy else ''}{text}{suffix}"
+
+
+# "近X亿元": how far below a whole number of 亿元 a total may fall and still be written as "近" it.
+NEAR_WITHIN = Decimal("0.05")
+
+
+def amount_near(wan: Number) -> str:
+    """A total in 亿元 the way reports round it towards a round figure: "近20亿元" when it rounds up
+    to a whole 20亿元 and falls short by at most 5 % (19.5 to 19.99亿元); else one decimal, with
+    "约" when rounded ("约18.4亿元"); below 1亿元 in 万元.
+
+    >>> amount_near(196000), amount_near(184321), amount_near(200000), amount_near(5000)
+    ('近20亿元', '约18.4亿元', '20亿元', '5000万元')
+    """
+    value = _dec(wan)
+    if value < WAN_PER_YI:
+        return amount(value)
+    yi = value / WAN_PER_YI
+    whole = yi.to_integral_value(rounding=ROUND_CEILING)
+    if whole != yi and whole - yi <= Decimal("0.5") and whole - yi <= whole * NEAR_WITHIN:
+        return f"近{number(whole, 0)}亿元"
+    return amount(value, "亿元", 1)
 
 
 def ratio(part: Number, whole: Number, digits: int = 1) -> Decimal | None:

@@ -14,6 +14,7 @@ from stdnum.cn import uscc
 from tiaodu.cases import services as cases
 from tiaodu.cases.models import Case
 from tiaodu.core.errors import Conflict, FieldError, Forbidden, InvalidInput, invalid
+from tiaodu.core.industries import check_code
 from tiaodu.core.permissions import can, ensure_permitted, get_scoped
 from tiaodu.core.resolve import Resolver, credit_code, township_of
 from tiaodu.enterprises.appeals import WORKFLOW
@@ -58,11 +59,7 @@ FIELDS = {
 }
 
 
-def _validate_industry(code: str) -> None:
-    if (code and not ((code[0].isalpha() and code[1:].isdigit()) or code.isdigit())) or len(code) > 5:
-        raise invalid(
-            "industry_code", "industry_code_invalid", "行业代码应为 GB/T 4754-2017 的门类字母或2至4位数字"
-        )
+_validate_industry = check_code
 
 
 @transaction.atomic

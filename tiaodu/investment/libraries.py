@@ -26,6 +26,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from tiaodu.core.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, ServiceError, invalid
+from tiaodu.core.industries import section_of_division
 from tiaodu.core.permissions import Action, can, ensure_permitted, get_scoped, scope_q
 from tiaodu.core.resolve import Resolver, actor_district, credit_code, district_of
 from tiaodu.investment.choices import (
@@ -50,7 +51,6 @@ from tiaodu.investment.models import (
 )
 from tiaodu.investment.names import normalise, place_names
 from tiaodu.investment.services import ensure_defaults
-from tiaodu.projects.oc4ids import SECTIONS  # GB/T 4754-2017 门类 by their first and last 大类
 from tiaodu.regions.choices import Level
 from tiaodu.regions.models import Region
 
@@ -750,7 +750,7 @@ def industry_tokens(code: str) -> list[str]:
     if not code or code.isalpha():
         return [code] if code else []
     division = int(code[:2])
-    section = next((s for s, low, high in SECTIONS if low <= division <= high), None)
+    section = section_of_division(division)
     return ([section] if section else []) + [code[:n] for n in range(2, len(code) + 1)]
 
 

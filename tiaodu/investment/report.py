@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import F, Sum
@@ -38,6 +38,7 @@ from django.db.models.functions import Coalesce
 
 from tiaodu.core import figures as fig
 from tiaodu.core.errors import invalid
+from tiaodu.core.industries import section_name
 from tiaodu.events import services as events
 from tiaodu.investment import queries
 from tiaodu.investment.choices import CLEAR_INTENT_STAGES, IN_TALKS_STAGES, STAGE_CHAIN, FollowLevel, Stage
@@ -51,43 +52,7 @@ if TYPE_CHECKING:
     from tiaodu.regions.models import Region
 
 QUARTER_NAMES = {1: "一季度", 2: "二季度", 3: "三季度", 4: "四季度"}
-# GB/T 4754-2017 门类 names (the industry of a project without a chain).
-SECTION_NAMES = {
-    "A": "农、林、牧、渔业",
-    "B": "采矿业",
-    "C": "制造业",
-    "D": "电力、热力、燃气及水生产和供应业",
-    "E": "建筑业",
-    "F": "批发和零售业",
-    "G": "交通运输、仓储和邮政业",
-    "H": "住宿和餐饮业",
-    "I": "信息传输、软件和信息技术服务业",
-    "J": "金融业",
-    "K": "房地产业",
-    "L": "租赁和商务服务业",
-    "M": "科学研究和技术服务业",
-    "N": "水利、环境和公共设施管理业",
-    "O": "居民服务、修理和其他服务业",
-    "P": "教育",
-    "Q": "卫生和社会工作",
-    "R": "文化、体育和娱乐业",
-    "S": "公共管理、社会保障和社会组织",
-    "T": "国际组织",
-}
-NEAR_WITHIN = Decimal("0.05")
-
-
-def near_amount(wan: Decimal) -> str:
-    """A total in 亿元 as the reports round it: "近20亿元" when it rounds up to a whole 20亿元 and
-    falls short of it by at most 5 % (19.5 to 19.99亿元), else one decimal with "约" when rounded
-    ("约18.4亿元"); below 1亿元 in 万元."""
-    if wan < fig.WAN_PER_YI:
-        return fig.amount(wan)
-    yi = wan / fig.WAN_PER_YI
-    whole = yi.to_integral_value(rounding=ROUND_CEILING)
-    if whole != yi and whole - yi <= Decimal("0.5") and whole - yi <= whole * NEAR_WITHIN:
-        return f"近{fig.number(whole, 0)}亿元"
-    return fig.amount(wan, "亿元", 1)
+near_amount = fig.amount_near
 
 
 def quarter_name(year: int, quarter: int, current_year: int) -> str:
@@ -96,11 +61,7 @@ def quarter_name(year: int, quarter: int, current_year: int) -> str:
 
 def industry_name(code: str) -> str:
     """The GB/T 4754 门类 of an industry code (a letter, or a 2–4 digit code by its division)."""
-    from tiaodu.projects.oc4ids import _section
-
-    code = (code or "").strip()
-    section = _section(code) if code else None
-    return SECTION_NAMES.get(section or "", "")
+    return section_name(code)
 
 
 @dataclass

@@ -25,6 +25,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone, translation
 from stdnum.cn import uscc
 
+from tiaodu.core.industries import section_of
 from tiaodu.projects.choices import (
     BondField,
     Funding,
@@ -159,29 +160,6 @@ SECTION_SECTOR: dict[str, str] = {
     "R": "cultureSportsAndRecreation",  # 文化、体育和娱乐业
     "S": "governance",  # 公共管理、社会保障和社会组织
 }
-# GB/T 4754-2017 sections by their first and last division.
-SECTIONS: tuple[tuple[str, int, int], ...] = (
-    ("A", 1, 5),
-    ("B", 6, 12),
-    ("C", 13, 43),
-    ("D", 44, 46),
-    ("E", 47, 50),
-    ("F", 51, 52),
-    ("G", 53, 60),
-    ("H", 61, 62),
-    ("I", 63, 65),
-    ("J", 66, 69),
-    ("K", 70, 70),
-    ("L", 71, 72),
-    ("M", 73, 75),
-    ("N", 76, 79),
-    ("O", 80, 82),
-    ("P", 83, 83),
-    ("Q", 84, 85),
-    ("R", 86, 90),
-    ("S", 91, 96),
-    ("T", 97, 97),
-)
 
 # Party roles (partyRole is an open codelist; the last two are ours, see the ADR).
 ROLE_OWNER = "buyer"  # 业主单位: the 建设单位 whose budget pays for the works
@@ -251,13 +229,7 @@ def project_type(project: Project) -> str | None:
     return KIND_TYPE.get(project.kind)
 
 
-def _section(code: str) -> str | None:
-    if code[:1].isalpha():
-        return code[:1].upper()
-    if not code[:2].isdigit():
-        return None
-    division = int(code[:2])
-    return next((letter for letter, first, last in SECTIONS if first <= division <= last), None)
+_section = section_of
 
 
 def industry_sector(code: str) -> str | None:

@@ -149,3 +149,18 @@ def test_dates_and_lists() -> None:
     assert (
         f.join(["酒精2批次共10余吨", "", "口罩15批次共35万余只"]) == "酒精2批次共10余吨、口罩15批次共35万余只"
     )
+
+
+@pytest.mark.parametrize(
+    ("wan", "text"),
+    [
+        (196000, "近20亿元"),  # 19.6亿: within 5 % below 20
+        (199999, "近20亿元"),
+        (184321, "约18.4亿元"),  # 1.6亿 short of 20: not "近"
+        (200000, "20亿元"),  # a whole number is written as it is
+        (5000, "5000万元"),
+        (12345, "约1.2亿元"),
+    ],
+)
+def test_amount_near(wan: int, text: str) -> None:
+    assert f.amount_near(wan) == text
