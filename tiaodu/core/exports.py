@@ -148,12 +148,20 @@ def workbook_bytes(wb: Any) -> bytes:
     return out.getvalue()
 
 
-def table_workbook(title: str, header: Iterable[object], rows: Iterable[Iterable[object]]) -> bytes:
-    """A one-sheet xlsx (write-only, so large exports stream): the header, then the rows."""
+def table_workbook(
+    title: str, header: Iterable[object], rows: Iterable[Iterable[object]], *, heading: Iterable[str] = ()
+) -> bytes:
+    """A one-sheet xlsx (write-only, so large exports stream): the header, then the rows. With
+    ``heading`` (a report's title and lead lines), those lines come first, then an empty row."""
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet_title(title))
+    lines = [line for line in heading if line]
+    for line in lines:
+        append(ws, [line])
+    if lines:
+        ws.append([])
     append(ws, header)
     for row in rows:
         append(ws, row)
@@ -166,6 +174,13 @@ _SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
 def sheet_title(title: object) -> str:
     """A valid sheet name: none of ``[]:*?/\\``, at most 31 characters, never empty."""
     return _SHEET_TITLE_BAD.sub("", str(title))[:31] or "Sheet1"
+
+
+def report_xlsx(
+    title: str, header: Iterable[object], rows: Iterable[Iterable[object]], filename: str, lead: str = ""
+) -> HttpResponse:
+    """A report's table as an xlsx download: the title, the lead sentence, then the table."""
+    return xlsx_response(table_workbook(title, header, rows, heading=(title, lead)), filename)
 
 
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:

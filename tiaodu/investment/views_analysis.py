@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tiaodu.core import figures as fig
 from tiaodu.core.errors import ServiceError
+from tiaodu.core.exports import report_xlsx
 from tiaodu.core.forms import StyledForm
 from tiaodu.core.http import current_user
 from tiaodu.core.resolve import actor_district
@@ -38,9 +39,6 @@ from tiaodu.investment import queries
 from tiaodu.investment.choices import TeamKind
 from tiaodu.investment.models import InvestmentProject
 from tiaodu.investment.report import investment_report
-from tiaodu.projects.views_report import (
-    _xlsx,
-)  # a titled one-sheet xlsx (extraction to core.exports proposed)
 from tiaodu.regions.models import Region
 
 TEAM_KINDS = dict(TeamKind.choices)
@@ -250,7 +248,7 @@ class RankingView(ScopedView):
                 for r in rows
             ]
             if request.GET.get("export") == "xlsx":
-                return _xlsx("招商组排名", RANKING_HEADER, table, "investment-ranking.xlsx")
+                return report_xlsx("招商组排名", RANKING_HEADER, table, "investment-ranking.xlsx")
         context = {
             "form": form,
             "header": RANKING_HEADER,
@@ -288,7 +286,7 @@ class ReportView(ScopedView):
                 *report.stage_rows(),
             ]
             rows += [[], ["拟签约(计划签约季度)", "项目数", "计划投资额(万元)"], *report.quarter_rows()]
-            return _xlsx(
+            return report_xlsx(
                 report.title,
                 ["指标", "数值"],
                 rows,

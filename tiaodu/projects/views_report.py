@@ -43,23 +43,6 @@ class RankingForm(PeriodForm):
     by = forms.ChoiceField(label=_("排名对象"), choices=[("unit", _("责任单位")), ("squad", _("服务专班"))])
 
 
-def _xlsx(
-    title: str, header: list[str], rows: list[list[Any]], filename: str, lead: str = ""
-) -> HttpResponse:
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(exports.sheet_title(title))
-    exports.append(ws, [title])
-    if lead:
-        exports.append(ws, [lead])
-    ws.append([])
-    exports.append(ws, header)
-    for row in rows:
-        exports.append(ws, row)
-    return exports.xlsx_response(exports.workbook_bytes(wb), filename)
-
-
 class ProjectReportView(ScopedView):
     """GET ?region=&date_from=&date_to= [&export=xlsx]."""
 
@@ -81,7 +64,7 @@ class ProjectReportView(ScopedView):
             except ServiceError as exc:
                 apply_service_error(form, exc)
         if report is not None and request.GET.get("export") == "xlsx":
-            return _xlsx(
+            return exports.report_xlsx(
                 "重点项目调度情况",
                 ["指标", "数值"],
                 [list(row) for row in report.key_figures()],
@@ -144,7 +127,7 @@ class RankingView(ScopedView):
             for r in rows or []
         ]
         if rows is not None and request.GET.get("export") == "xlsx":
-            return _xlsx("竞赛拉练排名", header, table, "ranking.xlsx")
+            return exports.report_xlsx("竞赛拉练排名", header, table, "ranking.xlsx")
         query = urlencode({k: params[k] for k in ("region", "date_from", "date_to", "by") if k in params})
         context = {"form": form, "header": header, "table": table, "query": query, "ranked": rows is not None}
         return render(request, "projects/ranking.html", context)
