@@ -47,7 +47,7 @@ from typing import Any
 from django.db.models import Q
 from rapidfuzz import fuzz, process
 
-from tiaodu.investment.names import normalise, place_names
+from tiaodu.investment.names import Places, normalise, place_names
 
 KINDS = ("lead", "project", "target", "enterprise")
 KIND_LABELS = {"lead": "线索", "project": "在库项目", "target": "目标企业", "enterprise": "区内企业"}
@@ -276,9 +276,11 @@ class InvestorIndex:
     an investor twice is caught at the second row). See the module docstring for the rules.
     """
 
-    def __init__(self, district: Any, places: tuple[str, ...] | None = None) -> None:
+    def __init__(self, district: Any, places: Places | Iterable[str] | None = None) -> None:
         self.district = district
-        self.places = place_names() if places is None else places
+        self.places = (
+            place_names() if places is None else places if isinstance(places, Places) else Places(places)
+        )
         self._pipeline = _Table()
         self._enterprises: _Table | None = None
         self._keys: dict[str, str] = {}

@@ -8,8 +8,12 @@ compared through an index; near keys are found by :mod:`tiaodu.investment.dedupe
 
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
 
 # Legal forms and corporate words, longest first so that "股份有限公司" goes before "有限公司".
 _SUFFIXES = sorted(
@@ -34,6 +38,7 @@ _SUFFIXES = sorted(
 )
 _BRACKETS = re.compile(r"[(\[【(][^)\]】)]*[)\]】)]")
 _NOISE = re.compile(r"[\s·•.,,、\-—_'\"“”‘’&]+")
+_GROUPING = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 _LEVEL_WORDS = (
     "特别行政区",
     "维吾尔自治区",
@@ -95,31 +100,70 @@ _PROVINCE_WORDS = {
 }
 
 
-def place_names() -> tuple[str, ...]:
-    """Region names to strip from the front, longest first: "广东省", "广东", "深圳市", "深圳" …
-    (provinces, cities and counties of the code table, with and without their level word)."""
+class Places:
+    """Place names to strip from the front of a name, indexed by their first character (longest
+    first), so that a name is compared with the few places that could start it rather than with
+    all six thousand of the country."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        by_first: dict[str, list[str]] = {}
+        for name in set(names):
+            by_first.setdefault(name[:1], []).append(name)
+        self.by_first = {
+            first: tuple(sorted(group, key=len, reverse=True)) for first, group in by_first.items()
+        }
+
+    def starting(self, text: str) -> tuple[str, ...]:
+        return self.by_first.get(text[:1], ())
+
+
+def _with_short_forms(names: Iterable[str], short: bool = True) -> set[str]:
+    """The names, and (``short``) each without its level word: 广东省 → 广东, 深圳市 → 深圳."""
+    found: set[str] = set()
+    for name in names:
+        if name in _GROUPING or len(name) < 2:
+            continue
+        found.add(name)
+        if not short:
+            continue
+        for word in _LEVEL_WORDS:
+            if name.endswith(word) and len(name) - len(word) >= 2:
+                found.add(name[: -len(word)])
+                break
+    return found
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> frozenset[str]:
+    """Provinces and prefecture-level cities of the whole country, from the code table's files
+    (present whatever provinces a deployment loaded), with their short forms."""
+    data = Path(__file__).resolve().parent.parent / "regions" / "data"
+    names: set[str] = set(PROVINCES)
+    names.update(p + _PROVINCE_WORDS.get(p, "省") for p in PROVINCES)
+    for file in ("provinces.csv", "cities.csv"):
+        with (data / file).open(encoding="utf-8") as rows:
+            names.update(_with_short_forms(row["name"] for row in csv.DictReader(rows)))
+    return frozenset(names)
+
+
+def place_names() -> Places:
+    """Region names to strip from the front: the country's provinces and cities with and without
+    their level word ("广东省", "广东", "深圳市", "深圳"), and the districts and counties of the
+    provinces this deployment loaded ("潼南区", "潼南": the local names companies carry)."""
     from tiaodu.regions.choices import Level
     from tiaodu.regions.models import Region
 
-    names: set[str] = set(PROVINCES)
-    names.update(p + _PROVINCE_WORDS.get(p, "省") for p in PROVINCES)
-    levels = (Level.PROVINCE, Level.CITY, Level.COUNTY)
-    for name in Region.objects.filter(level__in=levels).values_list("name", flat=True):
-        if name in ("市辖区", "县") or len(name) < 2:
-            continue
-        names.add(name)
-        for word in _LEVEL_WORDS:
-            if name.endswith(word) and len(name) - len(word) >= 2:
-                names.add(name[: -len(word)])
-                break
-    return tuple(sorted(names, key=len, reverse=True))
+    counties = Region.objects.filter(level=Level.COUNTY).values_list("name", flat=True)
+    return Places(_country_names() | _with_short_forms(counties))
 
 
-def normalise(name: str, places: tuple[str, ...] | None = None) -> str:
+def normalise(name: str, places: Places | Iterable[str] | None = None) -> str:
     """The key of an investor name; "" for a blank name. ``places`` is :func:`place_names`,
     passed in by callers that normalise many names (one query instead of one per name)."""
     if places is None:
         places = place_names()
+    elif not isinstance(places, Places):
+        places = Places(places)
     text = unicodedata.normalize("NFKC", name or "").strip()
     text = _BRACKETS.sub("", text)
     text = _NOISE.sub("", text)
@@ -130,7 +174,7 @@ def normalise(name: str, places: tuple[str, ...] | None = None) -> str:
             if text.endswith(suffix) and len(text) > len(suffix):
                 text, changed = text[: -len(suffix)], True
                 break
-        for place in places:
+        for place in places.starting(text):
             if text.startswith(place) and len(text) > len(place) + 1:
                 text, changed = text[len(place) :], True
                 break
