@@ -492,59 +492,74 @@ def _as_get(request: HttpRequest) -> HttpRequest:
     return request
 
 
-class FollowUpView(_ProjectPostView):
+class _FormPostView(_ProjectPostView):
+    """A POST of one form on a project: valid → the service call → back to the project's
+    section with a message; invalid or refused → the project's page with the form's errors."""
+
+    form_name: str  # the page's context name of the form
+
+    def form(self, request: HttpRequest) -> Any:
+        raise NotImplementedError
+
+    def call(self, user: Any, project: InvestmentProject, data: dict[str, Any]) -> str:
+        """The service call; returns the message to show."""
+        raise NotImplementedError
+
+    anchor = ""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        user = current_user(request)
+        project = get_scoped(InvestmentProject, user, pk=pk)
+        form = self.form(request)
+        if not form.is_valid():
+            return self.page(request, pk, status=422, **{self.form_name: form})
+        try:
+            message = self.call(user, project, form.cleaned_data)
+        except ServiceError as exc:
+            return self.refused(request, pk, form, self.form_name, exc)
+        return redirect_with_message(request, project.get_absolute_url() + self.anchor, message)
+
+
+class FollowUpView(_FormPostView):
     """POST a follow-up (跟进记录) through ``tracking.record_follow_up``."""
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        user = current_user(request)
-        project = get_scoped(InvestmentProject, user, pk=pk)
-        form = FollowUpForm(request.POST)
-        if form.is_valid():
-            try:
-                tracking.record_follow_up(user, project, **form.cleaned_data)
-            except ServiceError as exc:
-                return self.refused(request, pk, form, "follow_up_form", exc)
-            return redirect_with_message(
-                request, project.get_absolute_url() + "#follow-ups", _("已登记跟进记录")
-            )
-        return self.page(request, pk, status=422, follow_up_form=form)
+    form_name, anchor = "follow_up_form", "#follow-ups"
+
+    def form(self, request: HttpRequest) -> Any:
+        return FollowUpForm(request.POST)
+
+    def call(self, user: Any, project: InvestmentProject, data: dict[str, Any]) -> str:
+        tracking.record_follow_up(user, project, **data)
+        return _("已登记跟进记录")
 
 
-class FundsView(_ProjectPostView):
+class FundsView(_FormPostView):
     """POST funds in place (到位资金) of a month through ``tracking.record_funds``."""
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        user = current_user(request)
-        project = get_scoped(InvestmentProject, user, pk=pk)
-        form = FundsForm(request.POST)
-        if form.is_valid():
-            try:
-                tracking.record_funds(user, project, **form.cleaned_data)
-            except ServiceError as exc:
-                return self.refused(request, pk, form, "funds_form", exc)
-            return redirect_with_message(request, project.get_absolute_url() + "#funds", _("已登记到位资金"))
-        return self.page(request, pk, status=422, funds_form=form)
+    form_name, anchor = "funds_form", "#funds"
+
+    def form(self, request: HttpRequest) -> Any:
+        return FundsForm(request.POST)
+
+    def call(self, user: Any, project: InvestmentProject, data: dict[str, Any]) -> str:
+        tracking.record_funds(user, project, **data)
+        return _("已登记到位资金")
 
 
-class TakeOverView(_ProjectPostView):
+class TakeOverView(_FormPostView):
     """POST 转入重点项目库 through ``handoff.take_over``: the key project, linked both ways."""
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        user = current_user(request)
-        project = get_scoped(InvestmentProject, user, pk=pk)
-        form = TakeOverForm(request.POST, user=user)
-        if form.is_valid():
-            values: dict[str, Any] = {k: v for k, v in form.cleaned_data.items() if v}
-            if "township_code" in values:
-                values["township"] = values.pop("township_code")
-            try:
-                key = handoff.take_over(user, project, **values)
-            except ServiceError as exc:
-                return self.refused(request, pk, form, "take_over_form", exc)
-            return redirect_with_message(
-                request, project.get_absolute_url(), _("已转入重点项目库:“%(name)s”") % {"name": key.name}
-            )
-        return self.page(request, pk, status=422, take_over_form=form)
+    form_name = "take_over_form"
+
+    def form(self, request: HttpRequest) -> Any:
+        return TakeOverForm(request.POST, user=request.user)
+
+    def call(self, user: Any, project: InvestmentProject, data: dict[str, Any]) -> str:
+        values: dict[str, Any] = {k: v for k, v in data.items() if v}
+        if "township_code" in values:
+            values["township"] = values.pop("township_code")
+        key = handoff.take_over(user, project, **values)
+        return _("已转入重点项目库:“%(name)s”") % {"name": key.name}
 
 
 # --- Create and edit ------------------------------------------------------------------------------
