@@ -77,8 +77,13 @@ def _hidden(context: Any) -> frozenset[str]:
     return cached  # type: ignore[no-any-return]
 
 
-def _secret(obj: Any, context: Any, field: str) -> Any:
-    return None if field in _hidden(context) else getattr(obj, field)
+def _secret_resolver(field: str) -> Any:
+    """A schema resolver giving ``field``, or null to a viewer who may not see it."""
+
+    def resolve(obj: Any, context: Any) -> Any:
+        return None if field in _hidden(context) else getattr(obj, field)
+
+    return staticmethod(resolve)
 
 
 class StageChangeOut(Schema):
@@ -170,37 +175,15 @@ class ProjectOut(Schema):
     def resolve_stage_label(obj: InvestmentProject) -> str:
         return services.stage_label(obj.stage)
 
-    @staticmethod
-    def resolve_planned_investment(obj: InvestmentProject, context: Any) -> Any:
-        return _secret(obj, context, "planned_investment")
-
-    @staticmethod
-    def resolve_agreed_investment(obj: InvestmentProject, context: Any) -> Any:
-        return _secret(obj, context, "agreed_investment")
-
-    @staticmethod
-    def resolve_land_mu(obj: InvestmentProject, context: Any) -> Any:
-        return _secret(obj, context, "land_mu")
-
-    @staticmethod
-    def resolve_expected_output(obj: InvestmentProject, context: Any) -> Any:
-        return _secret(obj, context, "expected_output")
-
-    @staticmethod
-    def resolve_expected_tax(obj: InvestmentProject, context: Any) -> Any:
-        return _secret(obj, context, "expected_tax")
-
-    @staticmethod
-    def resolve_last_follow_up_on(obj: InvestmentProject, context: Any) -> Any:
-        return _secret(obj, context, "last_follow_up_on")
-
-    @staticmethod
-    def resolve_next_follow_up_on(obj: InvestmentProject, context: Any) -> Any:
-        return _secret(obj, context, "next_follow_up_on")
-
-    @staticmethod
-    def resolve_card(obj: InvestmentProject, context: Any) -> Any:
-        return _secret(obj, context, "card")
+    # The confidential fields: null for a viewer who may not see them.
+    resolve_planned_investment = _secret_resolver("planned_investment")
+    resolve_agreed_investment = _secret_resolver("agreed_investment")
+    resolve_land_mu = _secret_resolver("land_mu")
+    resolve_expected_output = _secret_resolver("expected_output")
+    resolve_expected_tax = _secret_resolver("expected_tax")
+    resolve_last_follow_up_on = _secret_resolver("last_follow_up_on")
+    resolve_next_follow_up_on = _secret_resolver("next_follow_up_on")
+    resolve_card = _secret_resolver("card")
 
 
 class ProjectDetailOut(ProjectOut):
@@ -208,9 +191,7 @@ class ProjectDetailOut(ProjectOut):
     allowed_stages: list[str] = Field(..., description="按阶段流转表下一步可变更的阶段")
     stage_changes: list[StageChangeOut]
 
-    @staticmethod
-    def resolve_notes(obj: InvestmentProject, context: Any) -> Any:
-        return _secret(obj, context, "notes")
+    resolve_notes = _secret_resolver("notes")
 
     @staticmethod
     def resolve_allowed_stages(obj: InvestmentProject) -> list[str]:
