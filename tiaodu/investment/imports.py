@@ -86,7 +86,6 @@ from tiaodu.investment.models import (
     Lead,
     Team,
 )
-from tiaodu.investment.names import normalise, place_names
 from tiaodu.orgs.choices import OrgKind
 from tiaodu.orgs.models import Organization
 from tiaodu.regions.choices import Level
@@ -581,15 +580,17 @@ class ProjectImporter(InvestmentImporter):
         "同一投资方已在本区县招商项目库或线索中的,按首报制拒绝导入并指明首报单位。",
     ]
 
+    def prepare(self, ctx: ImportContext) -> None:
+        projects = InvestmentProject.objects.filter(region=district_of(ctx)).order_by()
+        ctx.cache["project_ids"] = dict(projects.values_list("name", "pk"))
+
     def clean(self, ctx: ImportContext, row: Row) -> None:
         values = row.values
         name = values.get("name") or ""
         district = district_of(ctx)
-        existing = (
-            InvestmentProject.objects.select_related(*_RELATED).filter(region=district, name=name).first()
-            if name
-            else None
-        )
+        # The district's project names are read once; a row naming one reads that project by key.
+        pk = ctx.cache["project_ids"].get(name) if name else None
+        existing = InvestmentProject.objects.get(pk=pk) if pk else None
         data: dict[str, Any] = {
             k: v for k, v in values.items() if k in services.EDITABLE and k not in _LOOKUPS
         }
@@ -634,7 +635,8 @@ class ProjectImporter(InvestmentImporter):
         if path and not data.get("first_reported_on"):
             data["first_reported_on"] = path[0][1]  # 首报日期: by default the day it entered
         # The service's rules on the values the project will have (every bad row is listed).
-        merged = {f: getattr(existing, f) for f in services.EDITABLE} if existing else {}
+        # (the stored relations are the district's own: only the file's are checked, no joins)
+        merged = {f: getattr(existing, f) for f in services.EDITABLE if f not in _RELATED} if existing else {}
         merged |= {"source": Source.OTHER, "follow_level": FollowLevel.GENERAL} if not existing else {}
         merged |= data | {"region": district}
         signed = (path is not None and any(s == Stage.SIGNED for s, _ in path)) or (
@@ -952,7 +954,7 @@ class LeadImporter(InvestmentImporter):
     def write(self, ctx: ImportContext, rows: list[Row]) -> None:
         actor = ctx.actor
         district = district_of(ctx)
-        places = place_names()
+        index = investor_index(ctx)  # its keys of the file's names are memoised
         new: list[tuple[Row, dict[str, Any]]] = []
         for row in rows:
             values, reporter = row.data.values, row.data.reporter
@@ -963,7 +965,7 @@ class LeadImporter(InvestmentImporter):
                     {
                         "region_id": district.pk,
                         "investor_name": values["investor_name"],
-                        "investor_key": normalise(values["investor_name"], places),
+                        "investor_key": index.key(values["investor_name"]),
                         "investor_credit_code": values.get("investor_credit_code") or "",
                         "content": values["content"],
                         "source": values.get("source") or Source.TOWN_TEAM,
