@@ -16,9 +16,10 @@ open), started or terminated. Escalation adds a red row; the yellow row stays un
 so the history shows both; ``InvestmentProject.card`` is the worst card still hung. Rows are never
 deleted. A project hit straight at the red threshold gets a red card at once.
 
-:func:`sweep_investment` is set-based: one query per rule finds the projects whose card must
-change (Python touches only those rows), one update per rule lifts, three updates set
-``InvestmentProject.card``. Running it twice on the same day changes nothing the second time.
+:func:`sweep_investment` is set-based: per rule one query finds the projects whose card must
+change (Python touches only those rows) and one update lifts the cards whose cause went; three
+updates set ``InvestmentProject.card``. Running it twice on the same day
+changes nothing the second time.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from django.db.models import (
     DateField,
     Exists,
     IntegerField,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -166,7 +166,7 @@ def _level(red: Q, yellow: Q) -> Case:
 def _due(today: date, rules: _Rules) -> dict[str, QuerySet[InvestmentProject]]:
     """Per rule, the projects it applies to today, annotated with ``level`` (1 yellow, 2 red)."""
     yellow_cut, red_cut = rules.days_cut(today, 1), rules.days_cut(today, 2)
-    pipeline = InvestmentProject.objects.filter(stage__in=OPEN_STAGES)
+    pipeline = InvestmentProject.objects.filter(stage__in=OPEN_STAGES).order_by()
     quiet = pipeline.annotate(
         since=Greatest(Coalesce("last_follow_up_on", "stage_on"), Coalesce("stage_on", "last_follow_up_on")),
         yellow_cut=yellow_cut,
@@ -175,18 +175,22 @@ def _due(today: date, rules: _Rules) -> dict[str, QuerySet[InvestmentProject]]:
     missed = pipeline.filter(next_follow_up_on__lt=today).annotate(
         level=_level(Q(next_follow_up_on__lte=yellow_cut), Q(next_follow_up_on__lt=today))
     )
+    # the first signed-or-later row of the history: one probe of the (project, on) index
     signed_on = (
         InvestmentStageChange.objects.filter(project=OuterRef("pk"), to_stage__in=SIGNED_STAGES)
-        .values("project")
-        .annotate(first=Min("on"))
-        .values("first")
+        .order_by("on")
+        .values("on")[:1]
     )
-    idle = InvestmentProject.objects.filter(stage__in=NOT_STARTED_STAGES).annotate(
-        signed_at=Subquery(signed_on, output_field=DateField()),
-        level=_level(
-            Q(signed_at__lte=rules.months_cut(today, RED_EXTRA_MONTHS)),
-            Q(signed_at__lte=rules.months_cut(today, 0)),
-        ),
+    idle = (
+        InvestmentProject.objects.filter(stage__in=NOT_STARTED_STAGES)
+        .order_by()
+        .annotate(
+            signed_at=Subquery(signed_on, output_field=DateField()),
+            level=_level(
+                Q(signed_at__lte=rules.months_cut(today, RED_EXTRA_MONTHS)),
+                Q(signed_at__lte=rules.months_cut(today, 0)),
+            ),
+        )
     )
     return {
         NO_FOLLOW_UP: quiet.filter(level__gt=0),
@@ -241,13 +245,17 @@ def _issue(
 
 
 def refresh_cards(projects: QuerySet[InvestmentProject] | None = None) -> None:
-    """Set ``InvestmentProject.card`` to the worst card still hung (for ``projects``, or all)."""
+    """Set ``InvestmentProject.card`` to the worst card still hung (for ``projects``, or all).
+
+    Uncorrelated ``IN (open cards)`` conditions: one pass over the open cards per statement,
+    whatever the number of projects."""
     qs = projects if projects is not None else InvestmentProject.objects.all()
-    hung = InvestmentCard.objects.filter(project=OuterRef("pk"), lifted_on__isnull=True)
-    red, yellow = Exists(hung.filter(card=RED)), Exists(hung.filter(card=YELLOW))
-    qs.filter(red).exclude(card=RED).update(card=RED)
-    qs.filter(yellow).exclude(red).exclude(card=YELLOW).update(card=YELLOW)
-    qs.exclude(Exists(hung)).exclude(card=NONE).update(card=NONE)
+    hung = InvestmentCard.objects.filter(lifted_on__isnull=True)
+    red = hung.filter(card=RED).values("project_id")
+    yellow = hung.filter(card=YELLOW).values("project_id")
+    qs.filter(pk__in=red).exclude(card=RED).update(card=RED)
+    qs.filter(pk__in=yellow).exclude(pk__in=red).exclude(card=YELLOW).update(card=YELLOW)
+    qs.exclude(card=NONE).exclude(pk__in=hung.values("project_id")).update(card=NONE)
 
 
 @transaction.atomic
@@ -260,7 +268,7 @@ def sweep_investment(today: date | None = None) -> InvestmentSweepResult:
     for kind, qs in due.items():
         result.lifted += (
             InvestmentCard.objects.filter(reason_kind=kind, lifted_on__isnull=True, issued_on__lte=today)
-            .exclude(project__in=qs.values("pk"))
+            .exclude(Exists(qs.filter(pk=OuterRef("project_id"))))
             .update(lifted_on=today)
         )
     refresh_cards()
