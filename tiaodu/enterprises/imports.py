@@ -39,14 +39,16 @@ from tiaodu.core.imports import (
     bulk_insert_returning,
     bulk_update_rows,
     choice,
+    created_changes,
     insert_with_ids,
     past_date,
+    refuse_written,
     register,
     reserve_ids,
     text,
     text_of,
 )
-from tiaodu.core.permissions import Action, can, scope_q
+from tiaodu.core.permissions import can, scope_q
 from tiaodu.core.resolve import credit_code, looks_like_code, resolver_for
 from tiaodu.enterprises import services
 from tiaodu.enterprises.appeals import WORKFLOW
@@ -566,7 +568,9 @@ class EnterpriseImporter(Importer):
     ) -> None:
         """One audit entry per organisation and enterprise the chunk created or changed, with
         the values before and after (an update lists only what changed)."""
-        orgs = [AuditEntry(pk, o["name"], _created(o)) for pk, o in zip(org_ids, new_orgs, strict=True)]
+        orgs = [
+            AuditEntry(pk, o["name"], created_changes(o)) for pk, o in zip(org_ids, new_orgs, strict=True)
+        ]
         for o in changed_orgs:
             (name, region_id) = o["before"]
             changes = {"name": (name, o["name"]), "region_id": (region_id, o["region_id"])}
@@ -578,7 +582,7 @@ class EnterpriseImporter(Importer):
         ]
         audit_objects(ctx, Organization, orgs)
         enterprises = [
-            AuditEntry(pk, values["name"], _created(values))
+            AuditEntry(pk, values["name"], created_changes(values))
             for pk, (_row, values) in zip(enterprise_ids, creates, strict=True)
         ]
         for row, values in updates:
@@ -723,32 +727,6 @@ def _existing_keys(
     return seen
 
 
-def _refuse_written(
-    ctx: ImportContext, model: type[Any], action: Action, written: dict[int, Row]
-) -> set[int]:
-    """As the services' ``ensure_permitted``: the rows as written must be in the actor's scope;
-    the others are reported (the import rolls back, or in partial mode they are deleted)."""
-    actor = ctx.actor
-    if actor is None or scope_q(actor, model, action) is None or not written:
-        return set()
-    spec = model.scope
-    if "created_by" in spec.users and (actor.is_superuser or spec.allows(actor.role, action)):
-        # Every row was written with created_by = the actor, and the scope gives a user the rows
-        # they created: the check cannot fail (and on a large table its query is not cheap).
-        return set()
-    ok = set(model.objects.restrict(actor, action).filter(pk__in=written).values_list("pk", flat=True))
-    refused = set(written) - ok
-    for pk in sorted(refused):
-        ctx.denied_rows.append(written[pk].number)
-        ctx.error(written[pk].number, ctx.importer.key_field, "permission_denied", "您没有执行此操作的权限")
-    if refused and ctx.partial:
-        from auditlog.context import disable_auditlog
-
-        with disable_auditlog():
-            model.objects.filter(pk__in=refused).delete()
-    return refused
-
-
 @register
 class VisitImporter(Importer):
     """Visits in bulk: the rules of :func:`tiaodu.enterprises.services.record_visit` (the
@@ -836,22 +814,17 @@ class VisitImporter(Importer):
             )
         ids = insert_with_ids(Visit, [values for _row, values in new])
         written = {pk: row for pk, (row, _values) in zip(ids, new, strict=True)}
-        refused = _refuse_written(ctx, Visit, "add", written)
+        refused = refuse_written(ctx, Visit, "add", written)
         audit_objects(
             ctx,
             Visit,
             [
-                AuditEntry(pk, f"{values['visited_on']} {row.data.enterprise.name}", _created(values))
+                AuditEntry(pk, f"{values['visited_on']} {row.data.enterprise.name}", created_changes(values))
                 for pk, (row, values) in zip(ids, new, strict=True)
                 if pk not in refused
             ],
         )
         ctx.counts["created"] += len(ids) - len(refused)
-
-
-def _created(values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
-    """A created object's audit changes: every value set, from nothing."""
-    return {key: (None, value) for key, value in values.items() if value is not None and value != ""}
 
 
 # --- historical appeals -------------------------------------------------------------------------
@@ -1084,7 +1057,7 @@ class AppealImporter(Importer):
                 numbered.append({"pk": pk, "number": values["number"]})
             bulk_update_rows(Case, ["number"], numbered)
         written = {pk: row for pk, (row, _values) in zip(ids, new, strict=True)}
-        refused = _refuse_written(ctx, Case, "view", written)
+        refused = refuse_written(ctx, Case, "view", written)
         done = [(pk, row, values) for pk, (row, values) in zip(ids, new, strict=True) if pk not in refused]
         actor_fields = {
             "actor_id": actor.pk if actor else None,
@@ -1120,7 +1093,7 @@ class AppealImporter(Importer):
             ctx,
             Case,
             [
-                AuditEntry(pk, f"{values['number']} {values['title']}", _created(values))
+                AuditEntry(pk, f"{values['number']} {values['title']}", created_changes(values))
                 for pk, _row, values in done
             ],
         )

@@ -23,7 +23,8 @@ class CollectiveEvent(TimeStampedModel, ScopedModel):
     )
     notes = models.TextField(_("备注"), blank=True)
 
-    scope = Scope(region="region", actions=EVENT_ACTIONS)
+    # Departments of the district record its events (events are the district's, not one unit's).
+    scope = Scope(region="region", district_wide=True, actions=EVENT_ACTIONS)
 
     class Meta:
         ordering = ["-held_on", "name", "pk"]

@@ -53,9 +53,11 @@ from tiaodu.core.imports import (
     audit_objects,
     boolean,
     choice,
+    created_changes,
     decimal_value,
     insert_with_ids,
     past_date,
+    refuse_written,
     register,
     text,
     text_of,
@@ -65,7 +67,6 @@ from tiaodu.core.resolve import actor_district, resolver_for
 
 # Shared with the enterprise imports (candidates for tiaodu.core.imports): the audit changes of a
 # created object, and the scope check of rows as written.
-from tiaodu.enterprises.imports import _created, _refuse_written
 from tiaodu.investment import services, tracking
 from tiaodu.investment.choices import (
     STAGE_CHAIN,
@@ -772,7 +773,7 @@ class ProjectImporter(InvestmentImporter):
             }
             projects.append(values)
         ids = insert_with_ids(InvestmentProject, projects)
-        refused = _refuse_written(ctx, InvestmentProject, "add", dict(zip(ids, rows, strict=True)))
+        refused = refuse_written(ctx, InvestmentProject, "add", dict(zip(ids, rows, strict=True)))
         changes: list[dict[str, Any]] = []
         for pk, row in zip(ids, rows, strict=True):
             if pk in refused:
@@ -796,7 +797,7 @@ class ProjectImporter(InvestmentImporter):
             ctx,
             InvestmentProject,
             [
-                AuditEntry(pk, values["name"], _created(values))
+                AuditEntry(pk, values["name"], created_changes(values))
                 for pk, values in zip(ids, projects, strict=True)
                 if pk not in refused
             ],
@@ -807,7 +808,9 @@ class ProjectImporter(InvestmentImporter):
             InvestmentStageChange,
             [
                 AuditEntry(
-                    pk, f"{names[c['project_id']]} {c['from_stage']}→{c['to_stage']} {c['on']}", _created(c)
+                    pk,
+                    f"{names[c['project_id']]} {c['from_stage']}→{c['to_stage']} {c['on']}",
+                    created_changes(c),
                 )
                 for pk, c in zip(change_ids, changes, strict=True)
             ],
@@ -985,13 +988,15 @@ class LeadImporter(InvestmentImporter):
             )
         ids = insert_with_ids(Lead, [values for _row, values in new])
         written = {pk: row for pk, (row, _values) in zip(ids, new, strict=True)}
-        refused = _refuse_written(ctx, Lead, "add", written)
+        refused = refuse_written(ctx, Lead, "add", written)
         audit_objects(
             ctx,
             Lead,
             [
                 AuditEntry(
-                    pk, f"{values['investor_name']}({values['reported_on']:%Y-%m-%d})", _created(values)
+                    pk,
+                    f"{values['investor_name']}({values['reported_on']:%Y-%m-%d})",
+                    created_changes(values),
                 )
                 for pk, (_row, values) in zip(ids, new, strict=True)
                 if pk not in refused
