@@ -148,3 +148,29 @@ def test_bureau_account_and_teams() -> None:
     assert len(made.towns) == 23
     assert all(t.organization is not None and t.organization.kind == "squad" for t in made.regional)
     assert all(t.township is not None and t.organization is not None for t in made.towns)
+
+
+def test_demo_funds_feed_the_districts_indicator(loaded: dict[str, bool]) -> None:
+    """大渡口区's funds of 2020 (April to December) are its 招商引资到位资金 of 1-12月 2020, in 亿元."""
+    from decimal import Decimal
+
+    from django.db.models import Sum
+
+    from tiaodu.investment.tracking import fed_months
+    from tiaodu.monitoring.models import IndicatorValue
+    from tiaodu.regions.models import Region
+
+    dadukou = Region.objects.get(code="500104")
+    assert fed_months(dadukou, 2020) >= set(range(4, 13))
+    wan = FundsInPlace.objects.filter(project__region=dadukou, month__year=2020).aggregate(s=Sum("amount"))[
+        "s"
+    ]
+    year_value = IndicatorValue.objects.get(
+        region=dadukou,
+        indicator__code="zsyz_dw",
+        period__year=2020,
+        period__first=1,
+        period__last=12,
+        is_current=True,
+    )
+    assert wan > 0 and abs(year_value.value - wan / Decimal(10000)) < Decimal("0.01")
