@@ -191,3 +191,120 @@ class TargetRevision(ScopedModel):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ValueError("a target revision is never changed")
         super().save(*args, **kwargs)
+
+
+class MultiYearTarget(TimeStampedModel, ScopedModel):
+    """One region's target of an additive amount over several years (到2026年实现招商引资到位资金
+    1000亿元: 2022–2026). The annual targets of the years in the span are its yearly parts; its
+    progress sums the years' cumulative figures (ADR 0025, multi-year targets). Versioned like
+    :class:`Target` (:class:`MultiYearTargetRevision`)."""
+
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("地区"), on_delete=models.PROTECT, related_name="+"
+    )
+    indicator = models.ForeignKey(
+        "monitoring.Indicator", verbose_name=_("指标"), on_delete=models.PROTECT, related_name="+"
+    )
+    first_year = models.PositiveSmallIntegerField(_("起始年"))
+    last_year = models.PositiveSmallIntegerField(_("截止年"))
+    value = models.DecimalField(_("目标值"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS)
+    responsible = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("责任单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.TextField(_("备注"), blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("设定人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    set_at = models.DateTimeField(_("设定时间"))
+
+    objects = TargetQuerySet.as_manager()  # type: ignore[misc]  # the same reach as annual targets
+    scope = Scope(region="region", squads=("responsible",), actions=dict(Target.scope.actions))
+
+    class Meta:
+        ordering = ["-last_year", "region_id", "indicator_id"]
+        verbose_name = _("多年目标")
+        verbose_name_plural = _("多年目标")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "indicator", "first_year", "last_year"],
+                name="multiyeartarget_region_indicator_span",
+            ),
+            models.CheckConstraint(
+                condition=Q(last_year__gte=models.F("first_year")), name="multiyeartarget_span_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region}{self.first_year}—{self.last_year}年{self.indicator}目标"
+
+    @property
+    def span_label(self) -> str:
+        return f"{self.first_year}—{self.last_year}年"
+
+    def get_absolute_url(self) -> str:
+        return reverse("targets:multiyear_detail", args=[self.pk])
+
+
+class MultiYearRevisionQuerySet(ScopedQuerySet[Any]):
+    def restrict(self, user: Any, action: Action = "view") -> ScopedQuerySet[Any]:
+        return self.filter(target__in=MultiYearTarget.objects.restrict(user, action).values("pk"))
+
+
+class MultiYearTargetRevision(ScopedModel):
+    """One version of a multi-year target as it was set (append-only)."""
+
+    target = models.ForeignKey(
+        MultiYearTarget, verbose_name=_("多年目标"), on_delete=models.CASCADE, related_name="revisions"
+    )
+    version = models.PositiveIntegerField(_("版本"))
+    value = models.DecimalField(_("目标值"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS)
+    responsible = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("责任单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.TextField(_("备注"), blank=True)
+    reason = models.CharField(_("调整说明"), max_length=255, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("设定人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    set_at = models.DateTimeField(_("设定时间"))
+    source = models.CharField(_("来源"), max_length=255, blank=True, help_text=_("录入、接口或导入文件名"))
+
+    objects = MultiYearRevisionQuerySet.as_manager()  # type: ignore[misc]
+    scope = Scope(region="target__region", actions=dict(Target.scope.actions))
+
+    class Meta:
+        ordering = ["target", "-version"]
+        verbose_name = _("多年目标版本")
+        verbose_name_plural = _("多年目标版本")
+        constraints = [
+            models.UniqueConstraint(fields=["target", "version"], name="multiyeartargetrevision_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_id} v{self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("a target revision is never changed")
+        super().save(*args, **kwargs)

@@ -607,6 +607,31 @@ def _needs(target: Target, rates: dict[int, int]) -> tuple[set[int], tuple[int, 
     return {ind.pk}, None
 
 
+def stored_months(
+    user: User | None, region_ids: Iterable[int], indicator_ids: Iterable[int], year: int, upto: int
+) -> dict[tuple[int, int], set[int]]:
+    """The months m (≤ ``upto``) whose cumulative figure 1月—m月 of ``year`` is stored, per
+    (region id, indicator id); only figures ``user`` may read."""
+    stored: dict[tuple[int, int], set[int]] = defaultdict(set)
+    base = IndicatorValue.objects.restrict(user, "view") if user is not None else IndicatorValue.objects.all()
+    rows = (
+        base.filter(
+            is_current=True,
+            region_id__in=set(region_ids),
+            indicator_id__in=set(indicator_ids),
+            period__year=year,
+            period__first=1,
+            period__last__lte=upto,
+            period__kind__in=MONTH_KINDS,
+        )
+        .values_list("region_id", "indicator_id", "period__last")
+        .distinct()
+    )
+    for region_id, indicator_id, last in rows:
+        stored[(region_id, indicator_id)].add(last)
+    return stored
+
+
 def assess(targets: Sequence[Target], period: Period | str, user: User | None = None) -> list[Completion]:
     """Assess targets (of ``period``'s year) against the region's cumulative figures, in a few
     queries per indicator and period. ``user``: only figures the user may read (ADR 0021)."""
@@ -626,26 +651,7 @@ def assess(targets: Sequence[Target], period: Period | str, user: User | None = 
     stored: dict[tuple[int, int], set[int]] = defaultdict(set)
     if upto and targets:
         indicator_ids = {i for any_of, pair in needs.values() for i in (*any_of, *(pair or ()))}
-        base = (
-            IndicatorValue.objects.restrict(user, "view")
-            if user is not None
-            else IndicatorValue.objects.all()
-        )
-        rows = (
-            base.filter(
-                is_current=True,
-                region_id__in={t.region_id for t in targets},
-                indicator_id__in=indicator_ids,
-                period__year=p.year,
-                period__first=1,
-                period__last__lte=upto,
-                period__kind__in=MONTH_KINDS,
-            )
-            .values_list("region_id", "indicator_id", "period__last")
-            .distinct()
-        )
-        for region_id, indicator_id, last in rows:
-            stored[(region_id, indicator_id)].add(last)
+        stored = stored_months(user, {t.region_id for t in targets}, indicator_ids, p.year, upto)
     chosen: dict[int, int | None] = {}
     for t in targets:
         any_of, pair = needs[t.pk]
