@@ -31,8 +31,8 @@ from tiaodu.monitoring.imports import Cell, figure_cell
 from tiaodu.monitoring.models import Indicator
 from tiaodu.monitoring.services import indicator_names, name_key
 from tiaodu.regions.models import Region
-from tiaodu.targets import services
-from tiaodu.targets.models import Target, target_regions
+from tiaodu.targets import multiyear, services
+from tiaodu.targets.models import MultiYearTarget, Target, target_regions
 
 _YEAR_RE = re.compile(r"^(\d{4})(?:年度?)?$")
 PERCENT_UNITS = ("%", "%")
@@ -270,6 +270,222 @@ class TargetImporter(Importer):
             data["year"],
             value=data["value"],
             growth=data["growth"],
+            responsible=responsible,
+            note=note,
+            reason=f"导入{ctx.file_name}",
+            source=ctx.file_name,
+        )
+        return outcome
+
+
+_SPAN_RE = re.compile(r"^(\d{4})\s*年?\s*(?:-|—|–|~|至|到)+\s*(\d{4})\s*年?度?$")
+
+
+def optional_year_cell(raw: Any) -> int | None:
+    return None if raw is None or str(raw).strip() == "" else year_cell(raw)
+
+
+def span_cell(raw: Any) -> tuple[int, int] | None:
+    """A target period as staff write it: "2022-2026年", "2022—2026", "2022年至2026年"."""
+    if raw is None or str(raw).strip() == "":
+        return None
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    match = _SPAN_RE.match(text)
+    if match is None:
+        raise CellError("span_invalid", f"“{text}”不是目标期,应写作2022-2026年")
+    first, last = int(match[1]), int(match[2])
+    for year in (first, last):
+        if not services.MIN_YEAR <= year <= services.MAX_YEAR:
+            raise CellError(
+                "year_invalid", f"年度应在{services.MIN_YEAR}至{services.MAX_YEAR}之间(现为{year})"
+            )
+    return first, last
+
+
+@register
+class MultiYearTargetImporter(TargetImporter):
+    """``tiaodu import targets-multiyear FILE``: multi-year targets (到2026年实现…1000亿元).
+
+    Columns: 地区代码, 指标, 目标期 ("2022-2026年") or 起始年 and 截止年, 目标值 (required), 责任单位,
+    地区名称, 备注. Each row goes through :func:`tiaodu.targets.multiyear.set_multiyear_target`
+    (新增 / 更新 as a new version / 未变化). Row checks besides the annual import's:
+    ``span_invalid``, ``span_missing`` (neither 目标期 nor both years), ``span_mismatch`` (目标期
+    and the years disagree), ``span_reversed``, ``span_too_long``, ``indicator_not_summable``,
+    ``target_not_positive``; ``duplicate_conflict`` for the same region, indicator and span twice.
+    """
+
+    name = "targets-multiyear"
+    title = "多年目标"
+    model = MultiYearTarget
+    denied_message = "该地区的多年目标不在您的管辖范围内"
+    columns = [
+        TargetImporter.columns[0],  # 地区代码
+        Column(
+            "指标",
+            "indicator",
+            True,
+            text_of(64),
+            aliases=("指标名称", "指标代码"),
+            example="招商引资到位资金",
+            note="可累加的总量指标(如招商引资到位资金、固定资产投资)的名称、别名或代码",
+        ),
+        Column(
+            "目标期",
+            "span",
+            parse=span_cell,
+            aliases=("目标期间", "目标年限"),
+            example="2022-2026年",
+            note="如2022-2026年;也可不填此列,改填“起始年”“截止年”两列;最长10年",
+        ),
+        Column(
+            "起始年",
+            "first_year",
+            parse=optional_year_cell,
+            aliases=("起始年度",),
+            example="",
+            note="不填目标期时必填",
+        ),
+        Column(
+            "截止年",
+            "last_year",
+            parse=optional_year_cell,
+            aliases=("截止年度",),
+            example="",
+            note="不填目标期时必填",
+        ),
+        Column(
+            "目标值",
+            "value",
+            True,
+            target_cell,
+            aliases=("多年目标", "目标", "目标任务"),
+            example="1000",
+            note="整个目标期的累计目标,按指标目录的计量单位填写(如亿元),须大于0",
+        ),
+        *TargetImporter.columns[5:],  # 责任单位, 地区名称, 备注
+    ]
+    notes = [
+        "每行一个地区、指标和目标期的多年目标(如到2026年实现招商引资到位资金1000亿元:目标期2022-2026年,目标值1000);"
+        "已有相同地区、指标、目标期的目标时,数值不同即保存为新版本,相同则不作修改。",
+        "各年度的分解目标请用“年度目标”导入;多年目标页面列出各年度目标合计并提示与多年目标不一致之处。",
+        "同一文件中同一地区、指标、目标期出现两次且目标不同时,整批不导入。",
+    ]
+
+    def allowed(self, actor: Any) -> bool:
+        return actor is None or can(actor, "add", MultiYearTarget)
+
+    def _span(self, ctx: ImportContext, row: Row) -> tuple[int, int] | None:
+        span = row.values.get("span")
+        first, last = row.values.get("first_year"), row.values.get("last_year")
+        failed = {e.field for e in ctx.errors if e.row == row.number}
+        if failed & {"目标期", "起始年", "截止年"}:
+            return None
+        if span is not None:
+            if (first is not None and first != span[0]) or (last is not None and last != span[1]):
+                ctx.error(
+                    row.number,
+                    "目标期",
+                    "span_mismatch",
+                    f"目标期{span[0]}-{span[1]}年与起始年、截止年({first or '—'}至{last or '—'})不一致",
+                )
+                return None
+            return span
+        if first is None or last is None:
+            ctx.error(
+                row.number, "目标期", "span_missing", "请填写目标期(如2022-2026年),或同时填写起始年和截止年"
+            )
+            return None
+        return first, last
+
+    def clean(self, ctx: ImportContext, row: Row) -> None:
+        region = self._region(ctx, row)
+        ref = row.values.get("indicator")
+        indicator: Indicator | None = ctx.cache["names"].get(name_key(ref)) if ref else None
+        if ref and indicator is None:
+            ctx.error(row.number, "指标", "indicator_unknown", f"指标“{ref}”不在指标目录中")
+        span = self._span(ctx, row)
+        value_cell: Cell | None = row.values.get("value")
+        ok = indicator is not None and span is not None
+        if (
+            indicator is not None
+            and value_cell is not None
+            and value_cell.unit
+            and value_cell.unit != indicator.unit
+        ):
+            ctx.error(
+                row.number,
+                "目标值",
+                "unit_mismatch",
+                f"“{indicator.name}”的计量单位应为{indicator.unit},不是{value_cell.unit}",
+            )
+            ok = False
+        value = value_cell.value if value_cell is not None else None
+        if indicator is not None and not any(e.row == row.number and e.field == "目标值" for e in ctx.errors):
+            labels = {"last_year": "目标期", "indicator": "指标", "value": "目标值"}
+            first, last = span if span is not None else (None, None)
+            for err in multiyear.check_multiyear(indicator, first, last, value):
+                ctx.error(row.number, labels.get(err.field, err.field), err.code, err.message)
+                ok = False
+        responsible = None
+        if region is not None and row.values.get("responsible"):
+            try:
+                responsible = services.resolve_responsible(
+                    row.values["responsible"], region, self._resolver(ctx, region)
+                )
+            except ServiceError as exc:
+                ctx.error(row.number, "责任单位", exc.errors[0].code, exc.errors[0].message)
+                ok = False
+        if region is None or not ok or row.number in ctx.bad_rows:
+            return
+        assert indicator is not None and span is not None
+        key = (region.pk, indicator.pk, *span)
+        target = (value, responsible.pk if responsible else None, row.values.get("note") or "")
+        seen: dict[tuple[int, ...], tuple[int, tuple[Any, ...]]] = ctx.cache["seen"]
+        if key in seen:
+            first_row, first_target = seen[key]
+            if first_target != target:
+                ctx.error(
+                    row.number,
+                    "指标",
+                    "duplicate_conflict",
+                    f"与第{first_row}行重复(地区、指标、目标期相同)但目标不同",
+                )
+            return
+        seen[key] = (row.number, target)
+        row.data = {
+            "region": region,
+            "indicator": indicator,
+            "first_year": span[0],
+            "last_year": span[1],
+            "value": value,
+            "responsible": responsible,
+            "note": row.values.get("note") or "",
+        }
+
+    def save(self, ctx: ImportContext, row: Row) -> str:
+        if row.data is None:
+            return "unchanged"
+        data = row.data
+        present = ctx.present_fields
+        existing = MultiYearTarget.objects.filter(
+            region=data["region"],
+            indicator=data["indicator"],
+            first_year=data["first_year"],
+            last_year=data["last_year"],
+        ).first()
+        responsible, note = data["responsible"], data["note"]
+        if existing is not None:
+            if "responsible" not in present:
+                responsible = existing.responsible
+            if "note" not in present:
+                note = existing.note
+        _target, outcome = multiyear.set_multiyear_target(
+            ctx.actor,
+            data["region"],
+            data["indicator"],
+            data["first_year"],
+            data["last_year"],
+            value=data["value"],
             responsible=responsible,
             note=note,
             reason=f"导入{ctx.file_name}",

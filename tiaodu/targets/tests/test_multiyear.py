@@ -208,3 +208,71 @@ def test_the_investment_funds_feed_moves_the_progress() -> None:
     assert after.time_progress == D("6.7") and after.as_of_label == "2022年4月"
     assert f"截至2022年4月累计完成{services.num(after.completed)}亿元" in after.sentence
     assert "潼南区2022年1—6月招商引资到位资金数据尚未报送,按1月—4月累计数计算" in after.notes
+
+
+# --- import --------------------------------------------------------------------------------------
+
+
+def test_the_import_with_past_years(tmp_path: Path, users: dict) -> None:
+    load(
+        tmp_path,
+        [
+            (TONGNAN, "2019年", "招商引资到位资金", "120"),
+            (TONGNAN, "2020年", "招商引资到位资金", "130"),
+            (TONGNAN, "2021年1-6月", "招商引资到位资金", "70"),
+        ],
+    )
+    path = write_csv(
+        tmp_path / "multi.csv",
+        ["地区代码", "指标", "目标期", "起始年", "截止年", "目标值", "责任单位", "备注"],
+        [
+            [TONGNAN, "招商引资到位资金", "2019-2021年", "", "", "400", "区招商投资局", "十三五后三年"],
+            [TONGNAN, "固定资产投资", "", "2019", "2023", "2000亿元", "", ""],
+        ],
+        title="多年目标",
+    )
+    result = run_import("targets-multiyear", path, actor=users["leader"])
+    assert result.ok, result.error_lines()
+    funds = MultiYearTarget.objects.get(region__code=TONGNAN, indicator__code="zsyz_dw", first_year=2019)
+    assert (funds.last_year, funds.value, funds.responsible.name) == (2021, D("400"), "区招商投资局")
+    assert funds.revisions.get().source == "multi.csv"
+    p = multiyear.progress(funds, "2021年6月")
+    assert (p.completed, p.completion, p.time_progress) == (D("320"), D("80.0"), D("83.3"))
+    assert p.sentence == (
+        "到2021年实现招商引资到位资金400亿元,截至2021年6月累计完成320亿元,占目标的80.0%,低于序时进度3.3个百分点"
+    )
+    again = run_import("targets-multiyear", path, actor=users["leader"])
+    assert again.ok and MultiYearTarget.objects.filter(region__code=TONGNAN, first_year=2019).count() == 2
+
+
+def test_a_bad_import_names_each_row_and_writes_nothing(tmp_path: Path, users: dict) -> None:
+    path = write_csv(
+        tmp_path / "bad.csv",
+        ["地区代码", "指标", "目标期", "起始年", "截止年", "目标值"],
+        [
+            [TONGNAN, "招商引资到位资金", "2022-2026年", "", "", "1000"],  # fine
+            [TONGNAN, "招商引资到位资金", "2026-2022年", "", "", "1000"],
+            [TONGNAN, "地区生产总值", "2022-2026年", "", "", "1000"],
+            [TONGNAN, "固定资产投资", "", "2022", "", "1000"],
+            [TONGNAN, "固定资产投资", "2022至2026", "2021", "", "1000"],
+            [TONGNAN, "固定资产投资", "五年", "", "", "1000"],
+            [TONGNAN, "工业投资", "2020-2035年", "", "", "0"],
+            [DADUKOU, "工业投资", "2022-2026年", "", "", "10"],
+        ],
+    )
+    result = run_import("targets-multiyear", path, actor=users["leader"])
+    assert not result.ok
+    got = {(e.row, e.code) for e in result.errors}
+    assert {
+        (3, "span_reversed"),
+        (4, "indicator_not_summable"),
+        (5, "span_missing"),
+        (6, "span_mismatch"),
+        (7, "span_invalid"),
+        (8, "span_too_long"),
+        (8, "target_not_positive"),
+        (9, "permission_denied"),
+    } <= got, got
+    assert not MultiYearTarget.objects.filter(
+        region__code__in=[TONGNAN, DADUKOU], first_year__gte=2020
+    ).exists()
