@@ -64,7 +64,7 @@ def target_cell(raw: Any) -> Cell | None:
 class TargetImporter(Importer):
     name = "targets"
     title = "年度目标"
-    model = Target
+    model: type[Any] = Target
     key_field = "region"
     denied_message = "该地区的年度目标不在您的管辖范围内"
     columns = [
