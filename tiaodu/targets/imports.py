@@ -21,7 +21,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import InvalidOperation
-from typing import Any
+from typing import Any, ClassVar
+
+from django.db import models
 
 from tiaodu.core.errors import ServiceError
 from tiaodu.core.imports import CellError, Column, ImportContext, Importer, Row, register, row_region, text_of
@@ -64,7 +66,7 @@ def target_cell(raw: Any) -> Cell | None:
 class TargetImporter(Importer):
     name = "targets"
     title = "年度目标"
-    model: type[Any] = Target
+    model: ClassVar[type[models.Model]] = Target
     key_field = "region"
     denied_message = "该地区的年度目标不在您的管辖范围内"
     columns = [
