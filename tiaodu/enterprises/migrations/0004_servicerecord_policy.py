@@ -5,16 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('enterprises', '0003_alter_servicerecord_kind'),
-        ('investment', '0001_initial'),
+        ("enterprises", "0003_alter_servicerecord_kind"),
+        ("investment", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='servicerecord',
-            name='policy',
-            field=models.ForeignKey(blank=True, help_text='政策兑现时填写,链接政策库', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='service_records', to='investment.policy', verbose_name='兑现政策'),
+            model_name="servicerecord",
+            name="policy",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="政策兑现时填写,链接政策库",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="service_records",
+                to="investment.policy",
+                verbose_name="兑现政策",
+            ),
         ),
     ]
