@@ -19,3 +19,25 @@ class StyledForm(forms.Form):
             else:
                 css = "form-control"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class VersionedEditForm(StyledForm):
+    """The edit form of a versioned record (``tiaodu.core.concurrency``): ``expected_version`` is
+    the version the page was rendered with — a hidden input of the form template, not a form
+    field, so the generic field list stays as it is — and the service refuses the write with
+    ``stale_write`` if someone saved the record in between. ``instance`` is None when adding."""
+
+    instance: Any = None
+
+    def clean(self) -> dict[str, Any] | None:
+        from tiaodu.core.concurrency import parse_version
+        from tiaodu.core.errors import ServiceError
+
+        cleaned = super().clean()
+        self.expected_version: int | None = None
+        if self.instance is not None:
+            try:
+                self.expected_version = parse_version(self.data.get("version"))
+            except ServiceError as exc:
+                self.add_error(None, exc.errors[0].message if exc.errors else exc.message)
+        return cleaned

@@ -33,7 +33,7 @@ def appeal_categories() -> list[tuple[str, str]]:
     return [(c.code, c.name) for c in rows]
 
 
-def _with_current(choices: list[tuple[Any, str]], current: Any) -> list[tuple[Any, str]]:
+def with_current(choices: list[tuple[Any, str]], current: Any) -> list[tuple[Any, str]]:
     """Keep a saved value selectable even when it is outside the editor's own scope."""
     if current is not None and current.pk not in {pk for pk, _label in choices}:
         label = current.display_name if isinstance(current, User) else str(current)
@@ -91,16 +91,16 @@ class EnterpriseForm(StyledForm):
         orgs = Organization.objects.restrict(user).filter(is_active=True).order_by("name")
         departments = [(o.pk, o.name) for o in orgs.filter(kind__in=(OrgKind.DEPARTMENT, OrgKind.GOVERNMENT))]
         squads = [(o.pk, o.name) for o in orgs.filter(kind=OrgKind.SQUAD)]
-        self.fields["liaison_leader_id"].choices = _with_current(  # type: ignore[attr-defined]
+        self.fields["liaison_leader_id"].choices = with_current(  # type: ignore[attr-defined]
             people, instance.liaison_leader if instance else None
         )
-        self.fields["resident_officer_id"].choices = _with_current(  # type: ignore[attr-defined]
+        self.fields["resident_officer_id"].choices = with_current(  # type: ignore[attr-defined]
             people, instance.resident_officer if instance else None
         )
-        self.fields["liaison_department_id"].choices = _with_current(  # type: ignore[attr-defined]
+        self.fields["liaison_department_id"].choices = with_current(  # type: ignore[attr-defined]
             departments, instance.liaison_department if instance else None
         )
-        self.fields["squad_id"].choices = _with_current(  # type: ignore[attr-defined]
+        self.fields["squad_id"].choices = with_current(  # type: ignore[attr-defined]
             squads, instance.squad if instance else None
         )
 

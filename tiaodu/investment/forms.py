@@ -10,9 +10,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tiaodu.cases.forms import township_choices
-from tiaodu.core.concurrency import parse_version
 from tiaodu.core.errors import ServiceError
-from tiaodu.core.forms import StyledForm
+from tiaodu.core.forms import StyledForm, VersionedEditForm
 from tiaodu.investment.choices import (
     STAGE_CHAIN,
     FollowLevel,
@@ -24,7 +23,7 @@ from tiaodu.investment.choices import (
 )
 from tiaodu.investment.models import IndustryChain, InvestmentProject, Team
 from tiaodu.orgs.models import Organization
-from tiaodu.projects.forms import DateInput, _with_current
+from tiaodu.projects.forms import DateInput, with_current
 from tiaodu.regions.models import Region
 
 MAX_AMOUNT = 999_999_999_999
@@ -48,7 +47,7 @@ def _region_ref(code: str) -> Region | None:
         raise forms.ValidationError(exc.errors[0].message if exc.errors else exc.message) from None
 
 
-class ProjectForm(StyledForm):
+class ProjectForm(VersionedEditForm):
     """登记 (no instance: with the entry stage and date) or 编辑 an investment project."""
 
     name = forms.CharField(label=_("项目名称"), max_length=128)
@@ -131,7 +130,7 @@ class ProjectForm(StyledForm):
         }
         for link in self.LINKS:
             current = getattr(instance, link) if instance else None
-            self.fields[f"{link}_id"].choices = _with_current(choices[link], current)  # type: ignore[attr-defined]
+            self.fields[f"{link}_id"].choices = with_current(choices[link], current)  # type: ignore[attr-defined]
         towns = township_choices(user)
         current_town = instance.first_township if instance else None
         if current_town is not None and current_town.code not in {c for c, _n in towns}:
@@ -168,16 +167,6 @@ class ProjectForm(StyledForm):
 
     def clean_investor_region_code(self) -> Region | None:
         return _region_ref(self.cleaned_data.get("investor_region_code", "").strip())
-
-    def clean(self) -> dict[str, Any] | None:
-        cleaned = super().clean()
-        self.expected_version: int | None = None
-        if self.instance is not None:
-            try:
-                self.expected_version = parse_version(self.data.get("version"))
-            except ServiceError as exc:
-                self.add_error(None, exc.errors[0].message if exc.errors else exc.message)
-        return cleaned
 
     def service_fields(self) -> dict[str, Any]:
         """The values for ``services.create_project`` / ``update_project``."""

@@ -8,9 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from tiaodu.accounts.choices import Role
 from tiaodu.accounts.models import User
 from tiaodu.cases.forms import township_choices
-from tiaodu.core.concurrency import parse_version
-from tiaodu.core.errors import ServiceError
-from tiaodu.core.forms import StyledForm
+from tiaodu.core.forms import StyledForm, VersionedEditForm
 from tiaodu.orgs.choices import OrgKind
 from tiaodu.orgs.models import Organization
 from tiaodu.projects import services
@@ -36,7 +34,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-def _with_current(choices: list[tuple[Any, str]], current: Any) -> list[tuple[Any, str]]:
+def with_current(choices: list[tuple[Any, str]], current: Any) -> list[tuple[Any, str]]:
     """Keep a saved value selectable even when it is outside the editor's own scope."""
     if current is not None and current.pk not in {pk for pk, _label in choices}:
         label = current.display_name if isinstance(current, User) else str(current)
@@ -48,7 +46,7 @@ def _money(label: Any) -> forms.DecimalField:
     return forms.DecimalField(label=label, max_digits=14, decimal_places=2, required=False, initial=0)
 
 
-class ProjectForm(StyledForm):
+class ProjectForm(VersionedEditForm):
     name = forms.CharField(label=_("项目名称"), max_length=128)
     code = forms.CharField(label=_("项目代码"), max_length=64, required=False)
     level = forms.ChoiceField(
@@ -110,7 +108,7 @@ class ProjectForm(StyledForm):
         }
         for link in LINKS:
             current = getattr(instance, link) if instance else None
-            self.fields[f"{link}_id"].choices = _with_current(choices[link], current)  # type: ignore[attr-defined]
+            self.fields[f"{link}_id"].choices = with_current(choices[link], current)  # type: ignore[attr-defined]
 
     @staticmethod
     def initial_for(p: Project) -> dict[str, Any]:
@@ -119,19 +117,6 @@ class ProjectForm(StyledForm):
         for link in LINKS:
             data[f"{link}_id"] = getattr(p, f"{link}_id")
         return data
-
-    def clean(self) -> dict[str, Any] | None:
-        cleaned = super().clean()
-        # The version the edit page was rendered with (a hidden input of project_form.html, not a
-        # form field, so that the generic field list stays as it is): save_project refuses the
-        # write with stale_write if someone saved the project in between.
-        self.expected_version: int | None = None
-        if self.instance is not None:
-            try:
-                self.expected_version = parse_version(self.data.get("version"))
-            except ServiceError as exc:
-                self.add_error(None, exc.errors[0].message if exc.errors else exc.message)
-        return cleaned
 
     def service_fields(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
