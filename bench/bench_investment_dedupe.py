@@ -169,20 +169,7 @@ def batch_names(rng: random.Random, known: list[dict[str, Any]], normalise: Any)
 
 
 def setup_database() -> dict[str, float]:
-    from django.core.management import call_command
-
-    from tiaodu.core.demo import load_demo
-    from tiaodu.regions.services import load_regions
-
-    timings = {}
-    t0 = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    timings["migrate_s"] = round(time.perf_counter() - t0, 1)
-    t0 = time.perf_counter()
-    load_regions(["50"])
-    load_demo()
-    timings["regions_demo_s"] = round(time.perf_counter() - t0, 1)
-    return timings
+    return benchlib.setup_demo_database()
 
 
 def insert_known(known: list[dict[str, Any]]) -> float:
