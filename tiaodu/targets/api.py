@@ -20,9 +20,10 @@ from tiaodu.core.api import ERRORS, READ_ERRORS, PageNumber
 from tiaodu.core.errors import Forbidden
 from tiaodu.core.http import current_user
 from tiaodu.core.permissions import can, get_scoped
-from tiaodu.targets import services
+from tiaodu.monitoring.periods import parse_period
+from tiaodu.targets import multiyear, services
 from tiaodu.targets.filters import TargetFilter
-from tiaodu.targets.models import Target, TargetRevision
+from tiaodu.targets.models import MultiYearTarget, Target, TargetRevision
 
 router = Router(tags=["目标考核"])
 
@@ -341,6 +342,160 @@ def supervision(request: HttpRequest, params: Query[TargetSupervisionParams]) ->
 )
 def evaluation(request: HttpRequest, params: Query[TargetEvaluationParams]) -> Any:
     return services.evaluation_table(params.region, params.year, _reader(request)).as_dict()
+
+
+# --- multi-year targets ---------------------------------------------------------------------------
+
+
+class MultiYearYearOut(Schema):
+    year: int
+    part: str | None = Field(..., description="该年度目标值(年度分解目标);未设定为 null")
+    part_text: str
+    actual: str | None = Field(..., description="计入累计完成的数值:全年累计或本年截至该期的累计")
+    actual_text: str
+    data_period: str | None = Field(..., description="数值所属期别,如“全年”“1月—6月”")
+    state: str = Field(
+        ..., description="full 全年已计入、current 本年累计、missing 数据缺失未计入、future 尚未到"
+    )
+
+
+class MultiYearProgressOut(Schema):
+    as_of: str = Field(..., description="计至的月份,如“2022年6月”")
+    completed: str | None = Field(..., description="累计完成(按指标计量单位);无数据为 null")
+    completion: str | None = Field(..., description="完成率(%),一位小数")
+    time_progress: str | None = Field(..., description="序时进度(%):目标期已过月数÷目标期月数")
+    gap: str | None = Field(..., description="完成率−序时进度(个百分点)")
+    status: str
+    status_text: str
+    sentence: str = Field(..., description="通报用语")
+    years: list[MultiYearYearOut]
+    parts_sum: str | None = Field(..., description="各年度目标合计")
+    parts_match: bool | None = Field(..., description="各年度均已设定且合计等于多年目标")
+    notes: list[str]
+
+
+class MultiYearOut(Schema):
+    id: int
+    region_code: str
+    region_name: str
+    indicator_code: str
+    indicator_name: str
+    unit: str
+    first_year: int
+    last_year: int
+    value: str
+    target_text: str = Field(..., description="如“到2026年实现招商引资到位资金1000亿元”")
+    responsible_id: int | None
+    responsible_name: str | None
+    note: str
+    version: int
+    set_by: str | None
+    set_at: datetime
+    progress: MultiYearProgressOut = Field(..., description="截至 period(默认目标期内最新数据)的完成情况")
+
+    @staticmethod
+    def resolve_region_code(obj: MultiYearTarget) -> str:
+        return obj.region.code
+
+    @staticmethod
+    def resolve_region_name(obj: MultiYearTarget) -> str:
+        return obj.region.name
+
+    @staticmethod
+    def resolve_indicator_code(obj: MultiYearTarget) -> str:
+        return obj.indicator.code
+
+    @staticmethod
+    def resolve_indicator_name(obj: MultiYearTarget) -> str:
+        return obj.indicator.name
+
+    @staticmethod
+    def resolve_unit(obj: MultiYearTarget) -> str:
+        return obj.indicator.unit
+
+    @staticmethod
+    def resolve_value(obj: MultiYearTarget) -> str | None:
+        return services.num(obj.value)
+
+    @staticmethod
+    def resolve_target_text(obj: MultiYearTarget) -> str:
+        return multiyear.multiyear_text(obj)
+
+    @staticmethod
+    def resolve_responsible_name(obj: MultiYearTarget) -> str | None:
+        return obj.responsible.name if obj.responsible else None
+
+    @staticmethod
+    def resolve_set_by(obj: MultiYearTarget) -> str | None:
+        return obj.set_by.display_name if obj.set_by else None
+
+    @staticmethod
+    def resolve_progress(obj: MultiYearTarget, context: Any) -> dict[str, Any]:
+        request = context["request"]
+        period = request.GET.get("period") or None
+        return multiyear.progress(obj, period, current_user(request)).as_dict()
+
+
+class MultiYearRevisionOut(TargetRevisionOut):
+    growth: str | None = Field(None, description="多年目标不设目标增速,恒为 null")
+
+    @staticmethod
+    def resolve_growth(obj: Any) -> None:
+        return None
+
+
+class MultiYearDetailOut(MultiYearOut):
+    revisions: list[MultiYearRevisionOut] = Field(..., description="各版本,最新在前")
+
+    @staticmethod
+    def resolve_revisions(obj: MultiYearTarget) -> list[Any]:
+        return list(obj.revisions.select_related("responsible", "set_by").order_by("-version"))
+
+
+class MultiYearParams(Schema):
+    region: str | None = Field(None, max_length=12, description="区划代码:该地区及其所辖地区的目标")
+    indicator: str | None = Field(None, max_length=64, description="指标代码或名称")
+    year: Year | None = Field(None, description="目标期包含该年度的目标")
+    period: str | None = Field(
+        None, max_length=32, description="计至期别,如 2022年6月;默认为目标期内最新数据"
+    )
+
+
+def _checked_period(period: str | None) -> None:
+    """A bad period is a 422 before any row is resolved."""
+    if period:
+        parse_period(period)
+
+
+@router.get(
+    "/multiyear",
+    response={200: list[MultiYearOut], **READ_ERRORS},
+    summary="多年目标列表",
+    description="多年目标(如到2026年实现招商引资到位资金1000亿元)及其截至某期的累计完成、完成率、序时进度与各年度分解目标。",
+)
+@paginate(PageNumber)
+def list_multiyear(request: HttpRequest, params: Query[MultiYearParams]) -> Any:
+    user = _reader(request)
+    _checked_period(params.period)
+    filters = TargetFilter(region=params.region, indicator=params.indicator, year=None, responsible=None)
+    qs = filters.filter(multiyear.visible(user))
+    if params.year:
+        qs = qs.filter(first_year__lte=params.year, last_year__gte=params.year)
+    return qs
+
+
+@router.get(
+    "/multiyear/{target_id}", response={200: MultiYearDetailOut, **READ_ERRORS}, summary="多年目标详情"
+)
+def get_multiyear(
+    request: HttpRequest,
+    target_id: int,
+    period: Annotated[str | None, Field(max_length=32, description="计至期别,如 2022年6月")] = None,
+) -> Any:
+    user = _reader(request)
+    _checked_period(period)
+    target = multiyear.visible(user).filter(pk=target_id).first()
+    return target or get_scoped(MultiYearTarget, request.user, pk=target_id)
 
 
 @router.get("/{target_id}", response={200: TargetDetailOut, **READ_ERRORS}, summary="年度目标详情")

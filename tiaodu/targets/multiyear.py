@@ -600,3 +600,21 @@ def visible(user: User | None) -> Any:
     return qs.select_related("region", "indicator", "responsible", "set_by").order_by(
         "-last_year", "region__code", "indicator__order", "first_year"
     )
+
+
+def rows_for(
+    user: User | None,
+    *,
+    region: str | None = None,
+    indicator: str | None = None,
+    period: Period | str | None = None,
+    limit: int | None = None,
+) -> list[MultiYearProgress]:
+    """The multi-year targets ``user`` may see (of ``region`` and its subtree, of ``indicator``),
+    each with its progress as of ``period`` (default: the latest figures of its span)."""
+    from tiaodu.targets.filters import TargetFilter
+
+    qs = TargetFilter(region=region, indicator=indicator, year=None, responsible=None).filter(visible(user))
+    if limit is not None:
+        qs = qs[:limit]
+    return progress_list(qs, period, user)

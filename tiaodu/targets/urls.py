@@ -13,6 +13,12 @@ urlpatterns = [
     path("evaluation/", views.EvaluationView.as_view(), name="evaluation"),
     path("import/", views.TargetImportView.as_view(), name="import"),
     path("import/template.xlsx", views.TemplateDownloadView.as_view(), name="import_template"),
+    path("import/<slug:kind>/", views.TargetImportView.as_view(), name="import_kind"),
+    path(
+        "import/<slug:kind>/template.xlsx", views.TemplateDownloadView.as_view(), name="import_template_kind"
+    ),
+    path("multiyear/", views.MultiYearListView.as_view(), name="multiyear"),
+    path("multiyear/<int:pk>/", views.MultiYearDetailView.as_view(), name="multiyear_detail"),
     path("<int:pk>/", views.TargetDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.TargetEditView.as_view(), name="edit"),
     path("<int:pk>/delete/", views.TargetDeleteView.as_view(), name="delete"),

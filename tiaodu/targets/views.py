@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter
 from tiaodu.core import exports, views_import
 from tiaodu.core.errors import ServiceError
 from tiaodu.core.http import current_user
-from tiaodu.core.permissions import get_scoped
+from tiaodu.core.permissions import can, get_scoped
 from tiaodu.core.views import (
     Column,
     ObjectHistoryView,
@@ -31,9 +31,10 @@ from tiaodu.core.views import (
     apply_service_error,
     redirect_with_message,
 )
+from tiaodu.monitoring.computations import value_text
 from tiaodu.monitoring.models import Indicator, StatPeriod
 from tiaodu.monitoring.periods import MONTH_KINDS, Period
-from tiaodu.targets import services
+from tiaodu.targets import multiyear, services
 from tiaodu.targets.filters import TargetFilter
 from tiaodu.targets.forms import (
     EvaluationForm,
@@ -43,7 +44,7 @@ from tiaodu.targets.forms import (
     default_region,
     region_choices,
 )
-from tiaodu.targets.models import Target
+from tiaodu.targets.models import MultiYearTarget, Target
 
 RELATED = ("region", "indicator", "responsible", "set_by")
 
@@ -243,6 +244,68 @@ class TargetDeleteView(ScopedView):
 
 class TargetHistoryView(ObjectHistoryView):
     model = Target
+
+
+# --- multi-year targets ---------------------------------------------------------------------------
+
+
+class MultiYearListView(ScopedView):
+    """The multi-year targets with their progress: GET ?region=&indicator=&period=."""
+
+    model = MultiYearTarget
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = current_user(request)
+        params = {k: request.GET.get(k) or None for k in ("region", "indicator", "period")}
+        error = ""
+        try:
+            rows = multiyear.rows_for(
+                user, region=params["region"], indicator=params["indicator"], period=params["period"]
+            )
+        except ServiceError as exc:
+            error, rows = exc.message, multiyear.rows_for(user, region=params["region"])
+        regions = [
+            (code, name)
+            for _group, options in region_choices(user, with_city=False)
+            for code, name in options
+        ]
+        context = {
+            "title": _("多年目标"),
+            "rows": rows,
+            "params": params,
+            "regions": regions,
+            "error": error,
+            "can_import": can(user, "add", MultiYearTarget),
+        }
+        return render(request, "targets/multiyear_list.html", context)
+
+
+class MultiYearDetailView(ScopedView):
+    """A multi-year target, its progress as of ?period= (default the latest figures), its yearly
+    parts and every version."""
+
+    model = MultiYearTarget
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        user = current_user(request)
+        target = get_scoped(MultiYearTarget, user, pk=pk)
+        target = MultiYearTarget.objects.select_related(*RELATED).get(pk=target.pk)
+        period = request.GET.get("period") or None
+        error = ""
+        try:
+            progress = multiyear.progress(target, period, user)
+        except ServiceError as exc:
+            error, progress = exc.message, multiyear.progress(target, None, user)
+        parts = progress.parts_sum
+        context = {
+            "object": target,
+            "progress": progress,
+            "period": period,
+            "error": error,
+            "parts_sum_text": "—" if parts is None else value_text(parts, target.indicator),
+            "revisions": target.revisions.select_related("responsible", "set_by").order_by("-version"),
+        }
+        return render(request, "targets/multiyear_detail.html", context)
 
 
 # --- assessment pages -----------------------------------------------------------------------------
@@ -513,9 +576,9 @@ def _assessment(item: services.Completion) -> str:
 
 
 class TargetImportView(views_import.ImportView):
-    kinds = ("targets",)
+    kinds = ("targets", "targets-multiyear")
     template_name = "targets/import.html"
 
 
 class TemplateDownloadView(views_import.TemplateDownloadView):
-    kinds = ("targets",)
+    kinds = ("targets", "targets-multiyear")

@@ -276,3 +276,83 @@ def test_a_bad_import_names_each_row_and_writes_nothing(tmp_path: Path, users: d
     assert not MultiYearTarget.objects.filter(
         region__code__in=[TONGNAN, DADUKOU], first_year__gte=2020
     ).exists()
+
+
+# --- pages and API -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def with_figures(funds_target: MultiYearTarget, tmp_path: Path) -> MultiYearTarget:
+    load(
+        tmp_path,
+        [
+            (TONGNAN, f"{FIRST}年", "招商引资到位资金", "200"),
+            (TONGNAN, f"{FIRST + 1}年1-6月", "招商引资到位资金", "150"),
+        ],
+    )
+    services.set_target(None, TONGNAN, "zsyz_dw", FIRST, value="200")
+    return funds_target
+
+
+SENTENCE = f"到{LAST}年实现招商引资到位资金1000亿元,截至{FIRST + 1}年6月累计完成350亿元,占目标的35.0%,高于序时进度5.0个百分点"
+
+
+def test_the_pages(with_figures: MultiYearTarget, users: dict, client_for: Any) -> None:
+    from tiaodu.accounts.services import create_user
+
+    web = client_for(users["leader"])
+    listing = web.get("/targets/").content.decode()
+    assert 'id="multiyear-section"' in listing and SENTENCE in listing
+    page = web.get("/targets/multiyear/", {"region": TONGNAN}).content.decode()
+    assert SENTENCE in page and "区招商投资局" in page
+    earlier = web.get("/targets/multiyear/", {"period": f"{FIRST}年12月"}).content.decode()
+    assert f"截至{FIRST}年12月累计完成200亿元,占目标的20.0%,持平" not in earlier
+    assert f"截至{FIRST}年12月累计完成200亿元,占目标的20.0%,与序时进度持平" in earlier
+    bad = web.get("/targets/multiyear/", {"period": "某月"})
+    assert bad.status_code == 200 and 'id="multiyear-error"' in bad.content.decode()
+    detail = web.get(f"/targets/multiyear/{with_figures.pk}/").content.decode()
+    assert SENTENCE in detail and 'id="year-table"' in detail
+    assert f"{FIRST + 1}年、{FIRST + 2}年、{FIRST + 3}年、{FIRST + 4}年未设定年度目标" in detail
+    other = create_user(None, username="ddk-leader-page", role="leader", region_code=DADUKOU).user
+    assert client_for(other).get(f"/targets/multiyear/{with_figures.pk}/").status_code == 404
+    assert SENTENCE not in client_for(other).get("/targets/multiyear/").content.decode()
+    imp = web.get("/targets/import/targets-multiyear/").content.decode()
+    assert "目标期" in imp and 'id="import-kinds"' in imp
+    template = web.get("/targets/import/targets-multiyear/template.xlsx")
+    assert template.status_code == 200 and template["Content-Type"].startswith(
+        "application/vnd.openxmlformats"
+    )
+
+
+def test_the_api(with_figures: MultiYearTarget, users: dict, bearer: Any) -> None:
+    from django.test import Client
+
+    from tiaodu.accounts.services import create_user
+
+    headers = bearer(users["leader"])
+    got = Client().get("/api/v1/targets/multiyear", {"region": TONGNAN, "year": FIRST + 1}, **headers).json()
+    (item,) = [i for i in got["results"] if i["id"] == with_figures.pk]
+    assert (item["first_year"], item["last_year"], item["value"]) == (FIRST, LAST, "1000")
+    assert item["progress"]["sentence"] == SENTENCE
+    assert (item["progress"]["completion"], item["progress"]["time_progress"]) == ("35.0", "30.0")
+    assert item["progress"]["years"][0] == {
+        "year": FIRST,
+        "part": "200",
+        "part_text": "200亿元",
+        "actual": "200",
+        "actual_text": "200亿元",
+        "data_period": "全年",
+        "state": "full",
+    }
+    one = (
+        Client()
+        .get(f"/api/v1/targets/multiyear/{with_figures.pk}", {"period": f"{FIRST}年12月"}, **headers)
+        .json()
+    )
+    assert "progress" in one, one
+    assert one["progress"]["completed"] == "200" and one["revisions"][0]["version"] == 1
+    outside = Client().get("/api/v1/targets/multiyear", {"year": 2040}, **headers).json()
+    assert all(i["id"] != with_figures.pk for i in outside["results"])
+    other = create_user(None, username="ddk-leader-api", role="leader", region_code=DADUKOU).user
+    assert Client().get(f"/api/v1/targets/multiyear/{with_figures.pk}", **bearer(other)).status_code == 404
+    assert Client().get("/api/v1/targets/multiyear", **bearer(other)).json()["count"] == 0
