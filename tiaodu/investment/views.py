@@ -23,8 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Font, PatternFill
 from pydantic import ValidationError as PydanticValidationError
 
 from tiaodu.core import exports, figures
@@ -293,28 +292,14 @@ def leader_workbook(
     columns = [c for c in LEADER_COLUMNS if c[2] not in hidden]
     money = [i for i, c in enumerate(columns, start=2) if c[2] in ("planned_investment", "agreed_investment")]
     width = len(columns) + 1
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = exports.sheet_title(title)
-    thin = Side(style="thin")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    wb, ws = exports.leader_sheet(
+        title,
+        _("截至%(date)s") % {"date": figures.cn_date(on or timezone.localdate())},
+        [_("序号"), *(str(c[0]) for c in columns)],
+        [6, *(c[1] for c in columns)],
+    )
     bold = Font(bold=True)
     subtotal_fill = PatternFill("solid", fgColor="F2F2F2")
-    exports.append(ws, [title])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    ws.cell(1, 1).font = Font(size=16, bold=True)
-    ws.cell(1, 1).alignment = Alignment(horizontal="center", vertical="center")
-    ws.row_dimensions[1].height = 30
-    exports.append(ws, [_("截至%(date)s") % {"date": figures.cn_date(on or timezone.localdate())}])
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
-    ws.cell(2, 1).alignment = Alignment(horizontal="right")
-    exports.append(ws, [_("序号"), *(str(c[0]) for c in columns)])
-    for col in range(1, width + 1):
-        header = ws.cell(3, col)
-        header.font = bold
-        header.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[header.column_letter].width = 6 if col == 1 else columns[col - 2][1]
 
     def sums(rows: list[InvestmentProject]) -> list[float | None]:
         planned = sum((p.planned_investment or Decimal(0) for p in rows), Decimal(0))
@@ -355,16 +340,7 @@ def leader_workbook(
         total_row(_("小计"), rows)
         everything += rows
     total_row(_("合计"), everything)
-    for row in ws.iter_rows(min_row=3, max_row=ws.max_row):
-        for cell in row:
-            cell.border = border
-            if cell.column in money:
-                cell.number_format = "#,##0.00"
-    ws.freeze_panes = "C4"
-    ws.print_title_rows = "3:3"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    return exports.workbook_bytes(wb)
+    return exports.finish_leader_sheet(wb, ws, money_columns=money)
 
 
 # --- A project's page -----------------------------------------------------------------------------

@@ -12,8 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
 
 from tiaodu.cases.forms import township_choices
 from tiaodu.core import exports
@@ -150,28 +148,12 @@ LEADER_COLUMNS: list[tuple[Any, int]] = [
 
 def leader_workbook(title: str, queryset: QuerySet[Any]) -> bytes:
     """Title row, date line, header, one row per project (序号 …), and a total row."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = exports.sheet_title(title)
-    width = len(LEADER_COLUMNS)
-    thin = Side(style="thin")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    exports.append(ws, [title])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    ws.cell(1, 1).font = Font(size=16, bold=True)
-    ws.cell(1, 1).alignment = Alignment(horizontal="center", vertical="center")
-    ws.row_dimensions[1].height = 30
-    exports.append(ws, [_("截至%(date)s") % {"date": timezone.localdate().strftime("%Y年%m月%d日")}])
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
-    ws.cell(2, 1).alignment = Alignment(horizontal="right")
-    exports.append(ws, [str(label) for label, _w in LEADER_COLUMNS])
-    for col, (_label, col_width) in enumerate(LEADER_COLUMNS, start=1):
-        cell = ws.cell(3, col)
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = border
-        ws.column_dimensions[cell.column_letter].width = col_width
+    wb, ws = exports.leader_sheet(
+        title,
+        _("截至%(date)s") % {"date": timezone.localdate().strftime("%Y年%m月%d日")},
+        [str(label) for label, _w in LEADER_COLUMNS],
+        [w for _label, w in LEADER_COLUMNS],
+    )
     totals = [0.0, 0.0, 0.0]
     n = 0
     for n, p in enumerate(queryset.iterator(2000), start=1):
@@ -194,17 +176,7 @@ def leader_workbook(title: str, queryset: QuerySet[Any]) -> bytes:
             ],
         )
     exports.append(ws, [_("合计"), _("%(n)d个项目") % {"n": n}, "", *totals])
-    for row in ws.iter_rows(min_row=4, max_row=ws.max_row):
-        for cell in row:
-            cell.border = border
-            if cell.column in (4, 5, 6):
-                cell.number_format = "#,##0.00"
-            cell.alignment = Alignment(vertical="center", wrap_text=cell.column in (2, 13))
-    ws.freeze_panes = "C4"
-    ws.print_title_rows = "3:3"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    return exports.workbook_bytes(wb)
+    return exports.finish_leader_sheet(wb, ws, money_columns=(4, 5, 6), wrap_columns=(2, 13))
 
 
 class ProjectDetailView(ScopedView):
