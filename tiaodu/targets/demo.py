@@ -8,6 +8,7 @@ townships, so that 月通报, 季督办 and 年评估 have something to say abou
   潼南区 chosen so that it is ahead on some targets and behind on others), rounded to whole 亿元.
   Without a stored figure, 潼南区 gets a fixed value and a peer gets no level target for that
   indicator. Call it after the monitoring demo (``load_monitoring_demo``).
+* 潼南区's multi-year target 2022—2026年 招商引资到位资金 1000亿元 (the seed's "到2026年…").
 * 潼南's 23 townships: 招商引资到位资金 (5–15亿元), responsible the township's government. The
   demo has no township figures, so their progress shows 数据缺失 — as it would in practice until the
   township data are imported.
@@ -146,4 +147,36 @@ def load_targets_demo() -> dict[str, int]:
                 value=Decimal(_spread(township.code, 5, 15)),
                 responsible=town_gov,
             )
+    created += _multiyear_demo(tongnan, indicators.get("招商引资到位资金"))
     return {"created": created}
+
+
+# The seed: "到2026年…实现招商引资到位资金1000亿元" (2022–2026), with 2022's annual target as a part.
+MULTIYEAR = (2022, 2026, Decimal(1000), "招商投资局")
+
+
+def _multiyear_demo(tongnan: Region, indicator: Indicator | None) -> int:
+    """潼南区's multi-year target of 招商引资到位资金, if not set yet (1 when created)."""
+    from tiaodu.targets import multiyear
+    from tiaodu.targets.models import MultiYearTarget
+
+    first, last, value, unit = MULTIYEAR
+    if (
+        indicator is None
+        or MultiYearTarget.objects.filter(
+            region=tongnan, indicator=indicator, first_year=first, last_year=last
+        ).exists()
+    ):
+        return 0
+    multiyear.set_multiyear_target(
+        None,
+        tongnan,
+        indicator,
+        first,
+        last,
+        value=value,
+        responsible=_unit(tongnan, unit),
+        note="到2026年实现招商引资到位资金1000亿元",
+        source="演示数据",
+    )
+    return 1

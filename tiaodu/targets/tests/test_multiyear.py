@@ -356,3 +356,20 @@ def test_the_api(with_figures: MultiYearTarget, users: dict, bearer: Any) -> Non
     other = create_user(None, username="ddk-leader-api", role="leader", region_code=DADUKOU).user
     assert Client().get(f"/api/v1/targets/multiyear/{with_figures.pk}", **bearer(other)).status_code == 404
     assert Client().get("/api/v1/targets/multiyear", **bearer(other)).json()["count"] == 0
+
+
+def test_the_demo_sets_the_seed_target(no_targets: Any) -> None:
+    from tiaodu.monitoring.demo import load_monitoring_demo
+    from tiaodu.targets.demo import load_targets_demo
+
+    MultiYearTarget.objects.all().delete()
+    load_monitoring_demo()
+    load_targets_demo()
+    target = MultiYearTarget.objects.get(region__code=TONGNAN, indicator__code="zsyz_dw")
+    assert (target.first_year, target.last_year, target.value) == (2022, 2026, D("1000"))
+    assert target.responsible is not None and target.responsible.short_name == "招商投资局"
+    p = multiyear.progress(target, "2022年一季度")
+    assert p.sentence.startswith("到2026年实现招商引资到位资金1000亿元,截至2022年")
+    assert p.years[0].part is not None  # the demo's 2022 annual target is the first yearly part
+    load_targets_demo()  # idempotent
+    assert MultiYearTarget.objects.filter(region__code=TONGNAN).count() == 1
