@@ -50,7 +50,9 @@ from tiaodu.targets.services import (
     _decimal,
     _points,
     _status,
+    apply_change,
     check_year,
+    delete_versioned,
     num,
     pct,
     resolve_responsible,
@@ -244,16 +246,7 @@ def _apply(
     source: str,
 ) -> tuple[MultiYearTarget, str]:
     new = {"value": value, "responsible_id": org.pk if org else None, "note": note}
-    if all(getattr(target, k) == v for k, v in new.items()):
-        return target, "unchanged"
-    target.value, target.responsible, target.note = value, org, note
-    target.version += 1
-    target.set_by, target.set_at = actor, timezone.now()
-    target.save()
-    _revision(target, actor, reason, source or "修改")
-    if actor is not None:
-        ensure_permitted(actor, "change", target)
-    return target, "updated"
+    return apply_change(actor, target, new, lambda: _revision(target, actor, reason, source or "修改"))
 
 
 @transaction.atomic
@@ -320,15 +313,8 @@ def revise_multiyear_target(
 
 @transaction.atomic
 def delete_multiyear_target(actor: User | None, pk: int) -> None:
-    target = (
-        MultiYearTarget.objects.select_for_update().filter(pk=pk).first()
-        if actor is None
-        else get_scoped(MultiYearTarget, actor, "delete", pk=pk)
-    )
-    if target is None:
-        raise ServiceError("not_found", "多年目标不存在", status=404)
-    MultiYearTargetRevision.objects.filter(target=target).delete()
-    target.delete()
+    """Delete a multi-year target set by mistake (its versions go with it)."""
+    delete_versioned(MultiYearTarget, MultiYearTargetRevision, actor, pk, "多年目标不存在")
 
 
 # --- progress ------------------------------------------------------------------------------------

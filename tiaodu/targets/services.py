@@ -365,13 +365,23 @@ def _apply(
     source: str,
 ) -> tuple[Target, str]:
     new = {"value": value, "growth": growth, "responsible_id": org.pk if org else None, "note": note}
+    return apply_change(actor, target, new, lambda: _revision(target, actor, reason, source or "修改"))
+
+
+def apply_change(
+    actor: User | None, target: Any, new: dict[str, Any], write_revision: Any
+) -> tuple[Any, str]:
+    """Set ``new`` field values on a versioned target (annual or multi-year): the same values
+    change nothing ("unchanged"); else a new version with who and when, its revision written by
+    ``write_revision()``, the scope re-checked ("updated")."""
     if all(getattr(target, k) == v for k, v in new.items()):
         return target, "unchanged"
-    target.value, target.growth, target.responsible, target.note = value, growth, org, note
+    for name, v in new.items():
+        setattr(target, name, v)
     target.version += 1
     target.set_by, target.set_at = actor, timezone.now()
     target.save()
-    _revision(target, actor, reason, source or "修改")
+    write_revision()
     if actor is not None:
         ensure_permitted(actor, "change", target)
     return target, "updated"
@@ -447,14 +457,19 @@ def revise_target(
 @transaction.atomic
 def delete_target(actor: User | None, pk: int) -> None:
     """Delete a target set by mistake (its versions go with it; the change log keeps both)."""
+    delete_versioned(Target, TargetRevision, actor, pk, "目标不存在")
+
+
+def delete_versioned(model: Any, revisions: Any, actor: User | None, pk: int, missing: str) -> None:
+    """Delete a versioned target (annual or multi-year) and its versions, through the scope."""
     target = (
-        Target.objects.select_for_update().filter(pk=pk).first()
+        model.objects.select_for_update().filter(pk=pk).first()
         if actor is None
-        else get_scoped(Target, actor, "delete", pk=pk)
+        else get_scoped(model, actor, "delete", pk=pk)
     )
     if target is None:
-        raise ServiceError("not_found", "目标不存在", status=404)
-    TargetRevision.objects.filter(target=target).delete()
+        raise ServiceError("not_found", missing, status=404)
+    revisions.objects.filter(target=target).delete()
     target.delete()
 
 

@@ -82,6 +82,10 @@ def test_one_per_region_indicator_and_span_with_versions(funds_target: MultiYear
     # another span of the same indicator is another target
     other = multiyear.create_multiyear_target(leader, TONGNAN, "zsyz_dw", FIRST, FIRST + 2, value="500")
     assert other.pk != funds_target.pk
+    assert other.revisions.get().set_by == leader
+    multiyear.delete_multiyear_target(leader, other.pk)
+    assert not MultiYearTarget.objects.filter(pk=other.pk).exists()
+    assert not MultiYearTargetRevision.objects.filter(target_id=other.pk).exists()
 
 
 def test_progress_sums_a_past_full_year_and_this_year_cumulative(
