@@ -168,12 +168,56 @@ class TargetImporter(Importer):
             resolvers[district.pk] = Resolver(ctx.actor, district)
         return resolvers[district.pk]
 
-    def clean(self, ctx: ImportContext, row: Row) -> None:
-        region = self._region(ctx, row)
+    def _indicator(self, ctx: ImportContext, row: Row) -> Indicator | None:
         ref = row.values.get("indicator")
         indicator: Indicator | None = ctx.cache["names"].get(name_key(ref)) if ref else None
         if ref and indicator is None:
             ctx.error(row.number, "指标", "indicator_unknown", f"指标“{ref}”不在指标目录中")
+        return indicator
+
+    def _responsible(self, ctx: ImportContext, row: Row, region: Region | None) -> tuple[Any, bool]:
+        """The row's responsible unit (None when not given) and whether it resolved."""
+        if region is None or not row.values.get("responsible"):
+            return None, True
+        try:
+            return services.resolve_responsible(
+                row.values["responsible"], region, self._resolver(ctx, region)
+            ), True
+        except ServiceError as exc:
+            ctx.error(row.number, "责任单位", exc.errors[0].code, exc.errors[0].message)
+            return None, False
+
+    @staticmethod
+    def _first_seen(
+        ctx: ImportContext, row: Row, key: tuple[Any, ...], target: tuple[Any, ...], what: str
+    ) -> bool:
+        """Whether the row is the first with its key; a later row with a different target is a
+        ``duplicate_conflict``, the same target again is harmless (False either way)."""
+        seen: dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]] = ctx.cache["seen"]
+        if key in seen:
+            first_row, first = seen[key]
+            if first != target:
+                ctx.error(
+                    row.number, "指标", "duplicate_conflict", f"与第{first_row}行重复({what}相同)但目标不同"
+                )
+            return False
+        seen[key] = (row.number, target)
+        return True
+
+    @staticmethod
+    def _kept(ctx: ImportContext, existing: Any, data: dict[str, Any]) -> tuple[Any, str]:
+        """Columns left out of the file keep the stored responsible unit and note."""
+        responsible, note = data["responsible"], data["note"]
+        if existing is not None:
+            if "responsible" not in ctx.present_fields:
+                responsible = existing.responsible
+            if "note" not in ctx.present_fields:
+                note = existing.note
+        return responsible, note
+
+    def clean(self, ctx: ImportContext, row: Row) -> None:
+        region = self._region(ctx, row)
+        indicator = self._indicator(ctx, row)
         value_cell: Cell | None = row.values.get("value")
         growth_cell: Cell | None = row.values.get("growth")
         if indicator is None:
@@ -213,32 +257,14 @@ class TargetImporter(Importer):
             for err in services.check_target(indicator, value, growth):
                 ctx.error(row.number, err.field, err.code, err.message)
                 ok = False
-        responsible = None
-        if region is not None and row.values.get("responsible"):
-            try:
-                responsible = services.resolve_responsible(
-                    row.values["responsible"], region, self._resolver(ctx, region)
-                )
-            except ServiceError as exc:
-                ctx.error(row.number, "责任单位", exc.errors[0].code, exc.errors[0].message)
-                ok = False
+        responsible, unit_ok = self._responsible(ctx, row, region)
+        ok = ok and unit_ok
         year = row.values.get("year")
         if region is None or year is None or not ok:
             return
-        key = (region.pk, indicator.pk, year)
         target = (value, growth, responsible.pk if responsible else None, row.values.get("note") or "")
-        seen: dict[tuple[int, int, int], tuple[int, tuple[Any, ...]]] = ctx.cache["seen"]
-        if key in seen:
-            first_row, first = seen[key]
-            if first != target:
-                ctx.error(
-                    row.number,
-                    "指标",
-                    "duplicate_conflict",
-                    f"与第{first_row}行重复(地区、年度、指标相同)但目标不同",
-                )
+        if not self._first_seen(ctx, row, (region.pk, indicator.pk, year), target, "地区、年度、指标"):
             return
-        seen[key] = (row.number, target)
         row.data = {
             "region": region,
             "indicator": indicator,
@@ -253,18 +279,10 @@ class TargetImporter(Importer):
         if row.data is None:
             return "unchanged"
         data = row.data
-        # Columns left out of the file keep the stored responsible unit and note.
-        present = ctx.present_fields
         existing = Target.objects.filter(
             region=data["region"], indicator=data["indicator"], year=data["year"]
         ).first()
-        responsible = data["responsible"]
-        note = data["note"]
-        if existing is not None:
-            if "responsible" not in present:
-                responsible = existing.responsible
-            if "note" not in present:
-                note = existing.note
+        responsible, note = self._kept(ctx, existing, data)
         _target, outcome = services.set_target(
             ctx.actor,
             data["region"],
@@ -401,10 +419,7 @@ class MultiYearTargetImporter(TargetImporter):
 
     def clean(self, ctx: ImportContext, row: Row) -> None:
         region = self._region(ctx, row)
-        ref = row.values.get("indicator")
-        indicator: Indicator | None = ctx.cache["names"].get(name_key(ref)) if ref else None
-        if ref and indicator is None:
-            ctx.error(row.number, "指标", "indicator_unknown", f"指标“{ref}”不在指标目录中")
+        indicator = self._indicator(ctx, row)
         span = self._span(ctx, row)
         value_cell: Cell | None = row.values.get("value")
         ok = indicator is not None and span is not None
@@ -428,32 +443,14 @@ class MultiYearTargetImporter(TargetImporter):
             for err in multiyear.check_multiyear(indicator, first, last, value):
                 ctx.error(row.number, labels.get(err.field, err.field), err.code, err.message)
                 ok = False
-        responsible = None
-        if region is not None and row.values.get("responsible"):
-            try:
-                responsible = services.resolve_responsible(
-                    row.values["responsible"], region, self._resolver(ctx, region)
-                )
-            except ServiceError as exc:
-                ctx.error(row.number, "责任单位", exc.errors[0].code, exc.errors[0].message)
-                ok = False
+        responsible, unit_ok = self._responsible(ctx, row, region)
+        ok = ok and unit_ok
         if region is None or not ok or row.number in ctx.bad_rows:
             return
         assert indicator is not None and span is not None
-        key = (region.pk, indicator.pk, *span)
         target = (value, responsible.pk if responsible else None, row.values.get("note") or "")
-        seen: dict[tuple[int, ...], tuple[int, tuple[Any, ...]]] = ctx.cache["seen"]
-        if key in seen:
-            first_row, first_target = seen[key]
-            if first_target != target:
-                ctx.error(
-                    row.number,
-                    "指标",
-                    "duplicate_conflict",
-                    f"与第{first_row}行重复(地区、指标、目标期相同)但目标不同",
-                )
+        if not self._first_seen(ctx, row, (region.pk, indicator.pk, *span), target, "地区、指标、目标期"):
             return
-        seen[key] = (row.number, target)
         row.data = {
             "region": region,
             "indicator": indicator,
@@ -468,19 +465,13 @@ class MultiYearTargetImporter(TargetImporter):
         if row.data is None:
             return "unchanged"
         data = row.data
-        present = ctx.present_fields
         existing = MultiYearTarget.objects.filter(
             region=data["region"],
             indicator=data["indicator"],
             first_year=data["first_year"],
             last_year=data["last_year"],
         ).first()
-        responsible, note = data["responsible"], data["note"]
-        if existing is not None:
-            if "responsible" not in present:
-                responsible = existing.responsible
-            if "note" not in present:
-                note = existing.note
+        responsible, note = self._kept(ctx, existing, data)
         _target, outcome = multiyear.set_multiyear_target(
             ctx.actor,
             data["region"],

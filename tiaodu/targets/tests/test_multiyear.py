@@ -262,6 +262,7 @@ def test_a_bad_import_names_each_row_and_writes_nothing(tmp_path: Path, users: d
             [TONGNAN, "固定资产投资", "五年", "", "", "1000"],
             [TONGNAN, "工业投资", "2020-2035年", "", "", "0"],
             [DADUKOU, "工业投资", "2022-2026年", "", "", "10"],
+            [TONGNAN, "到位资金", "", "2022", "2026", "900"],  # row 2 again, another value
         ],
     )
     result = run_import("targets-multiyear", path, actor=users["leader"])
@@ -276,7 +277,9 @@ def test_a_bad_import_names_each_row_and_writes_nothing(tmp_path: Path, users: d
         (8, "span_too_long"),
         (8, "target_not_positive"),
         (9, "permission_denied"),
+        (10, "duplicate_conflict"),
     } <= got, got
+    assert (2, "duplicate_conflict") not in got
     assert not MultiYearTarget.objects.filter(
         region__code__in=[TONGNAN, DADUKOU], first_year__gte=2020
     ).exists()
