@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 from decimal import InvalidOperation
 from typing import Any, ClassVar
 
@@ -340,13 +341,8 @@ class MultiYearTargetImporter(TargetImporter):
     denied_message = "该地区的多年目标不在您的管辖范围内"
     columns = [
         TargetImporter.columns[0],  # 地区代码
-        Column(
-            "指标",
-            "indicator",
-            True,
-            text_of(64),
-            aliases=("指标名称", "指标代码"),
-            example="招商引资到位资金",
+        replace(
+            TargetImporter.columns[2],
             note="可累加的总量指标(如招商引资到位资金、固定资产投资)的名称、别名或代码",
         ),
         Column(

@@ -25,12 +25,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import transaction
 
 from tiaodu.core import figures as fig
-from tiaodu.core.errors import Conflict, FieldError, Forbidden, InvalidInput, ServiceError, invalid
-from tiaodu.core.permissions import can, ensure_permitted, get_scoped
+from tiaodu.core.errors import Conflict, FieldError, InvalidInput, ServiceError, invalid
+from tiaodu.core.permissions import get_scoped
 from tiaodu.monitoring.choices import IndicatorKind
 from tiaodu.monitoring.computations import figures, value_text
 from tiaodu.monitoring.models import Indicator, IndicatorValue
@@ -52,6 +51,7 @@ from tiaodu.targets.services import (
     _status,
     apply_change,
     check_year,
+    create_versioned,
     delete_versioned,
     num,
     pct,
@@ -207,29 +207,14 @@ def set_multiyear_target(
         .first()
     )
     if existing is None:
-        if actor is not None and not can(actor, "add", MultiYearTarget):
-            raise Forbidden(audit=f"add targets.multiyeartarget region={reg.code}")
-        try:
-            with transaction.atomic():
-                target = MultiYearTarget.objects.create(
-                    region=reg,
-                    indicator=ind,
-                    first_year=first,
-                    last_year=last,
-                    value=val,
-                    responsible=org,
-                    note=text,
-                    version=1,
-                    set_by=actor,
-                    set_at=timezone.now(),
-                )
-        except IntegrityError:
-            raise Conflict(
-                "multiyear_target_exists", f"{_label(reg, ind, first, last)}已存在,请刷新后修改"
-            ) from None
-        _revision(target, actor, reason, source or "录入")
-        if actor is not None:
-            ensure_permitted(actor, "add", target)
+        fields = {"region": reg, "indicator": ind, "first_year": first, "last_year": last, "value": val}
+        target = create_versioned(
+            actor,
+            MultiYearTarget,
+            {**fields, "responsible": org, "note": text},
+            Conflict("multiyear_target_exists", f"{_label(reg, ind, first, last)}已存在,请刷新后修改"),
+            lambda t: _revision(t, actor, reason, source or "录入"),
+        )
         return target, "created"
     if actor is not None:
         existing = get_scoped(MultiYearTarget, actor, "change", pk=existing.pk)

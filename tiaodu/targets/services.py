@@ -327,27 +327,14 @@ def set_target(
     reg, ind, yr, val, gro, org, note = _clean(region, indicator, year, value, growth, responsible, note)
     existing = Target.objects.select_for_update().filter(region=reg, indicator=ind, year=yr).first()
     if existing is None:
-        if actor is not None and not can(actor, "add", Target):
-            raise Forbidden(audit=f"add targets.target region={reg.code}")
-        try:
-            with transaction.atomic():
-                target = Target.objects.create(
-                    region=reg,
-                    indicator=ind,
-                    year=yr,
-                    value=val,
-                    growth=gro,
-                    responsible=org,
-                    note=note,
-                    version=1,
-                    set_by=actor,
-                    set_at=timezone.now(),
-                )
-        except IntegrityError:  # set at the same moment by someone else
-            raise Conflict("target_exists", f"{reg.name}{yr}年{ind.name}目标已存在,请刷新后修改") from None
-        _revision(target, actor, reason, source or "录入")
-        if actor is not None:
-            ensure_permitted(actor, "add", target)
+        fields = {"region": reg, "indicator": ind, "year": yr, "value": val, "growth": gro}
+        target = create_versioned(
+            actor,
+            Target,
+            {**fields, "responsible": org, "note": note},
+            Conflict("target_exists", f"{reg.name}{yr}年{ind.name}目标已存在,请刷新后修改"),
+            lambda t: _revision(t, actor, reason, source or "录入"),
+        )
         return target, "created"
     if actor is not None:
         existing = get_scoped(Target, actor, "change", pk=existing.pk)
@@ -366,6 +353,25 @@ def _apply(
 ) -> tuple[Target, str]:
     new = {"value": value, "growth": growth, "responsible_id": org.pk if org else None, "note": note}
     return apply_change(actor, target, new, lambda: _revision(target, actor, reason, source or "修改"))
+
+
+def create_versioned(
+    actor: User | None, model: Any, fields: dict[str, Any], conflict: Conflict, write_revision: Any
+) -> Any:
+    """Create version 1 of a target (annual or multi-year) set by ``actor`` now, with its first
+    revision (``write_revision(target)``); ``conflict`` when the same target was set at the same
+    moment by someone else; the scope re-checked after saving."""
+    if actor is not None and not can(actor, "add", model):
+        raise Forbidden(audit=f"add {model._meta.label_lower} region={fields['region'].code}")
+    try:
+        with transaction.atomic():
+            target = model.objects.create(**fields, version=1, set_by=actor, set_at=timezone.now())
+    except IntegrityError:
+        raise conflict from None
+    write_revision(target)
+    if actor is not None:
+        ensure_permitted(actor, "add", target)
+    return target
 
 
 def apply_change(
