@@ -84,6 +84,20 @@ def apply_service_error(form: Form, exc: ServiceError) -> None:
         form.add_error(name, err.message)
 
 
+def period_report(form: Form, function: Callable[..., Any], user: Any, **extra: Any) -> Any:
+    """Run a report of the platform (``function(region, date_from, date_to, user, **extra)``) on a
+    period form's values; None when the form or the report refuses them (the errors are on the
+    form)."""
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    try:
+        return function(data["region"], data["date_from"], data["date_to"], user, **extra)
+    except ServiceError as exc:
+        apply_service_error(form, exc)
+        return None
+
+
 class Column:
     """One column of a list table and of its export.
 

@@ -23,10 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tiaodu.core import exports
-from tiaodu.core.errors import ServiceError
 from tiaodu.core.forms import StyledForm
 from tiaodu.core.http import current_user
-from tiaodu.core.views import ScopedView, apply_service_error
+from tiaodu.core.views import ScopedView, period_report
 from tiaodu.enterprises.models import Enterprise, Visit
 from tiaodu.enterprises.report import EnterpriseServiceReport, enterprise_service_report, table
 from tiaodu.orgs.models import Organization
@@ -107,18 +106,12 @@ class EnterpriseServiceReportView(ScopedView):
         user = current_user(request)
         params = {**default_params(user), **{k: v for k, v in request.GET.items() if v}}
         form = ReportForm(params, user=user)
-        report: EnterpriseServiceReport | None = None
-        if form.is_valid():
-            try:
-                report = enterprise_service_report(
-                    form.cleaned_data["region"],
-                    form.cleaned_data["date_from"],
-                    form.cleaned_data["date_to"],
-                    user,
-                    org=form.cleaned_data.get("org") or None,
-                )
-            except ServiceError as exc:
-                apply_service_error(form, exc)
+
+        def for_org(region: Any, date_from: Any, date_to: Any, viewer: Any) -> EnterpriseServiceReport:
+            org = form.cleaned_data.get("org") or None
+            return enterprise_service_report(region, date_from, date_to, viewer, org=org)
+
+        report: EnterpriseServiceReport | None = period_report(form, for_org, user)
         export = request.GET.get("export")
         if report is not None and export in ("xlsx", "docx"):
             return xlsx_response(report) if export == "xlsx" else docx_response(report)

@@ -33,7 +33,7 @@ from tiaodu.core.exports import report_xlsx
 from tiaodu.core.forms import StyledForm
 from tiaodu.core.http import current_user
 from tiaodu.core.resolve import actor_district
-from tiaodu.core.views import ScopedView, apply_service_error
+from tiaodu.core.views import ScopedView, apply_service_error, period_report
 from tiaodu.investment import forecast as forecasting
 from tiaodu.investment import queries
 from tiaodu.investment.choices import TeamKind
@@ -267,17 +267,7 @@ class ReportView(ScopedView):
         user = current_user(request)
         params = _params(request, user)
         form = PeriodForm(params, user=user)
-        report = None
-        if form.is_valid():
-            try:
-                report = investment_report(
-                    form.cleaned_data["region"],
-                    form.cleaned_data["date_from"],
-                    form.cleaned_data["date_to"],
-                    user,
-                )
-            except ServiceError as exc:
-                apply_service_error(form, exc)
+        report = period_report(form, investment_report, user)
         if report is not None and request.GET.get("export") == "xlsx":
             rows: list[list[Any]] = [list(row) for row in report.key_figures()]
             rows += [

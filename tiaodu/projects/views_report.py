@@ -12,10 +12,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from tiaodu.core import exports
-from tiaodu.core.errors import ServiceError
 from tiaodu.core.forms import StyledForm
 from tiaodu.core.http import current_user
-from tiaodu.core.views import ScopedView, apply_service_error
+from tiaodu.core.views import ScopedView, period_report
 from tiaodu.enterprises.views_report import default_params, region_choices
 from tiaodu.projects.models import Project
 from tiaodu.projects.ranking import ranking
@@ -52,17 +51,7 @@ class ProjectReportView(ScopedView):
         user = current_user(request)
         params = {**default_params(user), **{k: v for k, v in request.GET.items() if v}}
         form = PeriodForm(params, user=user)
-        report = None
-        if form.is_valid():
-            try:
-                report = project_report(
-                    form.cleaned_data["region"],
-                    form.cleaned_data["date_from"],
-                    form.cleaned_data["date_to"],
-                    user,
-                )
-            except ServiceError as exc:
-                apply_service_error(form, exc)
+        report = period_report(form, project_report, user)
         if report is not None and request.GET.get("export") == "xlsx":
             return exports.report_xlsx(
                 "重点项目调度情况",
