@@ -139,19 +139,10 @@ class RevisionQuerySet(ScopedQuerySet[Any]):
         return self.filter(target__in=Target.objects.restrict(user, action).values("pk"))
 
 
-class TargetRevision(ScopedModel):
-    """One version of a target as it was set (append-only: a revision is never changed)."""
+class RevisionRecord(ScopedModel):
+    """What every version of a target records besides its values: who set it, when, why, from
+    where (append-only: a revision is never changed)."""
 
-    target = models.ForeignKey(
-        Target, verbose_name=_("目标"), on_delete=models.CASCADE, related_name="revisions"
-    )
-    version = models.PositiveIntegerField(_("版本"))
-    value = models.DecimalField(
-        _("目标值"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS, null=True, blank=True
-    )
-    growth = models.DecimalField(
-        _("目标增速(%)"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS, null=True, blank=True
-    )
     responsible = models.ForeignKey(
         "orgs.Organization",
         verbose_name=_("责任单位"),
@@ -173,6 +164,32 @@ class TargetRevision(ScopedModel):
     set_at = models.DateTimeField(_("设定时间"))
     source = models.CharField(_("来源"), max_length=255, blank=True, help_text=_("录入、接口或导入文件名"))
 
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.target_id} v{self.version}"  # type: ignore[attr-defined]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("a target revision is never changed")
+        super().save(*args, **kwargs)
+
+
+class TargetRevision(RevisionRecord):
+    """One version of a target as it was set (append-only: a revision is never changed)."""
+
+    target = models.ForeignKey(
+        Target, verbose_name=_("目标"), on_delete=models.CASCADE, related_name="revisions"
+    )
+    version = models.PositiveIntegerField(_("版本"))
+    value = models.DecimalField(
+        _("目标值"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS, null=True, blank=True
+    )
+    growth = models.DecimalField(
+        _("目标增速(%)"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS, null=True, blank=True
+    )
+
     objects = RevisionQuerySet.as_manager()  # type: ignore[misc]
     scope = Scope(region="target__region", actions=dict(Target.scope.actions))
 
@@ -183,14 +200,6 @@ class TargetRevision(ScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["target", "version"], name="targetrevision_version"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.target_id} v{self.version}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ValueError("a target revision is never changed")
-        super().save(*args, **kwargs)
 
 
 class MultiYearTarget(TimeStampedModel, ScopedModel):
@@ -261,7 +270,7 @@ class MultiYearRevisionQuerySet(ScopedQuerySet[Any]):
         return self.filter(target__in=MultiYearTarget.objects.restrict(user, action).values("pk"))
 
 
-class MultiYearTargetRevision(ScopedModel):
+class MultiYearTargetRevision(RevisionRecord):
     """One version of a multi-year target as it was set (append-only)."""
 
     target = models.ForeignKey(
@@ -269,26 +278,6 @@ class MultiYearTargetRevision(ScopedModel):
     )
     version = models.PositiveIntegerField(_("版本"))
     value = models.DecimalField(_("目标值"), max_digits=VALUE_DIGITS, decimal_places=VALUE_DECIMALS)
-    responsible = models.ForeignKey(
-        "orgs.Organization",
-        verbose_name=_("责任单位"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    note = models.TextField(_("备注"), blank=True)
-    reason = models.CharField(_("调整说明"), max_length=255, blank=True)
-    set_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("设定人"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    set_at = models.DateTimeField(_("设定时间"))
-    source = models.CharField(_("来源"), max_length=255, blank=True, help_text=_("录入、接口或导入文件名"))
 
     objects = MultiYearRevisionQuerySet.as_manager()  # type: ignore[misc]
     scope = Scope(region="target__region", actions=dict(Target.scope.actions))
@@ -300,11 +289,3 @@ class MultiYearTargetRevision(ScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["target", "version"], name="multiyeartargetrevision_version"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.target_id} v{self.version}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ValueError("a target revision is never changed")
-        super().save(*args, **kwargs)
