@@ -498,6 +498,61 @@ def get_multiyear(
     return target or get_scoped(MultiYearTarget, request.user, pk=target_id)
 
 
+class MultiYearIn(Schema):
+    region: str = Field(..., min_length=1, max_length=12, description="区划代码")
+    indicator: str = Field(..., min_length=1, max_length=64, description="可累加总量指标的代码、名称或别名")
+    first_year: Year
+    last_year: Year
+    value: Number = Field(..., description="整个目标期的累计目标(按指标计量单位)")
+    responsible_id: Id | None = Field(None, description="责任单位(机构编号)")
+    note: str = Field("", max_length=services.MAX_NOTE)
+
+
+class MultiYearPatchIn(Schema):
+    value: Number | None = None
+    responsible_id: Id | None = None
+    note: str | None = Field(None, max_length=services.MAX_NOTE)
+    reason: str = Field("", max_length=services.MAX_REASON, description="调整说明,记入版本")
+
+
+@router.post("/multiyear", response={201: MultiYearDetailOut, **ERRORS}, summary="设定多年目标")
+def create_multiyear(request: HttpRequest, payload: MultiYearIn) -> Any:
+    target = multiyear.create_multiyear_target(
+        current_user(request),
+        payload.region,
+        payload.indicator,
+        payload.first_year,
+        payload.last_year,
+        value=payload.value,
+        responsible=payload.responsible_id,
+        note=payload.note,
+        source="接口",
+    )
+    return Status(201, multiyear.visible(None).get(pk=target.pk))
+
+
+@router.patch("/multiyear/{target_id}", response={200: MultiYearDetailOut, **ERRORS}, summary="调整多年目标")
+def update_multiyear(request: HttpRequest, target_id: int, payload: MultiYearPatchIn) -> Any:
+    given = payload.model_fields_set
+    changes: dict[str, Any] = {}
+    if "value" in given:
+        changes["value"] = payload.value
+    if "note" in given:
+        changes["note"] = payload.note or ""
+    if "responsible_id" in given:
+        changes["responsible"] = payload.responsible_id
+    multiyear.revise_multiyear_target(
+        current_user(request), target_id, reason=payload.reason, source="接口", **changes
+    )
+    return multiyear.visible(None).get(pk=target_id)
+
+
+@router.delete("/multiyear/{target_id}", response={204: None, **ERRORS}, summary="删除多年目标")
+def delete_multiyear(request: HttpRequest, target_id: int) -> Any:
+    multiyear.delete_multiyear_target(current_user(request), target_id)
+    return Status(204, None)
+
+
 @router.get("/{target_id}", response={200: TargetDetailOut, **READ_ERRORS}, summary="年度目标详情")
 def get_target(request: HttpRequest, target_id: int) -> Any:
     return _detail(request, target_id)

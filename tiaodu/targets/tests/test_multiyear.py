@@ -380,3 +380,43 @@ def test_the_demo_sets_the_seed_target(no_targets: Any) -> None:
     assert p.years[0].part is not None  # the demo's 2022 annual target is the first yearly part
     load_targets_demo()  # idempotent
     assert MultiYearTarget.objects.filter(region__code=TONGNAN).count() == 1
+
+
+def test_the_api_writes(users: dict, bearer: Any) -> None:
+    from django.test import Client
+
+    from tiaodu.orgs.models import Organization
+
+    headers = bearer(users["leader"])
+    body = {"region": TONGNAN, "indicator": "zsyz_dw", "first_year": 2040, "last_year": 2044, "value": "1000"}
+    made = Client().post("/api/v1/targets/multiyear", body, content_type="application/json", **headers)
+    assert made.status_code == 201, made.json()
+    pk = made.json()["id"]
+    assert made.json()["target_text"] == "到2044年实现招商引资到位资金1000亿元"
+    again = Client().post("/api/v1/targets/multiyear", body, content_type="application/json", **headers)
+    assert (again.status_code, again.json()["code"]) == (409, "multiyear_target_exists")
+    bad = Client().post(
+        "/api/v1/targets/multiyear",
+        {**body, "indicator": "gdp_zs", "last_year": 2039},
+        content_type="application/json",
+        **headers,
+    )
+    assert bad.status_code == 422
+    assert {e["code"] for e in bad.json()["errors"]} == {"span_reversed", "indicator_not_summable"}
+    unit = Organization.objects.get(region__code=TONGNAN, short_name="招商投资局")
+    patched = (
+        Client()
+        .patch(
+            f"/api/v1/targets/multiyear/{pk}",
+            {"value": "1100", "responsible_id": unit.pk, "reason": "调整"},
+            content_type="application/json",
+            **headers,
+        )
+        .json()
+    )
+    assert (patched["version"], patched["value"], patched["responsible_name"]) == (2, "1100", "区招商投资局")
+    assert [r["reason"] for r in patched["revisions"]] == ["调整", ""]
+    guxi = bearer(users["guxi"])
+    assert Client().delete(f"/api/v1/targets/multiyear/{pk}", **guxi).status_code in (403, 404)
+    assert Client().delete(f"/api/v1/targets/multiyear/{pk}", **headers).status_code == 204
+    assert not MultiYearTarget.objects.filter(pk=pk).exists()
