@@ -226,6 +226,8 @@ def test_resource_map_shows_the_district_s_located_resources(
     )
     page = jxw.get(reverse("investment:resources-map"))
     assert page.status_code == 200 and "project-map.js" in page.content.decode()
+    outline_url = reverse("investment:resources-map-outline") + f"?district={TONGNAN}"
+    assert f'data-outline-url="{outline_url}"' in page.content.decode()
     data = jxw.get(reverse("investment:resources-map-data") + "?status=available").json()
     assert [row[0] for row in data["rows"]] == [three[TONGNAN]["resource"].pk] and data["unlocated"] == 1
     assert data["rows"][0][2] in data["stages"]
