@@ -144,3 +144,43 @@ class EvaluationForm(StyledForm):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = region_choices(user, with_city=True)  # type: ignore[attr-defined]
+
+
+class MultiYearTargetForm(TargetForm):
+    """A multi-year target: the annual form's region, indicator (summable ones only), value,
+    responsible unit and note, with a span instead of a year and no growth."""
+
+    first_year = forms.IntegerField(
+        label=_("起始年"), min_value=services.MIN_YEAR, max_value=services.MAX_YEAR
+    )
+    last_year = forms.IntegerField(
+        label=_("截止年"), min_value=services.MIN_YEAR, max_value=services.MAX_YEAR
+    )
+    field_order = ["region", "indicator", "first_year", "last_year", "value", "responsible", "note", "reason"]
+
+    def __init__(self, *args: Any, user: Any, instance: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, instance=instance, **kwargs)
+        del self.fields["year"], self.fields["growth"]
+        self.fields["indicator"].choices = [  # type: ignore[attr-defined]
+            (i.code, f"{i.name}({i.unit})")
+            for i in Indicator.objects.filter(kind="level", additive=True).order_by("order", "code")
+        ]
+        self.fields["value"].required = True
+        self.fields["value"].help_text = _("整个目标期的累计目标,按指标计量单位填写(如1000亿元填1000)")
+        if instance is not None:
+            for name in ("first_year", "last_year"):
+                self.fields[name].disabled = True
+                self.fields[name].required = False
+        self.order_fields(self.field_order)
+
+    @classmethod
+    def initial_for(cls, target: Any) -> dict[str, Any]:
+        return {
+            "region": target.region.code,
+            "indicator": target.indicator.code,
+            "first_year": target.first_year,
+            "last_year": target.last_year,
+            "value": target.value.normalize(),
+            "responsible": target.responsible_id,
+            "note": target.note,
+        }

@@ -18,7 +18,9 @@ urlpatterns = [
         "import/<slug:kind>/template.xlsx", views.TemplateDownloadView.as_view(), name="import_template_kind"
     ),
     path("multiyear/", views.MultiYearListView.as_view(), name="multiyear"),
+    path("multiyear/new/", views.MultiYearEditView.as_view(), name="multiyear_create"),
     path("multiyear/<int:pk>/", views.MultiYearDetailView.as_view(), name="multiyear_detail"),
+    path("multiyear/<int:pk>/edit/", views.MultiYearEditView.as_view(), name="multiyear_edit"),
     path("<int:pk>/", views.TargetDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.TargetEditView.as_view(), name="edit"),
     path("<int:pk>/delete/", views.TargetDeleteView.as_view(), name="delete"),

@@ -38,6 +38,7 @@ from tiaodu.targets import multiyear, services
 from tiaodu.targets.filters import TargetFilter
 from tiaodu.targets.forms import (
     EvaluationForm,
+    MultiYearTargetForm,
     ProgressForm,
     SupervisionForm,
     TargetForm,
@@ -304,8 +305,76 @@ class MultiYearDetailView(ScopedView):
             "error": error,
             "parts_sum_text": "—" if parts is None else value_text(parts, target.indicator),
             "revisions": target.revisions.select_related("responsible", "set_by").order_by("-version"),
+            "can_change": MultiYearTarget.objects.restrict(user, "change").filter(pk=target.pk).exists(),
         }
         return render(request, "targets/multiyear_detail.html", context)
+
+
+class MultiYearEditView(ScopedView):
+    """Set a multi-year target (no pk) or revise one (a change is a new version)."""
+
+    model = MultiYearTarget
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self.action = "add" if kwargs.get("pk") is None else "change"  # type: ignore[misc]
+        return super().dispatch(request, *args, **kwargs)
+
+    def _instance(self, request: HttpRequest, pk: int | None) -> MultiYearTarget | None:
+        if pk is None:
+            return None
+        get_scoped(MultiYearTarget, request.user, "view", pk=pk)
+        return get_scoped(MultiYearTarget, request.user, "change", pk=pk)
+
+    def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        user = current_user(request)
+        target = self._instance(request, pk)
+        initial = (
+            MultiYearTargetForm.initial_for(target)
+            if target is not None
+            else {"region": default_region(user)}
+        )
+        return self._render(request, MultiYearTargetForm(initial=initial, user=user, instance=target), target)
+
+    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        user = current_user(request)
+        target = self._instance(request, pk)
+        initial = MultiYearTargetForm.initial_for(target) if target is not None else None
+        form = MultiYearTargetForm(request.POST, initial=initial, user=user, instance=target)
+        if form.is_valid():
+            d = form.cleaned_data
+            fields = {"value": d["value"], "responsible": d["responsible"], "note": d["note"]}
+            try:
+                if target is None:
+                    saved = multiyear.create_multiyear_target(
+                        user, d["region"], d["indicator"], d["first_year"], d["last_year"], **fields
+                    )
+                    message = _("已设定%(target)s") % {"target": saved}
+                else:
+                    saved, outcome = multiyear.revise_multiyear_target(
+                        user, target.pk, reason=d.get("reason") or "", **fields
+                    )
+                    message = (
+                        _("已调整%(target)s(第%(version)d版)") % {"target": saved, "version": saved.version}
+                        if outcome == "updated"
+                        else _("目标未作改动")
+                    )
+            except ServiceError as exc:
+                if exc.status in (403, 404):
+                    raise
+                apply_service_error(form, exc)
+            else:
+                return redirect_with_message(request, saved.get_absolute_url(), message)
+        return self._render(request, form, target, status=422)
+
+    def _render(
+        self,
+        request: HttpRequest,
+        form: MultiYearTargetForm,
+        target: MultiYearTarget | None,
+        status: int = 200,
+    ) -> HttpResponse:
+        context = {"form": form, "object": target, "multiyear": True}
+        return render(request, "targets/target_form.html", context, status=status)
 
 
 # --- assessment pages -----------------------------------------------------------------------------

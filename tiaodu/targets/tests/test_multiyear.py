@@ -420,3 +420,34 @@ def test_the_api_writes(users: dict, bearer: Any) -> None:
     assert Client().delete(f"/api/v1/targets/multiyear/{pk}", **guxi).status_code in (403, 404)
     assert Client().delete(f"/api/v1/targets/multiyear/{pk}", **headers).status_code == 204
     assert not MultiYearTarget.objects.filter(pk=pk).exists()
+
+
+def test_the_form(users: dict, client_for: Any) -> None:
+    web = client_for(users["leader"])
+    page = web.get("/targets/multiyear/new/").content.decode()
+    assert "起始年" in page and "目标增速" not in page and "地区生产总值(" not in page
+    data = {
+        "region": TONGNAN,
+        "indicator": "zsyz_dw",
+        "first_year": "2040",
+        "last_year": "2044",
+        "value": "1000",
+    }
+    response = web.post("/targets/multiyear/new/", data)
+    target = MultiYearTarget.objects.get(region__code=TONGNAN, first_year=2040)
+    assert response.status_code == 302 and response["Location"] == f"/targets/multiyear/{target.pk}/"
+    again = web.post("/targets/multiyear/new/", data)
+    assert again.status_code == 422 and "该地区已设定此指标同一目标期的多年目标" in again.content.decode()
+    bad = web.post("/targets/multiyear/new/", {**data, "first_year": "2045", "value": "0"})
+    text = bad.content.decode()
+    assert bad.status_code == 422 and "不能早于起始年" in text and "多年目标值须大于0" in text
+    assert (
+        web.post(f"/targets/multiyear/{target.pk}/edit/", {"value": "1200", "reason": "中期调整"}).status_code
+        == 302
+    )
+    target.refresh_from_db()
+    assert (target.value, target.version, target.first_year) == (D("1200"), 2, 2040)
+    assert "中期调整" in web.get(f"/targets/multiyear/{target.pk}/").content.decode()
+    guxi = client_for(users["guxi"])
+    assert guxi.get("/targets/multiyear/new/").status_code == 403
+    assert guxi.get(f"/targets/multiyear/{target.pk}/edit/").status_code in (403, 404)
