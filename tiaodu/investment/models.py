@@ -660,6 +660,14 @@ class InvestmentCard(ScopedModel):
         verbose_name = _("招商项目督办牌")
         verbose_name_plural = _("招商项目督办牌")
         indexes = [models.Index(fields=["project", "lifted_on"], name="invcard_project_open")]
+        # One open card of a colour per cause: two sweeps running at once cannot both hang it.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "reason_kind", "card"],
+                condition=Q(lifted_on__isnull=True),
+                name="invcard_one_open_per_cause",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.project} {self.get_card_display()} {self.issued_on}"
