@@ -59,6 +59,23 @@ def quarter_name(year: int, quarter: int, current_year: int) -> str:
     return QUARTER_NAMES[quarter] if year == current_year else f"{year}年{QUARTER_NAMES[quarter]}"
 
 
+def multiyear_sentence(region: Region, on: date, user: User | None = None) -> str:
+    """The progress of the district's multi-year 招商引资到位资金 target whose span holds ``on``,
+    counted to the month of ``on`` ("" when it has none)."""
+    from tiaodu.monitoring.periods import Period
+    from tiaodu.targets import multiyear
+
+    target = (
+        multiyear.visible(user)
+        .filter(region=region, indicator__code=queries.FUNDS_INDICATOR_CODE)
+        .filter(first_year__lte=on.year, last_year__gte=on.year)
+        .first()
+    )
+    if target is None:
+        return ""
+    return str(multiyear.progress(target, Period.months(on.year, 1, on.month), user).sentence)
+
+
 def industry_name(code: str) -> str:
     """The GB/T 4754 门类 of an industry code (a letter, or a 2–4 digit code by its division)."""
     return section_name(code)
@@ -91,6 +108,8 @@ class InvestmentReport:
     follow_levels: dict[str, int] = field(default_factory=dict)
     signing: EventSigning = field(default_factory=EventSigning)
     funds: queries.FundsProgress | None = None
+    # "到2026年实现招商引资到位资金1000亿元,截至…累计完成…" when the district has a multi-year target.
+    multiyear: str = ""
     rates: dict[str, Rate] = field(default_factory=dict)
 
     @property
@@ -135,6 +154,8 @@ class InvestmentReport:
             if f.target:
                 text += f",完成年度目标({events.yi(f.target)})的{fig.percent(f.rate)},序时进度{fig.percent(f.elapsed)}"
             s["funds"] = text
+        if self.multiyear:
+            s["multiyear"] = self.multiyear
         shown = [r for r in self.rates.values() if r.value is not None]
         if shown:
             s["rates"] = "、".join(f"{r.label}{r.text}" for r in shown)
@@ -313,6 +334,8 @@ def investment_report(
     report.signing = signing_events(region, date_from, date_to, user)
     totals = queries.funds_totals(region, date_to, user=user) if report.amounts_shown else None
     report.funds = queries.funds_progress(region, date_to, user=user, totals=totals)
+    if report.amounts_shown:
+        report.multiyear = multiyear_sentence(region, date_to, user)
     report.rates = queries.rates(region, date_to, user=user, totals=totals)
     return report
 

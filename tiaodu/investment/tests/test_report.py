@@ -129,3 +129,20 @@ def test_cli_report(capsys: Any) -> None:
     data = json.loads(out.getvalue())
     assert data["sentences"] == WANZHOU_SENTENCES
     assert data["key_in_talks"] == {"count": 3, "amount": "152000.00"}
+
+
+def test_multiyear_target_progress_in_the_report(users: Any) -> None:
+    """A district with a multi-year 招商引资到位资金 target (2023–2026) gets its progress, counted
+    from the indicator figures that the funds in place feed."""
+    from tiaodu.investment import tracking
+    from tiaodu.targets import multiyear
+
+    full_pipeline()
+    wanzhou = Region.objects.get(code=WANZHOU)
+    multiyear.create_multiyear_target(None, wanzhou, "zsyz_dw", 2023, 2026, value=Decimal(1000))
+    tracking.feed_from(wanzhou, date(2023, 1, 1))
+    sentence = investment_report(WANZHOU, FROM, D).sentences()["multiyear"]
+    assert sentence.startswith("到2026年实现招商引资到位资金1000亿元,截至2023年3月累计完成")
+    assert "序时进度" in sentence
+    # Not for a district without one, nor for a town user (amounts are secrets).
+    assert "multiyear" not in investment_report(DADUKOU, FROM, D).sentences()
