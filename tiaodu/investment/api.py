@@ -34,7 +34,7 @@ from tiaodu.investment.choices import (
     Stage,
     TerminationReason,
 )
-from tiaodu.investment.filters import ProjectFilter, filter_for, hidden_fields
+from tiaodu.investment.filters import InvestmentProjectFilter, filter_for, hidden_fields
 from tiaodu.investment.models import (
     FollowUp,
     FundsInPlace,
@@ -86,7 +86,7 @@ def _secret_resolver(field: str) -> Any:
     return staticmethod(resolve)
 
 
-class StageChangeOut(Schema):
+class InvestmentStageChangeOut(Schema):
     from_stage: str
     to_stage: str
     on: date
@@ -104,7 +104,7 @@ class StageChangeOut(Schema):
         return None if "stage_note" in _hidden(context) else obj.note
 
 
-class ProjectOut(Schema):
+class InvestmentProjectOut(Schema):
     id: int
     name: str
     investor_name: str
@@ -186,10 +186,10 @@ class ProjectOut(Schema):
     resolve_card = _secret_resolver("card")
 
 
-class ProjectDetailOut(ProjectOut):
+class InvestmentProjectDetailOut(InvestmentProjectOut):
     notes: str | None = Field(None, description="备注(镇街用户为 null)")
     allowed_stages: list[str] = Field(..., description="按阶段流转表下一步可变更的阶段")
-    stage_changes: list[StageChangeOut]
+    stage_changes: list[InvestmentStageChangeOut]
 
     resolve_notes = _secret_resolver("notes")
 
@@ -228,7 +228,7 @@ class ProjectFields(Schema):
     notes: str = Field("", max_length=5000)
 
 
-class ProjectIn(ProjectFields):
+class InvestmentProjectIn(ProjectFields):
     stage: Stage = Field(Stage.LEAD, description="入库阶段(不能为终止)")
     on: date | None = Field(None, description="入库日期,默认今天")
     submit_as_duplicate: bool = Field(
@@ -244,7 +244,7 @@ class ProjectPatch(ProjectFields):
     version: Version | None = Field(None, description="读取时的版本号(也可用 If-Match 头)")
 
 
-class StageIn(Schema):
+class InvestmentStageIn(Schema):
     to: Stage = Field(..., description="新阶段")
     on: date | None = Field(None, description="日期,默认今天;不能晚于今天")
     reason: TerminationReason | None = Field(None, description="终止原因(仅终止时)")
@@ -335,9 +335,9 @@ def _may_see(request: HttpRequest, model: Any) -> None:
         raise Forbidden()
 
 
-@router.get("/projects", response={200: list[ProjectOut], **READ_ERRORS}, summary="招商项目列表")
+@router.get("/projects", response={200: list[InvestmentProjectOut], **READ_ERRORS}, summary="招商项目列表")
 @paginate(PageNumber)
-def list_projects(request: HttpRequest, filters: Query[ProjectFilter]) -> Any:
+def list_projects(request: HttpRequest, filters: Query[InvestmentProjectFilter]) -> Any:
     _may_see(request, InvestmentProject)
     # A town user's filters are the town schema's (no amount or card filters).
     schema = filter_for(request.user)
@@ -346,8 +346,10 @@ def list_projects(request: HttpRequest, filters: Query[ProjectFilter]) -> Any:
     return filters.filter(_projects(request)).order_by("name", "pk")
 
 
-@router.post("/projects", response={201: ProjectDetailOut, **ERRORS}, summary="新增招商项目(首报制查重)")
-def create_project(request: HttpRequest, payload: ProjectIn) -> Any:
+@router.post(
+    "/projects", response={201: InvestmentProjectDetailOut, **ERRORS}, summary="新增招商项目(首报制查重)"
+)
+def create_project(request: HttpRequest, payload: InvestmentProjectIn) -> Any:
     from tiaodu.investment.views import create_checked
 
     user = current_user(request)
@@ -356,12 +358,18 @@ def create_project(request: HttpRequest, payload: ProjectIn) -> Any:
     return Status(201, _detail(request, project.pk))
 
 
-@router.get("/projects/{project_id}", response={200: ProjectDetailOut, **READ_ERRORS}, summary="招商项目详情")
+@router.get(
+    "/projects/{project_id}",
+    response={200: InvestmentProjectDetailOut, **READ_ERRORS},
+    summary="招商项目详情",
+)
 def get_project(request: HttpRequest, project_id: int) -> Any:
     return _detail(request, project_id)
 
 
-@router.patch("/projects/{project_id}", response={200: ProjectDetailOut, **ERRORS}, summary="修改招商项目")
+@router.patch(
+    "/projects/{project_id}", response={200: InvestmentProjectDetailOut, **ERRORS}, summary="修改招商项目"
+)
 def update_project(
     request: HttpRequest, project_id: int, payload: ProjectPatch, if_match: IfMatch = None
 ) -> Any:
@@ -373,8 +381,12 @@ def update_project(
     return _detail(request, project_id)
 
 
-@router.post("/projects/{project_id}/stage", response={200: ProjectDetailOut, **ERRORS}, summary="变更阶段")
-def change_stage(request: HttpRequest, project_id: int, payload: StageIn, if_match: IfMatch = None) -> Any:
+@router.post(
+    "/projects/{project_id}/stage", response={200: InvestmentProjectDetailOut, **ERRORS}, summary="变更阶段"
+)
+def change_stage(
+    request: HttpRequest, project_id: int, payload: InvestmentStageIn, if_match: IfMatch = None
+) -> Any:
     user = current_user(request)
     project = get_scoped(InvestmentProject, user, "view", pk=project_id)
     version = payload.version if payload.version is not None else parse_version(if_match)

@@ -30,7 +30,7 @@ def _of_district(request: HttpRequest, qs: QuerySet[Any], code: str | None) -> Q
     return qs if code else qs.filter(region=libraries.district_for(request.user))
 
 
-class TargetOut(Schema):
+class TargetCompanyOut(Schema):
     id: int
     district_code: str
     name: str = Field(..., description="企业名称")
@@ -151,7 +151,7 @@ class PolicyDetailOut(PolicyOut):
         return [{"number": c.number, "text": c.text} for c in obj.clauses.order_by("order", "pk")]
 
 
-@router.get("/targets", response={200: list[TargetOut], **READ_ERRORS}, summary="企业库(目标企业)列表")
+@router.get("/targets", response={200: list[TargetCompanyOut], **READ_ERRORS}, summary="企业库(目标企业)列表")
 @paginate(PageNumber)
 def list_targets(request: HttpRequest, filters: Query[TargetFilter]) -> Any:
     qs = libraries.rows(TargetCompany, current_user(request)).select_related(
@@ -160,7 +160,7 @@ def list_targets(request: HttpRequest, filters: Query[TargetFilter]) -> Any:
     return filters.filter(_of_district(request, qs, filters.district)).order_by("investor_name", "pk")
 
 
-@router.get("/targets/{target_id}", response={200: TargetOut, **READ_ERRORS}, summary="目标企业详情")
+@router.get("/targets/{target_id}", response={200: TargetCompanyOut, **READ_ERRORS}, summary="目标企业详情")
 def target_detail(request: HttpRequest, target_id: Id) -> Any:
     return libraries.get_row(TargetCompany, current_user(request), pk=target_id)
 

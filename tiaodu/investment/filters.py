@@ -41,7 +41,7 @@ def visible_fields(user: Any, fields: Any) -> list[str]:
     return [f for f in fields if f not in hidden]
 
 
-class ProjectFilter(TextSafeFilterSchema):
+class InvestmentProjectFilter(TextSafeFilterSchema):
     q: str | None = Field(None, max_length=64, description="项目名称或投资方包含")
     stage: Stage | None = Field(None, description="阶段")
     chain: int | None = Field(None, ge=1, le=2**62, description="产业链编号(重点产业含其下各链)")
@@ -127,7 +127,7 @@ class ProjectFilter(TextSafeFilterSchema):
         return Q(duplicate_status=value) if value else Q()
 
 
-class TownProjectFilter(ProjectFilter):
+class TownProjectFilter(InvestmentProjectFilter):
     """The filters of a viewer who may not see amounts or cards: those filters are refused
     (filtering by an amount range would reveal the amounts)."""
 
@@ -148,6 +148,6 @@ def _refused(field: str, value: Any) -> Q:
     raise InvalidInput([FieldError(field, "confidential_filter", message)], message)
 
 
-def filter_for(user: Any) -> type[ProjectFilter]:
+def filter_for(user: Any) -> type[InvestmentProjectFilter]:
     """The filter schema for ``user``: :class:`TownProjectFilter` when amounts are hidden."""
-    return TownProjectFilter if hidden_fields(user) else ProjectFilter
+    return TownProjectFilter if hidden_fields(user) else InvestmentProjectFilter

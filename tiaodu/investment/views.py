@@ -50,7 +50,7 @@ from tiaodu.investment.choices import (
     Stage,
     TerminationReason,
 )
-from tiaodu.investment.filters import ProjectFilter, filter_for, hidden_fields
+from tiaodu.investment.filters import InvestmentProjectFilter, filter_for, hidden_fields
 from tiaodu.investment.forms import FollowUpForm, FundsForm, ProjectForm, StageForm, TakeOverForm
 from tiaodu.investment.models import (
     FocusArea,
@@ -211,7 +211,7 @@ def _chain_label(c: IndustryChain) -> str:
 
 class ProjectListView(ObjectListView):
     model = InvestmentProject
-    filterset = ProjectFilter
+    filterset = InvestmentProjectFilter
     title = gettext_lazy("招商项目库")
     export_name = "investment-projects"
     template_name = "investment/project_list.html"
