@@ -113,6 +113,9 @@ class Places:
             first: tuple(sorted(group, key=len, reverse=True)) for first, group in by_first.items()
         }
 
+    def __len__(self) -> int:
+        return sum(len(group) for group in self.by_first.values())
+
     def starting(self, text: str) -> tuple[str, ...]:
         return self.by_first.get(text[:1], ())
 
