@@ -171,6 +171,24 @@ class ScopedView(ServicePageView):
         return super().dispatch(request, *args, **kwargs)
 
 
+class EditView(ScopedView):
+    """A page that adds (no ``pk``) or changes (``pk``) one row of ``model``: the role is checked
+    for ``add`` or ``change`` accordingly, and :meth:`instance` is the row to change — 404 outside
+    the user's reach, 403 (written to the security log) when they may see it but not change it."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self.action = "add" if kwargs.get("pk") is None else "change"  # type: ignore[misc]
+        return super().dispatch(request, *args, **kwargs)
+
+    def instance(self, request: HttpRequest, pk: int | None) -> Any:
+        if pk is None:
+            return None
+        row = get_scoped(self.model, request.user, "view", pk=pk)
+        if not self.model.objects.restrict(request.user, "change").filter(pk=pk).exists():  # type: ignore[attr-defined]
+            get_scoped(self.model, request.user, "change", pk=pk)  # raises Forbidden, logged
+        return row
+
+
 class ObjectListView(ScopedView):
     """A filtered, paginated table; ``?export=xlsx`` or ``?export=csv`` exports the filtered rows."""
 

@@ -26,6 +26,7 @@ from tiaodu.core.http import current_user
 from tiaodu.core.permissions import can, get_scoped
 from tiaodu.core.views import (
     Column,
+    EditView,
     ObjectHistoryView,
     ObjectListView,
     ScopedView,
@@ -178,32 +179,20 @@ class EnterpriseDetailView(ScopedView):
         return render(request, "enterprises/enterprise_detail.html", context)
 
 
-class EnterpriseEditView(ScopedView):
+class EnterpriseEditView(EditView):
     """Create (no pk) or change an enterprise through ``services.save_enterprise``."""
 
     model = Enterprise
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        self.action = "add" if kwargs.get("pk") is None else "change"  # type: ignore[misc]
-        return super().dispatch(request, *args, **kwargs)
-
-    def _instance(self, request: HttpRequest, pk: int | None) -> Enterprise | None:
-        if pk is None:
-            return None
-        enterprise = get_scoped(Enterprise, request.user, "view", pk=pk)
-        if not Enterprise.objects.restrict(request.user, "change").filter(pk=pk).exists():
-            get_scoped(Enterprise, request.user, "change", pk=pk)  # raises Forbidden, logged
-        return enterprise
-
     def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
-        enterprise = self._instance(request, pk)
+        enterprise = self.instance(request, pk)
         initial = EnterpriseForm.initial_for(enterprise) if enterprise else {}
         form = EnterpriseForm(initial=initial, user=request.user, instance=enterprise)
         return self._render(request, form, enterprise)
 
     def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         user = current_user(request)
-        enterprise = self._instance(request, pk)
+        enterprise = self.instance(request, pk)
         initial = EnterpriseForm.initial_for(enterprise) if enterprise else {}
         form = EnterpriseForm(request.POST, initial=initial, user=user, instance=enterprise)
         if form.is_valid():

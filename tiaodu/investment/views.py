@@ -17,7 +17,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.db.models import Case, Count, IntegerField, QuerySet, Sum, Value, When
 from django.forms import HiddenInput
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +34,7 @@ from tiaodu.core.permissions import can, get_scoped
 from tiaodu.core.resolve import actor_district
 from tiaodu.core.views import (
     Column,
+    EditView,
     ObjectListView,
     ScopedView,
     apply_service_error,
@@ -541,35 +542,23 @@ class TakeOverView(_FormPostView):
 # --- Create and edit ------------------------------------------------------------------------------
 
 
-class ProjectEditView(ScopedView):
+class ProjectEditView(EditView):
     """登记 (no pk: through 首报制, ``leads.create_project_checked``) or 编辑 a project."""
 
     model = InvestmentProject
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        self.action = "add" if kwargs.get("pk") is None else "change"  # type: ignore[misc]
-        return super().dispatch(request, *args, **kwargs)
-
-    def _instance(self, request: HttpRequest, pk: int | None) -> InvestmentProject | None:
-        if pk is None:
-            return None
-        project = get_scoped(InvestmentProject, request.user, "view", pk=pk)
-        if not InvestmentProject.objects.restrict(request.user, "change").filter(pk=pk).exists():
-            get_scoped(InvestmentProject, request.user, "change", pk=pk)  # raises Forbidden, logged
-        return project
 
     def _form(self, request: HttpRequest, project: InvestmentProject | None, **kwargs: Any) -> ProjectForm:
         district = cast(Region, project.region) if project else actor_district(request.user)
         return ProjectForm(user=request.user, district=district, instance=project, **kwargs)
 
     def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
-        project = self._instance(request, pk)
+        project = self.instance(request, pk)
         initial = ProjectForm.initial_for(project) if project else {"on": timezone.localdate()}
         return self._render(request, self._form(request, project, initial=initial), project)
 
     def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         user = current_user(request)
-        project = self._instance(request, pk)
+        project = self.instance(request, pk)
         form = self._form(request, project, data=request.POST)
         duplicate, status = False, 422
         if form.is_valid():

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +11,7 @@ from tiaodu.core.errors import ServiceError
 from tiaodu.core.permissions import get_scoped
 from tiaodu.core.views import (
     Column,
+    EditView,
     ObjectHistoryView,
     ObjectListView,
     ScopedView,
@@ -68,21 +69,13 @@ class OrganizationDetailView(ScopedView):
         return render(request, "orgs/organization_detail.html", context)
 
 
-class OrganizationEditView(ScopedView):
+class OrganizationEditView(EditView):
     """Create (no pk) or change an organisation through the service functions."""
 
     model = Organization
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        self.action = "add" if kwargs.get("pk") is None else "change"  # type: ignore[misc]
-        return super().dispatch(request, *args, **kwargs)
-
     def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
-        org = None
-        if pk is not None:
-            org = get_scoped(Organization, request.user, "view", pk=pk)
-            if not Organization.objects.restrict(request.user, "change").filter(pk=pk).exists():
-                get_scoped(Organization, request.user, "change", pk=pk)  # raises Forbidden, logged
+        org = self.instance(request, pk)
         initial = OrganizationForm.initial_for(org) if org else {"is_active": True}
         form = OrganizationForm(initial=initial, user=request.user)
         return self._render(request, form, org)

@@ -21,6 +21,7 @@ from tiaodu.core.http import current_user
 from tiaodu.core.permissions import get_scoped
 from tiaodu.core.views import (
     Column,
+    EditView,
     ObjectHistoryView,
     ObjectListView,
     ScopedView,
@@ -299,32 +300,20 @@ class MilestoneView(ProjectDetailView):
         return self.page(request, pk, status=422)
 
 
-class ProjectEditView(ScopedView):
+class ProjectEditView(EditView):
     """Create (no pk) or change a project through ``services.save_project``."""
 
     model = Project
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        self.action = "add" if kwargs.get("pk") is None else "change"  # type: ignore[misc]
-        return super().dispatch(request, *args, **kwargs)
-
-    def _instance(self, request: HttpRequest, pk: int | None) -> Project | None:
-        if pk is None:
-            return None
-        project = get_scoped(Project, request.user, "view", pk=pk)
-        if not Project.objects.restrict(request.user, "change").filter(pk=pk).exists():
-            get_scoped(Project, request.user, "change", pk=pk)  # raises Forbidden, logged
-        return project
-
     def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
-        project = self._instance(request, pk)
+        project = self.instance(request, pk)
         initial = ProjectForm.initial_for(project) if project else {"stage": Stage.RESERVE}
         form = ProjectForm(initial=initial, user=request.user, instance=project)
         return self._render(request, form, project)
 
     def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         user = current_user(request)
-        project = self._instance(request, pk)
+        project = self.instance(request, pk)
         form = ProjectForm(request.POST, user=user, instance=project)
         if form.is_valid():
             try:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from tiaodu.core.http import current_user
 from tiaodu.core.permissions import can, get_scoped
 from tiaodu.core.views import (
     Column,
+    EditView,
     ObjectHistoryView,
     ObjectListView,
     ScopedView,
@@ -156,24 +157,14 @@ class TargetDetailView(ScopedView):
         return render(request, "targets/target_detail.html", context)
 
 
-class TargetEditView(ScopedView):
+class TargetEditView(EditView):
     """Set a target (no pk) or revise one through the services (a change is a new version)."""
 
     model = Target
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        self.action = "add" if kwargs.get("pk") is None else "change"  # type: ignore[misc]
-        return super().dispatch(request, *args, **kwargs)
-
-    def _instance(self, request: HttpRequest, pk: int | None) -> Target | None:
-        if pk is None:
-            return None
-        get_scoped(Target, request.user, "view", pk=pk)
-        return get_scoped(Target, request.user, "change", pk=pk)
-
     def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         user = current_user(request)
-        target = self._instance(request, pk)
+        target = self.instance(request, pk)
         if target is not None:
             initial = TargetForm.initial_for(target)
         else:
@@ -182,7 +173,7 @@ class TargetEditView(ScopedView):
 
     def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         user = current_user(request)
-        target = self._instance(request, pk)
+        target = self.instance(request, pk)
         initial = TargetForm.initial_for(target) if target is not None else None
         form = TargetForm(request.POST, initial=initial, user=user, instance=target)
         if form.is_valid():
@@ -310,24 +301,14 @@ class MultiYearDetailView(ScopedView):
         return render(request, "targets/multiyear_detail.html", context)
 
 
-class MultiYearEditView(ScopedView):
+class MultiYearEditView(EditView):
     """Set a multi-year target (no pk) or revise one (a change is a new version)."""
 
     model = MultiYearTarget
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        self.action = "add" if kwargs.get("pk") is None else "change"  # type: ignore[misc]
-        return super().dispatch(request, *args, **kwargs)
-
-    def _instance(self, request: HttpRequest, pk: int | None) -> MultiYearTarget | None:
-        if pk is None:
-            return None
-        get_scoped(MultiYearTarget, request.user, "view", pk=pk)
-        return get_scoped(MultiYearTarget, request.user, "change", pk=pk)
-
     def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         user = current_user(request)
-        target = self._instance(request, pk)
+        target = self.instance(request, pk)
         initial = (
             MultiYearTargetForm.initial_for(target)
             if target is not None
@@ -337,7 +318,7 @@ class MultiYearEditView(ScopedView):
 
     def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         user = current_user(request)
-        target = self._instance(request, pk)
+        target = self.instance(request, pk)
         initial = MultiYearTargetForm.initial_for(target) if target is not None else None
         form = MultiYearTargetForm(request.POST, initial=initial, user=user, instance=target)
         if form.is_valid():
