@@ -9,6 +9,7 @@ never their amounts, notes, follow-ups or cards: every surface asks
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -469,18 +470,19 @@ def _as_get(request: HttpRequest) -> HttpRequest:
     return request
 
 
-class _FormPostView(_ProjectPostView):
+class _FormPostView(_ProjectPostView, ABC):
     """A POST of one form on a project: valid → the service call → back to the project's
     section with a message; invalid or refused → the project's page with the form's errors."""
 
     form_name: str  # the page's context name of the form
 
+    @abstractmethod
     def form(self, request: HttpRequest) -> Any:
-        raise NotImplementedError
+        """The bound form of the POST."""
 
+    @abstractmethod
     def call(self, user: Any, project: InvestmentProject, data: dict[str, Any]) -> str:
         """The service call; returns the message to show."""
-        raise NotImplementedError
 
     anchor = ""
 
