@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "tiaodu.reporting",
     "tiaodu.targets",
     "tiaodu.investment",
+    "tiaodu.safety",
     "tiaodu.open311",
 ]
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("dispatch/", include("tiaodu.dispatch.urls")),
     path("events/", include("tiaodu.events.urls")),
     path("investment/", include("tiaodu.investment.urls")),
+    path("safety/", include("tiaodu.safety.urls")),
     path("monitoring/", include("tiaodu.monitoring.urls")),
     path("reporting/", include("tiaodu.reporting.urls")),
     path("targets/", include("tiaodu.targets.urls")),

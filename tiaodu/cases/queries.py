@@ -32,7 +32,7 @@ def dispatch_states() -> Q:
     """Open states from which a dispatcher routes a case (已受理, 已退回 for appeals)."""
     q = Q(pk__in=[])
     for wf in all_workflows():
-        states = {s for t in wf.transitions if t.party == "dispatcher" for s in t.source} & wf.open_states
+        states = {s for t in wf.transitions if "dispatcher" in t.parties for s in t.source} & wf.open_states
         if states:
             q |= Q(workflow=wf.code, state__in=sorted(states))
     return q
@@ -66,7 +66,7 @@ def available_actions(user: User, case: Case) -> list[Transition]:
     if not Case.objects.restrict(user, "change").filter(pk=case.pk).exists():
         return []
     parties = services.party_of(user, case)
-    moves = [t for t in get_workflow(case.workflow).available(case.state) if t.party in parties]
+    moves = [t for t in get_workflow(case.workflow).available(case.state) if t.parties & parties]
     # 重新办理 only after an unsatisfied rating (below 3).
     return [t for t in moves if t.action != "reopen" or (case.rating is not None and case.rating < 3)]
 

@@ -78,8 +78,11 @@ def open_case(
     handling_org: Organization | None = None,
     source: str = "",
     initial_state: str | None = None,
+    due_on: date | None = None,
+    co_orgs: Iterable[Organization] = (),
 ) -> Case:
-    """Register a case (受理). The due date counts the category's working days from acceptance."""
+    """Register a case (受理). The due date counts the category's working days from acceptance,
+    unless the workflow sets one (``due_on``: a hazard's 整改期限)."""
     wf = get_workflow(workflow)
     if actor is not None and not can(actor, "add", Case):
         raise Forbidden(audit="add cases.case")
@@ -109,7 +112,7 @@ def open_case(
         submitter_org=submitter_org,
         handling_org=handling_org or cat.department,
         raised_on=raised_on,
-        due_on=add_workdays(raised_on, cat.time_limit_days),
+        due_on=due_on or add_workdays(raised_on, cat.time_limit_days),
         is_open=state in wf.open_states,
         created_by=actor,
     )
@@ -118,6 +121,8 @@ def open_case(
     case.save()
     case.number = f"{wf.code[:2].upper()}{raised_on:%Y}{case.pk:07d}"
     case.save(update_fields=["number"])
+    if co_orgs:
+        case.co_orgs.set(list(co_orgs))
     if actor is not None:
         ensure_permitted(actor, "view", case)
     _event(
@@ -167,13 +172,14 @@ def transition(actor: User, case_id: int, step: Step, version: int | None = None
     claim_version(case, version, current_values(case))
     wf = get_workflow(case.workflow)
     move: Transition = wf.transition(case.state, step.action)
-    if move.party not in party_of(actor, case):
-        raise Forbidden(
-            f"只有{PARTY_LABELS[move.party]}可以执行“{move.label}”", audit=f"case {case.pk} {step.action}"
-        )
+    if not move.parties & party_of(actor, case):
+        who = "或".join(PARTY_LABELS[p] for p in sorted(move.parties))
+        raise Forbidden(f"只有{who}可以执行“{move.label}”", audit=f"case {case.pk} {step.action}")
     if move.needs_note and not step.note.strip():
         raise invalid("note", "required", f"请填写{move.label}说明")
     _apply_step(case, wf, move, step)
+    if wf.on_step is not None:
+        wf.on_step(actor, case, move, step)
     src = case.state
     case.state = move.target
     _stamp(case, wf, move.target)
@@ -209,12 +215,12 @@ def current_values(case: Case) -> dict[str, object]:
     }
 
 
-PARTY_LABELS = {"dispatcher": "调度人员", "handler": "责任部门", "submitter": "提出诉求的企业"}
+PARTY_LABELS = {"dispatcher": "调度人员", "handler": "责任部门", "submitter": "提出单位"}
 
 
 def _apply_step(case: Case, wf: Workflow, move: Transition, step: Step) -> None:
     # Routing (责任部门, 配合部门) is the dispatcher's: a handler must not re-route by signing.
-    if move.party != "dispatcher" and (step.handling_org is not None or step.co_orgs is not None):
+    if "dispatcher" not in move.parties and (step.handling_org is not None or step.co_orgs is not None):
         field_name = "handling_org" if step.handling_org is not None else "co_orgs"
         raise invalid(field_name, "routing_not_allowed", f"“{move.label}”时不能指定责任部门或配合部门")
     if step.handling_org is not None:

@@ -6,7 +6,9 @@ it; the case engine checks every state change against the table *before* anythin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from tiaodu.core.errors import ServiceError
 
@@ -19,8 +21,13 @@ class Transition:
     target: str
     # Who may take it: "dispatcher" (district staff who route cases), "handler" (the responsible
     # or co-handling organisation), "submitter" (the enterprise / unit that raised the case).
+    # Several parties separated by spaces ("submitter handler") mean any of them.
     party: str = "handler"
     needs_note: bool = False
+
+    @property
+    def parties(self) -> frozenset[str]:
+        return frozenset(self.party.split())
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,11 @@ class Workflow:
     open_states: frozenset[str]  # the clock runs and cards apply
     resolved_states: frozenset[str]  # counts as 解决; cards are lifted
     timestamps: dict[str, str] = field(default_factory=dict)  # state → Case datetime field
+    # The module's own rules and side effects of a step: called as on_step(actor, case, move, step)
+    # inside the transition's transaction, after the engine's checks and before the case is saved.
+    # It raises a ServiceError to refuse the step (nothing is saved) and may change the case (its
+    # due date …) and the module's own rows (a hazard's rectification date …).
+    on_step: Callable[[Any, Any, Transition, Any], None] | None = None
 
     def transition(self, state: str, action: str) -> Transition:
         for t in self.transitions:

@@ -518,6 +518,7 @@ def register_routers() -> None:
     from tiaodu.projects.api import router as projects_router
     from tiaodu.regions.api import router as regions_router
     from tiaodu.reporting.api import router as reporting_router
+    from tiaodu.safety.api import router as safety_router
     from tiaodu.targets.api import router as targets_router
 
     api.add_router("/regions", regions_router)
@@ -534,6 +535,7 @@ def register_routers() -> None:
     api.add_router("/monitoring", monitoring_router)
     api.add_router("/reporting", reporting_router)
     api.add_router("/targets", targets_router)
+    api.add_router("/safety", safety_router)
 
 
 register_routers()

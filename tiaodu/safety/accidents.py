@@ -1,0 +1,3 @@
+"""Accidents (lane enforcement)."""
+
+from __future__ import annotations

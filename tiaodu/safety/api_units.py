@@ -1,0 +1,5 @@
+"""/api/v1/safety/ endpoints of lane units (mounted by tiaodu/safety/api.py). Schema names start with Safety."""
+
+from ninja import Router
+
+router = Router()

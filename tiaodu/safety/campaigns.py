@@ -1,0 +1,3 @@
+"""Campaigns, joint teams and inspectors (lane planning)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Enforcement documents and penalties (lane enforcement)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Enforcement and accident forms (lane enforcement)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Inspection and hazard forms (lane screens)."""
+
+from __future__ import annotations

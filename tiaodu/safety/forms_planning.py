@@ -1,0 +1,3 @@
+"""Planning forms (lane planning)."""
+
+from __future__ import annotations

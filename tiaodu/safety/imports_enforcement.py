@@ -1,0 +1,3 @@
+"""Imports penalties and accidents (lane enforcement)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Imports inspections and hazards (lane hazards)."""
+
+from __future__ import annotations

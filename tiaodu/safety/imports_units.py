@@ -1,0 +1,3 @@
+"""Import safety-units (lane units)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Recording inspections (lane hazards)."""
+
+from __future__ import annotations

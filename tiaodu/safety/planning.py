@@ -1,0 +1,3 @@
+"""双随机一公开 planning (lane planning)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Enforcement and accident pages (lane enforcement)."""
+
+from __future__ import annotations

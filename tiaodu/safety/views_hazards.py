@@ -1,0 +1,3 @@
+"""Hazard pages (lane screens)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Inspection pages (lane screens)."""
+
+from __future__ import annotations

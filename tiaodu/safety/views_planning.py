@@ -1,0 +1,3 @@
+"""Planning pages (lane planning)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""The report page (lane report)."""
+
+from __future__ import annotations

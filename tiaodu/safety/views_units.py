@@ -1,0 +1,3 @@
+"""Lane units: see the contract (to be written)."""
+
+from __future__ import annotations
