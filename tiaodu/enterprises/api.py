@@ -404,6 +404,7 @@ class ServiceRecordOut(Schema):
     unit: str
     description: str
     case_id: int | None
+    policy_id: int | None = Field(None, description="政策兑现所依据的政策(政策库)")
     created_at: datetime
 
     @staticmethod
@@ -430,6 +431,7 @@ class ServiceRecordIn(Schema):
     unit: str = Field("", max_length=8)
     description: str = Field("", max_length=5000)
     case_id: Id | None = Field(None, description="对应诉求(办理事项编号)")
+    policy_id: Id | None = Field(None, description="政策兑现:所依据的政策(本区县政策库中有效的政策)")
 
 
 class ServiceRecordFilter(EnterpriseRowFilter):
@@ -473,6 +475,7 @@ def create_service(request: HttpRequest, payload: ServiceRecordIn) -> Any:
         unit=payload.unit.strip(),
         description=payload.description.strip(),
         case=case,
+        policy_id=payload.policy_id,
     )
     return Status(201, _services(request).get(pk=row.pk))
 

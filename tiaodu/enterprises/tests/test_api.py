@@ -496,3 +496,21 @@ def test_appeal_from_a_visit(api: Any, world: dict[str, Any]) -> None:
     assert response.status_code == 201, response.content
     assert response.json()["source"] == "走访"
     assert response.json()["id"] in api("guxi").get(f"{API}/visits/{visit.pk}").json()["case_ids"]
+
+
+def test_a_policy_service_cites_its_policy_through_the_api(api: Any) -> None:
+    from tiaodu.investment import libraries
+    from tiaodu.regions.models import Region
+
+    owner = qiye_enterprise()
+    policy = libraries.save_policy(
+        None, region=Region.objects.get(code="500152"), title="工业稳增长政策", issuer="区政府"
+    )
+    today = timezone.localdate().isoformat()
+    body = {"enterprise_id": owner.pk, "kind": "policy", "served_on": today, "policy_id": policy.pk}
+    response = api("jxw").post(f"{API}/services", body)
+    assert response.status_code == 201, response.content
+    assert response.json()["policy_id"] == policy.pk
+    assert ServiceRecord.objects.get(pk=response.json()["id"]).policy == policy
+    refused = api("jxw").post(f"{API}/services", body | {"kind": "financing"})
+    assert field_codes(error(refused, 422, "validation_error"))["policy"] == "policy_not_allowed"
