@@ -1,5 +1,10 @@
-"""/safety/ URLs of lane report (included by tiaodu/safety/urls.py under the "safety" namespace)."""
+"""/safety/report/: 安全生产工作情况 (included by tiaodu/safety/urls.py under the "safety" namespace)."""
 
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from tiaodu.safety import views_report as views
+
+urlpatterns = [
+    path("", views.ReportView.as_view(), name="report"),
+    path("xlsx/", views.ReportXlsxView.as_view(), name="report-xlsx"),
+]
