@@ -320,3 +320,178 @@ def build_world() -> World:
     for label, user in world.users.items():
         world.users[label] = User.objects.select_related("region", "organization").get(pk=user.pk)
     return world
+
+
+# --- Work safety (issue 15) ------------------------------------------------------------------------
+
+# Safety departments every district gets, under the same names in all three (潼南区's come from the
+# demo): 区应急管理局 (industry, hazardous chemicals …) and 区住房城乡建委 (building sites).
+SAFETY_DEPARTMENTS = (("区应急管理局", "应急管理局"), ("区住房城乡建委", "住建委"))
+# Names of units shared by the three districts (each has a 太安镇).
+SAFETY_UNIT_NAMES = ("太安镇农贸市场", "太安镇安置房项目工地", "综合商场")
+
+
+@dataclass
+class SafetySlice:
+    """One district's safety objects (made by :func:`build_safety`)."""
+
+    district: Region
+    taian: Region
+    other: Region
+    departments: dict[str, Organization]  # short name → organisation
+    enterprise: Enterprise
+    units: dict[str, Any] = field(default_factory=dict)  # "enterprise", "market", "site", "other"
+    inspections: dict[str, Any] = field(default_factory=dict)  # same keys + "joint"
+    hazards: dict[str, Any] = field(default_factory=dict)  # same keys as inspections
+    documents: dict[str, Any] = field(default_factory=dict)  # "enterprise", "site"
+    accidents: dict[str, Any] = field(default_factory=dict)  # "taian", "other"
+    plans: dict[str, Any] = field(default_factory=dict)  # "应急管理局", "住建委"
+
+    def all(self) -> list[Any]:
+        groups = (self.units, self.inspections, self.hazards, self.documents, self.accidents, self.plans)
+        return [obj for group in groups for obj in group.values()]
+
+
+def _safety_department(district: Region, name: str, short: str) -> Organization:
+    org = Organization.objects.filter(region=district, kind=OrgKind.DEPARTMENT, short_name=short).first()
+    return org or _org(name, OrgKind.DEPARTMENT, district, short_name=short)
+
+
+def build_safety(firms: dict[str, Enterprise] | None = None) -> dict[str, SafetySlice]:
+    """In each of the three districts: the safety reference data, four units (an enterprise's,
+    a market and a building site in 太安镇, a mall in another township — the same names in all
+    three), an inspection with one hazard of each (the site by the 住建委, the others by the
+    应急管理局, a joint one of the mall with the 住建委), two penalty decisions, two accidents
+    and a 双随机 plan of each department. ``firms``: the registry enterprise of each district whose
+    unit it is (one is made in 太安镇 otherwise). Numbers, 文号, descriptions, dates and plan names
+    carry the district (they identify a row in an export)."""
+    from tiaodu.cases import services as cases
+    from tiaodu.safety import reference
+    from tiaodu.safety.choices import DocumentKind, InspectionKind, PenaltyKind, UnitType
+    from tiaodu.safety.models import (
+        Accident,
+        EnforcementDocument,
+        Hazard,
+        Inspection,
+        InspectionPlan,
+        PenaltyItem,
+        Sector,
+        Unit,
+    )
+
+    taian = shared_township()
+    made: dict[str, SafetySlice] = {}
+    for month, code in enumerate((TONGNAN, DADUKOU, WANZHOU), start=1):
+        district = Region.objects.get(code=code)
+        departments = {short: _safety_department(district, name, short) for name, short in SAFETY_DEPARTMENTS}
+        reference.ensure_defaults(district)
+        sectors = {s.code: s for s in Sector.objects.filter(region=district)}
+        other = next(t for t in _townships(district) if t.pk != taian[code].pk)
+        firm = (firms or {}).get(code)
+        if firm is None:
+            firm = enterprises.save_enterprise(
+                None, credit(900 + month), taian[code], name=f"{district.name}{MARK}安全企业有限公司"
+            )[0]
+        s = SafetySlice(district, taian[code], other, departments, firm)
+        yjj, zjw = departments["应急管理局"], departments["住建委"]
+        places = {
+            "enterprise": (firm.name, firm.township, "industry", UnitType.ENTERPRISE, firm, yjj),
+            "market": (SAFETY_UNIT_NAMES[0], taian[code], "commerce", UnitType.MARKET, None, yjj),
+            "site": (SAFETY_UNIT_NAMES[1], taian[code], "construction", UnitType.SITE, None, zjw),
+            "other": (SAFETY_UNIT_NAMES[2], other, "fire", UnitType.OTHER, None, yjj),
+        }
+        for n, (key, (name, township, sector, unit_type, enterprise, by)) in enumerate(places.items(), 1):
+            unit = Unit.objects.create(
+                district=district,
+                township=township,
+                name=name,
+                credit_code=firm.credit_code if enterprise else "",
+                enterprise=enterprise,
+                sector=sectors[sector],
+                unit_type=unit_type,
+            )
+            s.units[key] = unit
+            on = date(2026, month, n)
+            kinds = [(key, InspectionKind.ENFORCEMENT)]
+            if key == "other":
+                kinds.append(("joint", InspectionKind.JOINT))
+            for label_, kind in kinds:
+                inspection = Inspection.objects.create(
+                    district=district,
+                    township=township,
+                    number=f"JC{code}{MARK}{label_}",
+                    inspected_on=on,
+                    unit=unit,
+                    sector=unit.sector,
+                    department=by,
+                    kind=kind,
+                )
+                if kind == InspectionKind.JOINT:
+                    inspection.co_departments.set([zjw])
+                s.inspections[label_] = inspection
+                description = f"{district.name}{MARK}隐患{label_}"
+                case = cases.open_case(
+                    None,
+                    workflow="hazard",
+                    category_ref="general",
+                    title=f"{unit.name} {description}",
+                    description=description,
+                    region=township,
+                    raised_on=on,
+                    submitter_org=enterprise.organization if enterprise else None,
+                    handling_org=by,
+                    due_on=date(2026, month, 20),
+                )
+                s.hazards[label_] = Hazard.objects.create(
+                    case=case,
+                    inspection=inspection,
+                    district=district,
+                    township=township,
+                    unit=unit,
+                    sector=unit.sector,
+                    department=by,
+                    description=description,
+                    found_on=on,
+                    deadline=date(2026, month, 20),
+                )
+        for key, by in (("enterprise", yjj), ("site", zjw)):
+            unit = s.units[key]
+            document = EnforcementDocument.objects.create(
+                district=district,
+                township=unit.township,
+                kind=DocumentKind.DECISION,
+                number=f"{district.name[:2]}{MARK}罚〔2026〕{key}号",
+                unit=unit,
+                sector=unit.sector,
+                department=by,
+                inspection=s.inspections[key],
+                issued_on=date(2026, month, 10),
+            )
+            PenaltyItem.objects.create(document=document, kind=PenaltyKind.FINE, amount=Decimal("4321.00"))
+            s.documents[key] = document
+        for key, township, unit in (("taian", taian[code], s.units["site"]), ("other", other, None)):
+            s.accidents[key] = Accident.objects.create(
+                district=district,
+                township=township,
+                occurred_on=date(2025, month, 11 if key == "taian" else 12),
+                unit=unit,
+                unit_name=unit.name if unit else f"{MARK}个体作坊",
+                sector=sectors["construction" if unit else "fire"],
+                deaths=1,
+                grade="general",
+                summary=f"{district.name}{MARK}事故{key}",
+            )
+        for short, org in departments.items():
+            plan = InspectionPlan.objects.create(
+                region=district,
+                department=org,
+                name=f"{district.name}{short}{MARK}双随机计划",
+                year=2026,
+                starts_on=date(2026, 4, 1),
+                ends_on=date(2026, 6, 30),
+                sample_percent=Decimal("5"),
+            )
+            plan.sectors.set([sectors["construction" if short == "住建委" else "industry"]])
+            s.plans[short] = plan
+        made[code] = s
+    return made
