@@ -49,6 +49,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from tiaodu.accounts.choices import Role
+from tiaodu.core import figures
 from tiaodu.core.concurrency import claim_version
 from tiaodu.core.errors import Conflict, FieldError, Forbidden, InvalidInput, invalid
 from tiaodu.core.permissions import can, ensure_permitted, get_scoped
@@ -589,9 +590,7 @@ class CoverageRow:
     @property
     def rate(self) -> Decimal | None:
         """Share of the units inspected, in percent (one decimal)."""
-        if not self.units:
-            return None
-        return (Decimal(self.inspected) * 100 / self.units).quantize(Decimal("0.1"))
+        return figures.ratio(self.inspected, self.units)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -170,7 +170,8 @@ class PlanListView(PlanningListView):
         return reverse("safety:plan-create")
 
     def get_queryset(self) -> Any:
-        return super().get_queryset().select_related("department").annotate(visit_count=Count("visits"))
+        plans = super().get_queryset().select_related("department").annotate(visit_count=Count("visits"))
+        return plans.order_by("-year", "-starts_on", "pk")
 
 
 class PlanCreateView(FormPageView):

@@ -444,6 +444,7 @@ def test_coverage_per_sector(setup: dict[str, Any]) -> None:
     assert {made[3].pk, made[4].pk} <= {u.id for u in industry.never_inspected}
     assert len(industry.never_inspected) == 77
     assert industry.rate == Decimal("2.5")
+    assert planning.CoverageRow(None, units=80, inspected=1).rate == Decimal("1.3")  # half up
     assert (by_name["建筑施工"].units, by_name["建筑施工"].inspected) == (3, 0)
     assert (by_name["合计"].units, by_name["合计"].inspected) == (83, 2)
 
