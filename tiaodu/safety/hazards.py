@@ -290,6 +290,17 @@ def _org(pk: int) -> Organization:
     return Organization.objects.get(pk=pk)
 
 
+def hazard_to_change(actor: User, hazard_id: int) -> Hazard:
+    """``get_scoped(Hazard, actor, "change")``, locked: the hazard scope reaches through a
+    nullable join (a unit without an enterprise), which PostgreSQL cannot lock FOR UPDATE, so
+    the row is checked in scope first and then locked alone. Not visible: 404; visible but not
+    to change: 403."""
+    if Hazard.objects.restrict(actor, "change").filter(pk=hazard_id).exists():  # type: ignore[attr-defined]
+        return Hazard.objects.select_for_update(of=("self",)).select_related("case").get(pk=hazard_id)
+    get_scoped(Hazard, actor, "view", pk=hazard_id)  # NotFound (and its audit) when not visible
+    raise Forbidden(audit=f"change safety.hazard pk={hazard_id}")
+
+
 # --- the workflow's rules -----------------------------------------------------------------------
 
 
@@ -306,7 +317,11 @@ def on_step(actor: Any, case: Any, move: Transition, step: Any) -> None:
     """The hazard workflow's own rules (called by the case engine before the case is saved)."""
     from tiaodu.safety.inspections import settings_of
 
-    hazard = Hazard.objects.select_for_update().select_related("sector", "district").get(case_id=case.pk)
+    hazard = (
+        Hazard.objects.select_for_update(of=("self",))
+        .select_related("sector", "district")
+        .get(case_id=case.pk)
+    )
     hazard.case = case
     today = timezone.localdate()
     major = hazard.grade == HazardGrade.MAJOR
@@ -338,7 +353,7 @@ def step(actor: User, hazard_id: int, action: str, note: str = "", version: int 
     """Take one workflow action on a hazard (start, submit, accept, reject) through the engine;
     ``version`` is the case's version the actor read."""
     with transaction.atomic():
-        hazard = get_scoped(Hazard, actor, "change", pk=hazard_id)
+        hazard = hazard_to_change(actor, hazard_id)
         cases.transition(actor, hazard.case_id, cases.Step(action, note), version)
     return Hazard.objects.select_related("case").get(pk=hazard.pk)
 
@@ -355,8 +370,8 @@ PLAN_TEXTS = {
 
 def _hazard_to_change(actor: User | None, hazard_id: int) -> Hazard:
     if actor is None:
-        return Hazard.objects.select_for_update().select_related("case").get(pk=hazard_id)
-    hazard = get_scoped(Hazard, actor, "change", pk=hazard_id)
+        return Hazard.objects.select_for_update(of=("self",)).select_related("case").get(pk=hazard_id)
+    hazard = hazard_to_change(actor, hazard_id)
     if not RECTIFIER_PARTIES & cases.party_of(actor, hazard.case):
         raise Forbidden("只有整改单位或责任部门可以执行此操作", audit=f"change safety.hazard {hazard_id}")
     return hazard
@@ -459,7 +474,7 @@ def add_photo(actor: User | None, hazard_id: int, upload: UploadedFile, stage: s
     if actor is None:
         hazard = Hazard.objects.select_related("case").get(pk=hazard_id)
     else:
-        hazard = get_scoped(Hazard, actor, "change", pk=hazard_id)
+        hazard = hazard_to_change(actor, hazard_id)
     limit = django_settings.UPLOAD_MAX_BYTES
     if upload.size is None or upload.size > limit:
         raise invalid("file", "photo_too_large", f"照片不能超过{limit // (1024 * 1024)}MB")
