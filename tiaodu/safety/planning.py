@@ -604,16 +604,23 @@ class CoverageRow:
         }
 
 
+def coverage_until(year: int, as_of: date | None = None) -> date:
+    """The last day a coverage of ``year`` counts: ``as_of`` (default today in the current year,
+    else 31 December), never past the year's end."""
+    last = date(year, 12, 31)
+    if as_of is None:
+        today = timezone.localdate()
+        as_of = today if today.year == year else last
+    return min(as_of, last)
+
+
 def coverage(district: Region, year: int, as_of: date | None = None, user: Any = None) -> list[CoverageRow]:
     """Per sector of the district (in order), then a total row (``sector`` None): active units,
     units inspected by 执法检查/联合检查 between 1 January of ``year`` and ``as_of`` (default: today
     in the current year, else 31 December), and the lists of units not inspected. With ``user``,
     only the units the user may view."""
-    first, last = date(year, 1, 1), date(year, 12, 31)
-    if as_of is None:
-        today = timezone.localdate()
-        as_of = today if today.year == year else last
-    until = min(as_of, last)
+    first = date(year, 1, 1)
+    until = coverage_until(year, as_of)
     units = Unit.objects.filter(district=district, is_active=True)
     if user is not None:
         units = units.restrict(user)
