@@ -247,3 +247,100 @@ def test_department_issues_as_itself_town_and_enterprise_do_not() -> None:
             )
         assert caught.value.status in (403, 404)
     assert not EnforcementDocument.objects.filter(number__startswith="令").exists()
+
+
+# --- pages and API --------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_document_pages(client_for: Any) -> None:
+    from django.urls import reverse
+
+    from tiaodu.accounts.models import User
+
+    jxw = User.objects.get(username="jxw")
+    target = unit(name="经信电厂", sector=sector(name="电力", dept=jxw.organization), credit_code="")
+    c = client_for(jxw)
+    page = c.get(reverse("safety:document-create"), {"unit": target.pk})
+    assert page.status_code == 200 and "经信电厂" in page.content.decode()
+    post = {
+        "kind": "decision",
+        "number": "潼经信罚〔2022〕5号",
+        "unit_id": target.pk,
+        "department_id": jxw.organization_id,
+        "issued_on": "2022-03-04",
+        "penalties": ["warning", "fine"],
+        "fine_amount": "",
+    }
+    refused = c.post(reverse("safety:document-create"), post)
+    assert refused.status_code == 422
+    assert "须填写金额" in refused.content.decode()
+    assert not EnforcementDocument.objects.filter(number=post["number"]).exists()
+    done = c.post(reverse("safety:document-create"), post | {"fine_amount": "12000"})
+    assert done.status_code == 302
+    doc = EnforcementDocument.objects.get(number=post["number"])
+    assert doc.created_by == jxw
+    detail = c.get(reverse("safety:document-detail", args=[doc.pk])).content.decode()
+    assert 'id="fine-total">12000' in detail and "警告" in detail
+    listed = c.get(reverse("safety:document-list"), {"penalty": "fine"}).content.decode()
+    assert reverse("safety:document-detail", args=[doc.pk]) in listed
+    assert (
+        c.get(reverse("safety:document-list"), {"penalty": "closure"}).content.decode().count(post["number"])
+        == 0
+    )
+    # by name within the township, and a fine amount without 罚款 checked
+    by_name = c.post(
+        reverse("safety:document-create"),
+        post
+        | {
+            "unit_id": "",
+            "unit": "经信电厂",
+            "township_code": "500152103",
+            "number": "X2",
+            "penalties": ["warning"],
+            "fine_amount": "5",
+        },
+    )
+    assert by_name.status_code == 422 and "不应填写金额" in by_name.content.decode()
+    # an enterprise user may not open the form
+    assert (
+        client_for(User.objects.get(username="qiye")).get(reverse("safety:document-create")).status_code
+        == 403
+    )
+
+
+@pytest.mark.django_db
+def test_document_api(client_for: Any, bearer: Any) -> None:
+    from tiaodu.accounts.models import User
+
+    jxw = User.objects.get(username="jxw")
+    target = unit(name="经信二厂", sector=sector(name="电力", dept=jxw.organization))
+    c = client_for(jxw)
+    body = {
+        "kind": "decision",
+        "number": "API罚1",
+        "unit_id": target.pk,
+        "issued_on": "2022-03-04",
+        "penalties": [{"kind": "罚款", "amount": "3000"}, {"kind": "warning"}],
+    }
+    created = c.post("/api/v1/safety/documents", body, content_type="application/json")
+    assert created.status_code == 201, created.content
+    data = created.json()
+    assert data["department_id"] == jxw.organization_id
+    assert data["fine_total"] == 3000
+    assert {p["kind"] for p in data["penalties"]} == {"fine", "warning"}
+    again = c.post("/api/v1/safety/documents", body, content_type="application/json")
+    assert again.status_code == 422
+    assert again.json()["errors"][0]["code"] == "document_number_duplicate"
+    wrong = c.post(
+        "/api/v1/safety/documents",
+        body | {"number": "API罚2", "penalties": [{"kind": "警告", "amount": "1"}]},
+        content_type="application/json",
+    )
+    assert wrong.json()["errors"][0]["code"] == "amount_without_fine"
+    listed = c.get("/api/v1/safety/documents", {"penalty": "fine"}).json()
+    assert [r["number"] for r in listed["results"]] == ["API罚1"]
+    assert c.get(f"/api/v1/safety/documents/{data['id']}").json()["unit_name"] == "经信二厂"
+    # another district's user does not see it
+    other = c.get(f"/api/v1/safety/documents/{data['id']}", **bearer(User.objects.get(username="qiye")))
+    assert other.status_code in (403, 404)
