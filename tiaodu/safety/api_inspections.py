@@ -6,8 +6,6 @@ related rows named by id are looked up through the caller's scope; writes go thr
 :mod:`tiaodu.safety.inspections` and :mod:`tiaodu.safety.hazards`.
 """
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -34,7 +32,6 @@ from tiaodu.safety.choices import HazardGrade, InspectionKind, PhotoStage, Recti
 from tiaodu.safety.forms_inspections import HazardFilter, InspectionFilter
 from tiaodu.safety.models import (
     Campaign,
-    ChecklistItem,
     Hazard,
     HazardPhoto,
     HazardPlan,
@@ -401,21 +398,13 @@ def create_inspection(request: HttpRequest, payload: SafetyInspectionIn) -> Any:
     department = department or user.organization
     if department is None:
         raise invalid("department_id", "required", "请指定检查部门")
-    items = {
-        i.pk: i
-        for i in ChecklistItem.objects.restrict(user).filter(
-            pk__in=[h.checklist_item_id for h in payload.hazards]
-        )
-    }
+    # Checklist items are the unit's sector's: the service checks them (hazards.N.checklist_item).
     found = []
-    for index, h in enumerate(payload.hazards):
-        item = items.get(h.checklist_item_id or 0)
-        if h.checklist_item_id and item is None:
-            raise invalid(f"hazards[{index}].checklist_item_id", "checklist_item_unknown", "检查项不存在")
+    for h in payload.hazards:
         found.append(
             inspections.HazardInput(
                 description=h.description,
-                checklist_item=item,
+                checklist_item=h.checklist_item_id,
                 grade=h.grade.value if h.grade else None,
                 major_reason=h.major_reason,
                 mode=h.mode.value,

@@ -15,6 +15,7 @@ from typing import Any, cast
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from pydantic import Field
 
@@ -408,7 +409,9 @@ class StepForm(StyledForm):
         kwargs.setdefault("prefix", action)
         super().__init__(*args, **kwargs)
         self.action = action
-        self.fields["note"].label = self.NOTE_LABELS.get(action, _("说明"))
-        self.fields["note"].required = needs_note
+        note = self.fields["note"]
+        note.label = self.NOTE_LABELS.get(action, _("说明"))
+        note.required = needs_note
+        note.error_messages["required"] = gettext("请填写%(label)s") % {"label": note.label}
         if action != "submit":
             del self.fields["photo"]
