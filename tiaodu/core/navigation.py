@@ -12,6 +12,8 @@ GOVERNMENT = ("admin", "leader", "department", "town", "squad")
 CASE_WORKERS = ("admin", "leader", "department", "town")
 # The pipeline's amounts and rates are commercial secrets: towns see only their own leads and stages.
 INVESTMENT_READERS = ("admin", "leader", "department", "squad")
+# 安全生产: 应急管理局 and the sector departments, town safety offices, leaders (enterprises get their hazards).
+SAFETY_STAFF = ("admin", "leader", "department", "town")
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,15 @@ MENU: list[MenuItem] = [
     MenuItem(_("资源库"), "investment:resources", "investment.view_resource", GOVERNMENT),
     MenuItem(_("政策库"), "investment:policies", "investment.view_policy"),
     MenuItem(_("招商管理设置"), "investment:settings", "investment.change_pipelinesettings"),
+    MenuItem(_("生产经营单位"), "safety:unit-list", "safety.view_unit", SAFETY_STAFF),
+    MenuItem(_("检查与隐患"), "safety:hazard-board", "safety.view_hazard", SAFETY_STAFF),
+    MenuItem(_("我的隐患"), "safety:hazard-list", "safety.view_hazard", ("enterprise",)),
+    MenuItem(
+        _("双随机抽查"), "safety:plan-list", "safety.view_inspectionplan", ("admin", "leader", "department")
+    ),
+    MenuItem(_("执法与事故"), "safety:document-list", "safety.view_enforcementdocument", SAFETY_STAFF),
+    MenuItem(_("安全生产情况"), "safety:report", "safety.view_inspection", SAFETY_STAFF),
+    MenuItem(_("安全生产一张图"), "safety:map", "safety.view_unit", SAFETY_STAFF),
     MenuItem(_("经济运行监测"), "monitoring:dashboard", "monitoring.view_indexvalue", GOVERNMENT),
     MenuItem(_("月通报"), "monitoring:bulletin", "monitoring.view_indexvalue", GOVERNMENT),
     MenuItem(_("监测报送"), "reporting:list", "reporting.view_reportinground", (*GOVERNMENT, "enterprise")),
