@@ -30,6 +30,7 @@ Idempotent: a district whose first demo inspection exists is left as it is. Demo
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import translation
 
 from tiaodu.orgs.choices import OrgKind
 from tiaodu.orgs.models import Organization
@@ -107,7 +109,7 @@ SAFETY_DEPARTMENTS = [
     ("区水利局", "水利局"),
     ("区经济信息委", "经信委"),
 ]
-GAS_COMPANY = ("重庆潼南燃气有限公司", "91500223MA6T000083")  # a utility of the joint team
+GAS_COMPANY = ("重庆潼南燃气有限公司", "91500152MA6R00001G")  # a utility of the joint team
 JOINT_TEAM = "1月9日应管局、商务委、桂林街道、燃气企业联合检查组"
 JOINT_TOWNSHIP = "桂林街道"
 INSPECTORS = ["张明", "王丽", "李强", "赵敏", "陈刚", "刘洋"]
@@ -194,6 +196,8 @@ _A = "华金鑫瑞恒泰宏盛博嘉宇润海天德晟弘昌远汇"
 _B = "科达丰茂通利祥隆兴鼎诚信凯睿翔云启航腾禾"
 _C = "星辰明悦安康永佳丽美卓越飞鸿力伟豪峰锦绣"
 
+PLACES = 240  # distinct unit locations
+
 # The kinds of the five safety importers, in the order they are imported.
 KINDS = ("safety-units", "inspections", "hazards", "penalties", "accidents")
 
@@ -276,7 +280,15 @@ class Rows:
 
 
 def _label(choice: Any) -> str:
-    return str(choice.label)
+    """A choice's Chinese label, as the import files carry it."""
+    return _labels(type(choice), choice.value)
+
+
+@functools.cache
+def _labels(choices: Any, value: str) -> str:
+    # Keyed by the class: members of different choices share values (general, major …).
+    with translation.override("zh-hans"):
+        return str(choices(value).label)
 
 
 def _units(district: Region, townships: list[Region], extra: Sequence[tuple[str, str, str]]) -> list[UnitRow]:
@@ -285,7 +297,10 @@ def _units(district: Region, townships: list[Region], extra: Sequence[tuple[str,
     from tiaodu.projects.demo_seed import points
 
     total = sum(count for count, _types in UNITS_PER_SECTOR.values())
-    coordinates = points(district.code, total + len(extra))
+    # Locations inside the district's outline, several units to a place: points() recomputes the
+    # outline's box for every candidate, so asking it for one point per unit would take seconds.
+    places = points(district.code, PLACES)
+    coordinates = [places[i % PLACES] for i in range(total + len(extra))]
     names = {code: name for code, name, _depts in DEFAULT_SECTORS}
     by_code = {t.code: t for t in townships}
     risks = (RiskLevel.LOW, RiskLevel.GENERAL, RiskLevel.LOW, RiskLevel.LARGE, RiskLevel.GENERAL)
@@ -515,24 +530,26 @@ def _decisions(
     before: date,
     units: list[UnitRow],
 ) -> None:
-    """The 行政处罚决定书 of the period: ``punished_units`` units, 14 of them twice; the first
-    ``warnings`` decisions include 警告; seven include 责令停产停业(整顿), against ``suspended_units``
-    units (one of them twice); the fines add up to ``fines_yuan``."""
+    """The 行政处罚决定书 of the period: one against each of ``punished_units`` units spread over the
+    inspected ones, and a second against 14 of them; ``warnings`` of the first decisions include
+    警告 (a third of them with a fine too), every other decision a fine; 责令停产停业(整顿) in the
+    first decisions of ``suspended_units`` units and the second of one of them; the fines add up
+    to ``fines_yuan``."""
     first: dict[str, tuple[dict[str, Any], UnitRow]] = {}
     for row, unit in in_range:
         first.setdefault(unit.name, (row, unit))
     candidates = list(first.values())
-    if len(candidates) < figures.punished_units:
+    punished = figures.punished_units
+    if len(candidates) < punished or punished < 28:
         raise ValueError("not enough inspected units for the decisions")
     # Spread over the sectors and townships: every k-th inspected unit.
-    targets = [
-        candidates[k * len(candidates) // figures.punished_units] for k in range(figures.punished_units)
-    ]
-    seconds = 14
-    plan = targets + targets[:seconds]
-    warned = set(range(figures.warnings))
-    suspensions = [5, 300, 350, 400, 450, 500, figures.punished_units + 5][: figures.suspended_units + 1]
-    fined = [i for i in range(len(plan)) if i < 100 or i >= figures.warnings]
+    targets = [candidates[k * len(candidates) // punished] for k in range(punished)]
+    again = [3 + k * (punished // 14) for k in range(14)]  # punished twice, the first suspended
+    plan = targets + [targets[i] for i in again]
+    warned = {k * punished // figures.warnings for k in range(figures.warnings)}
+    suspensions = {3 + k * (punished // figures.suspended_units) for k in range(figures.suspended_units)}
+    suspensions.add(punished)  # the second decision against the unit of decision 3
+    fined = [i for i in range(len(plan)) if i not in warned or i % 3 == 0]
     amounts = dict(zip(fined, _fines(figures.fines_yuan, len(fined)), strict=True))
     suffix = "应急罚"
     for i, (row, unit) in enumerate(plan):
@@ -780,7 +797,46 @@ def load_safety_demo() -> bool:
     import_rows(rows)
     _joint_team(district, rows, gas)
     _inspectors(district, users)
+    _self_inspections(district)
     return True
+
+
+def _self_inspections(district: Region) -> None:
+    """The enterprise user ``qiye`` files its 企业自查 (counted apart from the sentence): two in
+    the period with nothing found, one in April with a hazard still to rectify (its page shows
+    the enterprise's actions)."""
+    from tiaodu.accounts.models import User
+    from tiaodu.core.demo import ENTERPRISES
+    from tiaodu.safety import inspections
+    from tiaodu.safety.choices import InspectionKind, RectifyMode
+    from tiaodu.safety.models import Unit
+
+    user = User.objects.filter(username="qiye").select_related("organization").first()
+    unit = Unit.objects.filter(district=district, credit_code=ENTERPRISES[0][1]).first()
+    if user is None or unit is None or unit.enterprise is None:
+        return
+    for on, found in (
+        (date(2022, 2, 15), ()),
+        (date(2022, 3, 10), ()),
+        (date(2022, 4, 12), ("原料仓库消防通道被货物占用",)),
+    ):
+        inspections.record_inspection(
+            user,
+            unit=unit,
+            inspected_on=on,
+            department=None,
+            kind=InspectionKind.SELF,
+            findings="按岗位风险清单逐项自查" + ("" if found else ",未发现隐患"),
+            hazards=[
+                inspections.HazardInput(
+                    description=text,
+                    mode=RectifyMode.DEADLINE,
+                    deadline=on + timedelta(days=14),
+                    responsible_person="仓库主管",
+                )
+                for text in found
+            ],
+        )
 
 
 def _joint_team(district: Region, rows: Rows, gas: Organization) -> None:
