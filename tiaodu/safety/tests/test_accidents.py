@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -200,3 +201,82 @@ def test_run_starts_no_earlier_than_record_start() -> None:
 def test_run_without_record_start_or_register() -> None:
     run = accident_free_run(district("500101"), date(2022, 3, 31))
     assert (run.months, run.since, run.last_serious) == (0, date(2022, 4, 1), None)
+
+
+# --- pages and API --------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_accident_pages_show_the_computed_grade(client_for: Any) -> None:
+    from django.urls import reverse
+
+    from tiaodu.accounts.models import User
+
+    guxi = User.objects.get(username="guxi")
+    c = client_for(guxi)
+    form = c.get(reverse("safety:accident-create"))
+    assert form.status_code == 200
+    assert 'name="grade"' not in form.content.decode()  # the grade is never an input
+    post = {
+        "occurred_on": "2021-08-09",
+        "township_code": "500152103",
+        "unit_name": "古溪某砖厂",
+        "sector_id": sector().pk,
+        "deaths": 0,
+        "serious_injuries": 12,
+        "direct_loss": "80",
+        "summary": "窑体坍塌",
+        "grade": "general",  # ignored
+    }
+    done = c.post(reverse("safety:accident-create"), post)
+    assert done.status_code == 302
+    made = Accident.objects.get(unit_name="古溪某砖厂")
+    assert made.grade == AccidentGrade.LARGER and made.created_by == guxi
+    detail = c.get(reverse("safety:accident-detail", args=[made.pk])).content.decode()
+    assert 'data-grade="larger"' in detail and "较大事故" in detail
+    bad = c.post(reverse("safety:accident-create"), post | {"deaths": -1})
+    assert bad.status_code == 422 and "不能为负数" in bad.content.decode()
+    other_town = c.post(
+        reverse("safety:accident-create"), post | {"township_code": "500152107", "unit_name": "X"}
+    )
+    assert other_town.status_code in (403, 422)
+    assert not Accident.objects.filter(unit_name="X").exists()
+    listed = c.get(reverse("safety:accident-list"), {"grade": "larger"}).content.decode()
+    assert reverse("safety:accident-detail", args=[made.pk]) in listed
+    export = c.get(reverse("safety:accident-list"), {"export": "csv"})
+    assert "窑体坍塌" in export.content.decode("utf-8-sig")
+
+
+@pytest.mark.django_db
+def test_accident_api_and_run(client_for: Any) -> None:
+    from tiaodu.accounts.models import User
+
+    settings, _ = SafetySettings.objects.get_or_create(region=district())
+    settings.record_start = date(2016, 7, 1)
+    settings.save()
+    guxi = User.objects.get(username="guxi")
+    c = client_for(guxi)
+    body = {
+        "occurred_on": "2020-05-06",
+        "township": "古溪镇",
+        "unit_name": "古溪某厂",
+        "sector_id": sector().pk,
+        "deaths": 3,
+        "grade": "general",
+    }
+    created = c.post("/api/v1/safety/accidents", body, content_type="application/json")
+    assert created.status_code == 201, created.content
+    assert created.json()["grade"] == "larger"
+    negative = c.post("/api/v1/safety/accidents", body | {"deaths": -1}, content_type="application/json")
+    assert negative.status_code == 422
+    run = c.get("/api/v1/safety/accident-free-run", {"as_of": "2022-03-31"}).json()
+    assert (run["months"], run["since"], run["district_code"]) == (22, "2020-06-01", "500152")
+    assert run["text"] == "连续22个月未发生较大及以上事故"
+    assert c.get("/api/v1/safety/accident-free-run", {"region": "500104"}).status_code == 403
+    admin = client_for(User.objects.get(username="admin"))
+    other = admin.get("/api/v1/safety/accident-free-run", {"region": "500104", "as_of": "2022-03-31"}).json()
+    assert other["district_code"] == "500104"
+    listed = c.get("/api/v1/safety/accidents", {"serious": "true"}).json()
+    assert [r["unit_name"] for r in listed["results"]] == ["古溪某厂"]
+    qiye = client_for(User.objects.get(username="qiye"))
+    assert qiye.get("/api/v1/safety/accidents").status_code == 403
