@@ -281,14 +281,20 @@ class Rows:
 
 def _label(choice: Any) -> str:
     """A choice's Chinese label, as the import files carry it."""
-    return _labels(type(choice), choice.value)
+    return _labels(type(choice).__name__, choice.value)
+
+
+_CHOICES = {
+    c.__name__: c
+    for c in (UnitType, RiskLevel, InspectionKind, HazardGrade, RectifyMode, HazardState, PenaltyKind)
+}
 
 
 @functools.cache
-def _labels(choices: Any, value: str) -> str:
+def _labels(choices: str, value: str) -> str:
     # Keyed by the class: members of different choices share values (general, major …).
     with translation.override("zh-hans"):
-        return str(choices(value).label)
+        return str(_CHOICES[choices](value).label)
 
 
 def _units(district: Region, townships: list[Region], extra: Sequence[tuple[str, str, str]]) -> list[UnitRow]:

@@ -469,7 +469,11 @@ def build_safety(firms: dict[str, Enterprise] | None = None) -> dict[str, Safety
             )
             PenaltyItem.objects.create(document=document, kind=PenaltyKind.FINE, amount=Decimal("4321.00"))
             s.documents[key] = document
-        for key, township, unit in (("taian", taian[code], s.units["site"]), ("other", other, None)):
+        registered: tuple[tuple[str, Region, Any], ...] = (
+            ("taian", taian[code], s.units["site"]),
+            ("other", other, None),
+        )
+        for key, township, unit in registered:
             s.accidents[key] = Accident.objects.create(
                 district=district,
                 township=township,
