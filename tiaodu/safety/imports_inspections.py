@@ -92,7 +92,7 @@ class SafetyHistoryImporter(Importer):
             raise FileProblem(exc.code, exc.message) from None
 
 
-def may_write(ctx: ImportContext, township: Region, org_ids: Iterable[int | None]) -> bool:
+def may_write(ctx: ImportContext, township_path: str, org_ids: Iterable[int | None]) -> bool:
     """The actor's slice, as the services draw it: a department writes the records it takes part
     in (``org_ids``: the inspecting department, the sector's), a town those of its township."""
     actor = ctx.actor
@@ -101,7 +101,7 @@ def may_write(ctx: ImportContext, township: Region, org_ids: Iterable[int | None
     if actor.role == Role.DEPARTMENT:
         return actor.organization_id is not None and actor.organization_id in set(org_ids)
     if actor.role == Role.TOWN:
-        return actor.region is not None and township.path.startswith(actor.region.path)
+        return actor.region is not None and township_path.startswith(actor.region.path)
     return False
 
 
@@ -198,7 +198,7 @@ class InspectionImporter(SafetyHistoryImporter):
                 )
         if unit is None or department is None or row.number in ctx.bad_rows:
             return
-        if not may_write(ctx, unit.township, (department.pk, unit.sector.department_id)):
+        if not may_write(ctx, unit.township.path, (department.pk, unit.sector.department_id)):
             ctx.denied_rows.append(row.number)
             ctx.error(row.number, "检查部门", "permission_denied", self.denied_message)
             return
@@ -510,7 +510,7 @@ class HazardImporter(SafetyHistoryImporter):
                 continue
             data.inspection = found = stored[data.number]
             found_on = found[2]
-            if not may_write(ctx, _path_region(found[10]), (found[5], found[9])):
+            if not may_write(ctx, found[10], (found[5], found[9])):
                 ctx.denied_rows.append(row.number)
                 ctx.error(row.number, "检查编号", "permission_denied", self.denied_message)
                 continue
@@ -679,11 +679,6 @@ class HazardImporter(SafetyHistoryImporter):
             values["resolved_at"] = _start_of(data.accepted_on, starts)
             values["resolution"] = "即查即改" if data.mode == RectifyMode.IMMEDIATE else IMPORT_NOTE
         return values, co_handler_ids(handling, department_id, sector_dept)
-
-
-def _path_region(path: str) -> Region:
-    """A stand-in region carrying only its path (for :func:`may_write`)."""
-    return Region(path=path)
 
 
 def _existing_hazards(inspection_ids: list[int]) -> Counter[tuple[int, str]]:

@@ -12,6 +12,7 @@ import pytest
 
 from tiaodu.cases.models import Case, CaseEvent
 from tiaodu.cases.workdays import add_workdays
+from tiaodu.core.errors import Forbidden
 from tiaodu.core.imports import run_import
 from tiaodu.core.tests.districts import shared_township
 from tiaodu.regions.models import Region
@@ -260,3 +261,22 @@ def test_hazards_of_another_districts_inspection_are_unknown(world: World, users
     other = User.objects.create(username="t_admin_ddk", role="admin", region=dadukou)
     result = _hazards(other, [["AJ1", "灭火器过期", "", "", "", "", "", ""]])
     assert errors_of(result) == [(2, "检查编号", "inspection_unknown")]
+
+
+def test_town_imports_its_township_only(world: World, users: Any) -> None:
+    result = _inspections(
+        world,
+        users["guxi"],
+        [
+            ["T1", "2022-01-10", "古溪测试工地", "", "古溪镇", "古溪镇", "日常巡查", ""],
+            ["T2", "2022-01-10", "太安加油站", "", "太安镇", "古溪镇", "日常巡查", ""],
+        ],
+    )
+    assert errors_of(result) == [(3, "检查部门", "permission_denied")]
+    ok = _inspections(
+        world, users["guxi"], [["T1", "2022-01-10", "古溪测试工地", "", "古溪镇", "古溪镇", "日常巡查", ""]]
+    )
+    assert ok.ok and ok.created == 1
+    assert _hazards(users["guxi"], [["T1", "临边无防护", "", "", "", "", "", ""]]).created == 1
+    with pytest.raises(Forbidden):  # history is registered by government staff
+        _hazards(users["qiye"], [["T1", "x", "", "", "", "", "", ""]])
