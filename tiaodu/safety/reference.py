@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 
 from tiaodu.core import resolve
-from tiaodu.core.errors import invalid
+from tiaodu.core.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, ServiceError, invalid
+from tiaodu.core.permissions import Action, can, ensure_permitted, get_scoped
 from tiaodu.orgs.choices import OrgKind
 from tiaodu.orgs.models import Organization
 from tiaodu.regions.choices import Level
@@ -328,14 +331,22 @@ def sector_choices(district: Region) -> str:
     return "、".join(Sector.objects.filter(region=district, is_active=True).values_list("name", flat=True))
 
 
-def sector(district: Region, ref: str | Sector, *, field: str = "sector") -> Sector:
-    """A sector of the district by code or name (危险化学品, hazchem). A district without any
-    sector is set up first (:func:`ensure_defaults`). Unknown: ``sector_unknown`` with the choices."""
+def sector(district: Region, ref: str | int | Sector, *, field: str = "sector") -> Sector:
+    """A sector of the district by code or name (危险化学品, hazchem), or its id. A district
+    without any sector is set up first (:func:`ensure_defaults`). Unknown: ``sector_unknown`` with
+    the choices."""
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        by_id = Sector.objects.filter(region=district, pk=ref).first()
+        if by_id is not None:
+            return by_id
+        raise invalid(
+            field, "sector_unknown", f"行业领域不属于{district.name},可选:{sector_choices(district)}"
+        )
     if isinstance(ref, Sector):
         if ref.region_id != district.pk:
             raise invalid(field, "sector_unknown", f"行业领域“{ref.name}”不属于{district.name}")
         return ref
-    text = (ref or "").strip()
+    text = str(ref or "").strip()
     if text:
         found = Sector.objects.filter(region=district).filter(Q(code=text) | Q(name=text)).first()
         if found is None and not Sector.objects.filter(region=district).exists():
@@ -367,3 +378,216 @@ class SectorLookup:
             self._by_district[district.pk] = table
         found = table.get((ref or "").strip())
         return found if found is not None else sector(district, ref, field=field)
+
+
+# --- keeping the reference data (pages and API) ---------------------------------------------------
+
+SECTOR_FIELDS = ("code", "name", "department", "order", "is_active")
+ITEM_FIELDS = ("code", "text", "basis", "is_major_criterion", "order", "is_active")
+SETTINGS_FIELDS = (
+    "record_start",
+    "recent_days",
+    "yearly_cap",
+    "inspectors_per_visit",
+    "rectify_days",
+    "acceptance_days",
+)
+DEPARTMENT_KINDS = (OrgKind.DEPARTMENT, OrgKind.GOVERNMENT, OrgKind.TOWN, OrgKind.OTHER)
+
+
+def _check_fields(fields: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise invalid(sorted(unknown)[0], "field_unknown", f"未知字段:{'、'.join(sorted(unknown))}")
+
+
+def _text(fields: dict[str, Any], name: str, label: str, limit: int, errors: list[FieldError]) -> None:
+    value = str(fields.get(name) or "").strip()
+    fields[name] = value
+    if len(value) > limit:
+        errors.append(FieldError(name, "too_long", f"{label}不能超过{limit}个字符"))
+
+
+def _department(district: Region, ref: Any) -> Organization | None:
+    """A supervising department of the district: an organisation, its id, code or name."""
+    if ref in (None, ""):
+        return None
+    if isinstance(ref, Organization):
+        org = ref
+    elif isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        found = Organization.objects.filter(pk=int(ref)).select_related("region").first()
+        if found is None:
+            raise invalid("department", "organization_unknown", "监管部门不存在")
+        org = found
+    else:
+        org = resolve.Resolver(district=district).organization(
+            str(ref), kinds=DEPARTMENT_KINDS, field="department", label="监管部门"
+        )
+    if not org.region.path.startswith(district.path) or org.kind not in DEPARTMENT_KINDS:
+        raise invalid("department", "organization_unknown", f"“{org.name}”不是{district.name}的部门")
+    return org
+
+
+def ensure_keeper(actor: Any, action: Action, model: type[Any], district: Region) -> None:
+    """May ``actor`` keep (add/change) ``model`` rows of ``district``? Reference data is the
+    district's: the role must allow the action and the district must be the actor's own."""
+    if actor is None:
+        return
+    if not can(actor, action, model):
+        raise Forbidden(audit=f"{action} {model._meta.label_lower} region={district.code}")
+    if actor.is_superuser or actor.role == "admin":
+        return
+    home = resolve.actor_district(actor)
+    if home is None or home.pk != district.pk:
+        raise Forbidden(audit=f"{action} {model._meta.label_lower} region={district.code}")
+
+
+@transaction.atomic
+def save_sector(actor: Any, district: Region | None = None, pk: int | None = None, **fields: Any) -> Sector:
+    """Add a sector to a district (``district``) or change one (``pk``): code and name unique in
+    the district (``sector_duplicate``), the supervising department one of the district's."""
+    _check_fields(fields, SECTOR_FIELDS)
+    if pk is not None:
+        sector_row = Sector.objects.select_for_update().select_related("region").filter(pk=pk).first()
+        if sector_row is None:
+            raise NotFound()
+        if actor is not None:
+            sector_row = get_scoped(Sector, actor, "change", pk=pk)
+        district = sector_row.region
+        ensure_keeper(actor, "change", Sector, district)
+    else:
+        if district is None:
+            raise invalid("region", "district_unknown", "请指定所属区县")
+        district = district_of(district)
+        ensure_keeper(actor, "add", Sector, district)
+        sector_row = Sector(region=district)
+    values = {f: getattr(sector_row, f) for f in SECTOR_FIELDS if f != "department"}
+    values["department"] = sector_row.department if sector_row.department_id else None
+    values |= fields
+    errors: list[FieldError] = []
+    _text(values, "code", "代码", 32, errors)
+    _text(values, "name", "名称", 32, errors)
+    if not values["code"]:
+        errors.append(FieldError("code", "required", "代码不能为空"))
+    if not values["name"]:
+        errors.append(FieldError("name", "required", "名称不能为空"))
+    try:
+        values["department"] = _department(district, values.get("department"))
+    except ServiceError as exc:
+        errors.extend(exc.errors)
+    if errors:
+        raise InvalidInput(errors)
+    others = Sector.objects.filter(region=district).exclude(pk=sector_row.pk or 0)
+    for name, label in (("code", "代码"), ("name", "名称")):
+        if others.filter(**{name: values[name]}).exists():
+            raise Conflict(
+                "sector_duplicate",
+                f"{district.name}已有{label}为“{values[name]}”的行业领域",
+                [FieldError(name, "sector_duplicate", f"{label}已存在")],
+            )
+    for name in SECTOR_FIELDS:
+        setattr(sector_row, name, values[name])
+    sector_row.order = int(values.get("order") or 0)
+    sector_row.is_active = bool(values.get("is_active", True))
+    sector_row.save()
+    if actor is not None:
+        ensure_permitted(actor, "change" if pk is not None else "add", sector_row)
+    return sector_row
+
+
+@transaction.atomic
+def save_checklist_item(
+    actor: Any, sector_id: int | None = None, pk: int | None = None, **fields: Any
+) -> ChecklistItem:
+    """Add an item to a sector's checklist (``sector_id``) or change one (``pk``); the code is
+    unique in the sector (``item_duplicate``)."""
+    _check_fields(fields, ITEM_FIELDS)
+    if pk is not None:
+        item = (
+            get_scoped(ChecklistItem, actor, "change", pk=pk)
+            if actor is not None
+            else ChecklistItem.objects.select_for_update().get(pk=pk)
+        )
+        sector_row = item.sector
+    else:
+        if sector_id is None:
+            raise invalid("sector", "sector_unknown", "请指定行业领域")
+        sector_row = (
+            get_scoped(Sector, actor, "view", pk=sector_id)
+            if actor is not None
+            else Sector.objects.get(pk=sector_id)
+        )
+        item = ChecklistItem(sector=sector_row)
+    ensure_keeper(actor, "change" if pk is not None else "add", ChecklistItem, sector_row.region)
+    values = {f: getattr(item, f) for f in ITEM_FIELDS} | fields
+    errors: list[FieldError] = []
+    _text(values, "code", "编号", 16, errors)
+    _text(values, "text", "检查内容", 255, errors)
+    _text(values, "basis", "依据", 255, errors)
+    if not values["code"]:
+        errors.append(FieldError("code", "required", "编号不能为空"))
+    if not values["text"]:
+        errors.append(FieldError("text", "required", "检查内容不能为空"))
+    if errors:
+        raise InvalidInput(errors)
+    if ChecklistItem.objects.filter(sector=sector_row, code=values["code"]).exclude(pk=item.pk or 0).exists():
+        raise Conflict(
+            "item_duplicate",
+            f"{sector_row.name}检查表已有编号“{values['code']}”",
+            [FieldError("code", "item_duplicate", "编号已存在")],
+        )
+    for name in ITEM_FIELDS:
+        setattr(item, name, values[name])
+    item.order = int(values.get("order") or 0)
+    item.is_major_criterion = bool(values.get("is_major_criterion"))
+    item.is_active = bool(values.get("is_active", True))
+    item.save()
+    if actor is not None:
+        ensure_permitted(actor, "change" if pk is not None else "add", item)
+    return item
+
+
+SETTINGS_LIMITS = {
+    "recent_days": (0, 3660, "近期已检查单位排除天数"),
+    "yearly_cap": (1, 365, "每年计划检查上限"),
+    "inspectors_per_visit": (2, 20, "每次检查执法人员数"),
+    "rectify_days": (1, 365, "限期整改默认期限"),
+    "acceptance_days": (1, 365, "验收期限"),
+}
+
+
+@transaction.atomic
+def update_settings(actor: Any, district: Region, **fields: Any) -> SafetySettings:
+    """Change a district's settings (``record_start`` is kept as the first day of its month)."""
+    _check_fields(fields, SETTINGS_FIELDS)
+    district = district_of(district)
+    row = settings_for(district)
+    if actor is not None:
+        row = get_scoped(SafetySettings, actor, "change", pk=row.pk)
+    ensure_keeper(actor, "change", SafetySettings, district)
+    errors: list[FieldError] = []
+    for name, (low, high, label) in SETTINGS_LIMITS.items():
+        if name not in fields:
+            continue
+        try:
+            number = int(fields[name])
+        except (TypeError, ValueError):
+            errors.append(FieldError(name, "integer_invalid", f"{label}应为整数"))
+            continue
+        if not low <= number <= high:
+            errors.append(FieldError(name, "number_too_large", f"{label}应在{low}至{high}之间"))
+        fields[name] = number
+    start = fields.get("record_start")
+    if start is not None:
+        if not isinstance(start, date):
+            errors.append(FieldError("record_start", "date_invalid", "事故统计起始月应为日期"))
+        else:
+            fields["record_start"] = start.replace(day=1)
+    if errors:
+        raise InvalidInput(errors)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.save()
+    if actor is not None:
+        ensure_permitted(actor, "change", row)
+    return row
