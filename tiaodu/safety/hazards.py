@@ -507,6 +507,17 @@ def hazards_for(user: User, action: Action = "view") -> Any:
     )
 
 
+def available_actions(user: User, hazard: Hazard) -> list[Transition]:
+    """The actions the user may take on the hazard now: the engine's (state, party, scope), less
+    the acceptance of a 重大隐患 by anyone but its supervising department."""
+    from tiaodu.cases.queries import available_actions as case_actions
+
+    moves = case_actions(user, hazard.case)
+    if hazard.grade == HazardGrade.MAJOR and not may_accept_major(user, hazard):
+        moves = [t for t in moves if t.action != "accept"]
+    return moves
+
+
 def open_major(district: Region, as_of: date) -> Any:
     """重大隐患 found by ``as_of`` and not accepted by then (from the dated history)."""
     from django.db.models import Q

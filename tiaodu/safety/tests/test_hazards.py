@@ -138,7 +138,9 @@ def test_major_needs_plan_and_supervisor(world: World, users: Any) -> None:
     plan = hazards.save_plan(qiye, hazard.pk, **PLAN)
     assert plan.funds == Decimal("12.50")
     hazards.step(qiye, hazard.pk, "start")
-    hazards.step(qiye, hazard.pk, "submit", note="已整改")
+    hazard = hazards.step(qiye, hazard.pk, "submit", note="已整改")
+    assert [t.action for t in hazards.available_actions(world.jxw_user, hazard)] == ["reject"]
+    assert [t.action for t in hazards.available_actions(world.yjj_user, hazard)] == ["accept", "reject"]
     # 经信委 inspected and co-handles, but only the supervising 应急管理局 closes a 重大隐患.
     with pytest.raises(ServiceError) as exc:
         hazards.step(world.jxw_user, hazard.pk, "accept")
