@@ -797,9 +797,7 @@ def load_safety_demo() -> bool:
         return False
     ensure_campaign(district, CAMPAIGN, CAMPAIGN_START, CAMPAIGN_END)
     rows = campaign_rows(district, registered=ENTERPRISES)
-    settings = reference.settings_for(district)
-    settings.record_start = rows.record_start
-    settings.save(update_fields=["record_start", "updated_at"])
+    reference.update_settings(None, district, record_start=rows.record_start)
     import_rows(rows)
     _joint_team(district, rows, gas)
     _inspectors(district, users)
