@@ -140,7 +140,7 @@ class SafetyReport:
             s["self"] = (
                 f"企业开展自查{fig.count(t.self_inspections, '次')},自查发现隐患{fig.count(t.self_hazards, '条')}"
             )
-        if self.run is not None:
+        if self.run is not None and self.run.months:  # "连续0个月" says nothing
             s["accident_free"] = f"{self.district_whole}{self.run.text()}"
         return s
 

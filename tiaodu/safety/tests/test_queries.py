@@ -332,3 +332,45 @@ def test_a_handful_of_queries(django_assert_max_num_queries: Any) -> None:
     quarter()
     with django_assert_max_num_queries(10):
         queries.figures(WANZHOU, FROM, TO)
+
+
+def _same(a: queries.SafetyFigures, b: queries.SafetyFigures) -> None:
+    assert a.total == b.total and a.major == b.major
+    for name in ("by_sector", "by_department", "by_township"):
+        assert getattr(a, name) == getattr(b, name)
+
+
+def test_a_district_wide_reader_gets_the_same_figures_as_restrict_would_give() -> None:
+    w = quarter()
+    noise()
+    dept = create_user(None, username="jw_wz", role="department", region_code=WANZHOU, org=str(w.jw.pk)).user
+    assert queries.sees_all_of(dept, Hazard, w.district)
+    assert not queries.sees_all_of(dept, Hazard, Region.objects.get(code=TONGNAN))
+    everything = queries.figures(WANZHOU, FROM, TO)
+    _same(queries.figures(WANZHOU, FROM, TO, user=dept), everything)
+    # What restrict gives, computed the slow way, is the same.
+    for model in (Inspection, Hazard, EnforcementDocument):
+        located = queries.located(model, w.district)
+        assert set(located.values_list("pk", flat=True)) == set(
+            model.objects.restrict(dept).filter(district=w.district).values_list("pk", flat=True)
+        )
+
+
+def test_an_enterprise_user_counts_its_own_unit_only() -> None:
+    from tiaodu.enterprises.models import Enterprise
+
+    w = quarter()
+    firm = Organization.objects.create(
+        region=w.towns[0], kind=OrgKind.ENTERPRISE, name="甲机械厂", code="91500101MA5U0000X1"
+    )
+    enterprise = Enterprise.objects.create(
+        credit_code="91500101MA5U0000X1", name="甲机械厂", organization=firm, township=w.towns[0]
+    )
+    Unit.objects.filter(pk=w.units["u1"].pk).update(enterprise=enterprise)
+    user = create_user(None, username="jia_wz", role="enterprise", org=str(firm.pk)).user
+    assert not queries.sees_all_of(user, Inspection, w.district)
+    f = queries.figures(WANZHOU, FROM, TO, user=user)
+    # 甲机械厂: two enforcement inspections, h1 and h2 (h2 red-carded), two decisions.
+    assert (f.total.inspections, f.total.hazards, f.total.red, f.total.yellow) == (2, 2, 1, 0)
+    assert (f.total.penalised_units, f.total.warnings, f.total.suspended_units) == (1, 1, 1)
+    assert f.total.fines == Decimal("19200") and f.major.open == 1 and f.major.closed == 0

@@ -205,3 +205,25 @@ def test_the_api_counts_only_the_callers_slice(client: Any, bearer: Callable[[An
     )
     assert response.status_code == 200
     assert response.json()["totals"]["inspections"] == 0 and response.json()["by_sector"] == []
+
+
+def test_no_run_sentence_in_the_month_of_a_serious_accident() -> None:
+    from tiaodu.safety.models import Accident
+
+    w = quarter()
+    Accident.objects.create(
+        district=w.district,
+        township=w.towns[0],
+        occurred_on=date(2023, 3, 2),
+        unit_name="甲机械厂",
+        sector=w.sectors["industry"],
+        deaths=10,
+        grade="major",
+    )
+    report = safety_report(WANZHOU, FROM, TO)
+    assert report.run is not None and report.run.months == 0
+    assert "accident_free" not in report.sentences()
+    assert ("连续未发生较大及以上事故(月)", "0") in report.key_figures()
+    assert safety_report(WANZHOU, date(2023, 4, 1), date(2023, 4, 30)).sentences()["accident_free"] == (
+        "全区连续1个月未发生较大及以上事故"
+    )
