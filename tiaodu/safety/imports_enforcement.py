@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from tiaodu.accounts.choices import Role
-from tiaodu.core.errors import FieldError, InvalidInput, ServiceError
+from tiaodu.core.errors import InvalidInput, ServiceError
 from tiaodu.core.imports import (
     NUMBER_TOO_LARGE,
     PHASE_WRITE,
@@ -164,15 +164,6 @@ def unit_of(ctx: ImportContext, row: Row, township: Region | None, district: Reg
     )
 
 
-def unit_error(row: Row, township: Region | None) -> FieldError:
-    code, name = row.values.get("credit_code") or "", row.values.get("unit_name") or ""
-    what = f"统一社会信用代码“{code}”" if code else ""
-    if name:
-        where = township.name if township is not None else ""
-        what = f"{what}、{where}“{name}”" if what else f"{where}“{name}”"
-    return FieldError("单位名称", "unit_unknown", f"单位{what}未登记,请先导入生产经营单位")
-
-
 def claim_rows(ctx: ImportContext, model: type[Any], written: dict[int, Row]) -> set[int]:
     """The permission check of rows an import wrote with ``created_by`` empty: those outside the
     actor's "add" scope are reported (and deleted in partial mode); the others get the actor as
@@ -278,8 +269,11 @@ class PenaltyImporter(Importer):
         unit = unit_of(ctx, row, township, district) if values.get("unit_name") else None
         if unit is None:
             if values.get("unit_name"):
-                error = unit_error(row, township)
-                ctx.error(row.number, error.field, error.code, error.message)
+                from tiaodu.safety.units import unknown_unit
+
+                ctx.service_error(
+                    row.number, unknown_unit(values.get("credit_code") or "", values["unit_name"], township)
+                )
             return
         kinds = values.get("kinds")
         if kinds is None:
