@@ -445,7 +445,7 @@ class SectorListView(ScopedView):
     def get(self, request: HttpRequest) -> HttpResponse:
         user = current_user(request)
         district = page_district(request)
-        if not Sector.objects.filter(region=district).exists() and can(user, "add", Sector):
+        if not Sector.objects.filter(region=district).exists():
             reference.ensure_defaults(district)
         sectors = (
             Sector.objects.restrict(user)
