@@ -219,14 +219,11 @@ def _inspections(out: SafetyFigures, qs: QuerySet[Inspection]) -> None:
 
 
 def _hazards(out: SafetyFigures, qs: QuerySet[Hazard], self_inspections: QuerySet[Inspection]) -> None:
-    """``self_inspections``: the region's 企业自查 records up to the end date. Whether a hazard is
-    one of theirs is a grouping key computed once per row (one hashed subquery of their ids)
-    rather than a join of every hazard to its inspection."""
+    """``self_inspections``: the region's 企业自查 records. Whether a hazard is one of theirs is a
+    grouping key computed once per row (one hashed subquery of their ids) rather than a join of
+    every hazard to its inspection."""
     end = out.date_to
-    own = ExpressionWrapper(
-        Q(inspection__in=self_inspections.filter(inspected_on__lte=end).values("pk")),
-        output_field=BooleanField(),
-    )
+    own = ExpressionWrapper(Q(inspection__in=self_inspections.values("pk")), output_field=BooleanField())
     rows = (
         qs.filter(found_on__gte=out.date_from, found_on__lte=end)
         .annotate(own=own)
