@@ -332,12 +332,28 @@ def _township(ctx: ImportContext, ref: str) -> Region:
     return township
 
 
+def in_list(model: Any, attname: str, values: list[Any]) -> Any:
+    """``attname IN values`` as a filter: on PostgreSQL ``= ANY(%s)`` with one array parameter
+    (a query of thousands of placeholders costs more to build and send than to run)."""
+    from django.db import connections, router
+    from django.db.models import BooleanField, Q
+    from django.db.models.expressions import RawSQL
+
+    connection = connections[router.db_for_read(model)]
+    if connection.vendor != "postgresql":
+        return Q(**{f"{attname}__in": values})
+    column = next(f.column for f in model._meta.concrete_fields if f.attname == attname)
+    table, quote = model._meta.db_table, connection.ops.quote_name
+    # Identifiers from the model metadata; the values are one parameter.
+    return RawSQL(f"{quote(table)}.{quote(column)} = ANY(%s)", (list(values),), output_field=BooleanField())  # noqa: S611
+
+
 def _stored_inspections(district: Region, numbers: list[str]) -> dict[str, tuple[Any, ...]]:
     """number → (pk, unit, inspected_on, …) of the district's inspections with these numbers."""
     found: dict[str, tuple[Any, ...]] = {}
     for start in range(0, len(numbers), CHUNK):
         for values in Inspection.objects.filter(
-            district=district, number__in=numbers[start : start + CHUNK]
+            in_list(Inspection, "number", numbers[start : start + CHUNK]), district=district
         ).values_list(
             "number",
             "pk",
@@ -685,9 +701,9 @@ def _existing_hazards(inspection_ids: list[int]) -> Counter[tuple[int, str]]:
     found: Counter[tuple[int, str]] = Counter()
     for start in range(0, len(inspection_ids), CHUNK):
         found.update(
-            Hazard.objects.filter(inspection_id__in=inspection_ids[start : start + CHUNK]).values_list(
-                "inspection_id", "description"
-            )
+            Hazard.objects.filter(
+                in_list(Hazard, "inspection_id", inspection_ids[start : start + CHUNK])
+            ).values_list("inspection_id", "description")
         )
     return found
 
