@@ -29,7 +29,7 @@ from tiaodu.orgs.models import Organization
 from tiaodu.safety import hazards as hazard_services
 from tiaodu.safety import inspections
 from tiaodu.safety.choices import HazardGrade, InspectionKind, PhotoStage, RectifyMode
-from tiaodu.safety.forms_inspections import HazardFilter, InspectionFilter
+from tiaodu.safety.forms_inspections import SafetyHazardFilter, SafetyInspectionFilter
 from tiaodu.safety.models import (
     Campaign,
     Hazard,
@@ -381,7 +381,7 @@ def hazard_detail(user: Any, pk: int) -> Hazard:
 
 @router.get("/inspections", response={200: list[SafetyInspectionOut], **READ_ERRORS}, summary="检查记录列表")
 @paginate(PageNumber)
-def list_inspections(request: HttpRequest, filters: Query[InspectionFilter]) -> Any:
+def list_inspections(request: HttpRequest, filters: Query[SafetyInspectionFilter]) -> Any:
     _may_see(request, Inspection)
     return filters.filter(_inspections(request)).order_by("-inspected_on", "-pk")
 
@@ -451,7 +451,7 @@ def get_inspection(request: HttpRequest, inspection_id: int) -> Any:
 
 @router.get("/hazards", response={200: list[SafetyHazardOut], **READ_ERRORS}, summary="隐患列表")
 @paginate(PageNumber)
-def list_hazards(request: HttpRequest, filters: Query[HazardFilter]) -> Any:
+def list_hazards(request: HttpRequest, filters: Query[SafetyHazardFilter]) -> Any:
     _may_see(request, Hazard)
     return filters.filter(_hazards(request)).order_by("-found_on", "-pk")
 

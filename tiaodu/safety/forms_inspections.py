@@ -1,6 +1,6 @@
 """Inspection and hazard forms and list filters (lane screens).
 
-- :class:`InspectionFilter` / :class:`HazardFilter`: the list filters the HTML lists, their
+- :class:`SafetyInspectionFilter` / :class:`SafetyHazardFilter`: the list filters the HTML lists, their
   exports and the API share.
 - :class:`InspectionForm` with one checklist field per item of the unit's sector, and the
   :data:`HazardFormSet` of the hazards found: the mobile inspection form (and 企业自查).
@@ -49,7 +49,7 @@ def _township_q(lookup: str, value: str | None) -> Q:
     return Q(**{f"{lookup}__path__startswith": path}) if path else NOTHING
 
 
-class InspectionFilter(TextSafeFilterSchema):
+class SafetyInspectionFilter(TextSafeFilterSchema):
     q: str | None = Field(None, max_length=64, description="检查编号或单位名称包含")
     kind: InspectionKind | None = Field(None, description="检查类型")
     sector: int | None = Field(None, ge=1, le=2**62, description="行业领域编号")
@@ -88,7 +88,7 @@ class InspectionFilter(TextSafeFilterSchema):
         return Q(inspected_on__lte=value) if value else Q()
 
 
-class HazardFilter(TextSafeFilterSchema):
+class SafetyHazardFilter(TextSafeFilterSchema):
     q: str | None = Field(None, max_length=64, description="隐患描述或单位名称包含")
     state: HazardState | None = Field(None, description="状态:pending、rectifying、awaiting、accepted")
     grade: HazardGrade | None = Field(None, description="隐患等级")
@@ -209,6 +209,7 @@ class InspectionForm(StyledForm):
     findings = forms.CharField(
         label=_("检查情况"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    plan_visit = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     longitude = forms.DecimalField(
         max_digits=10, decimal_places=6, required=False, widget=forms.HiddenInput(attrs={"data-geo": "lon"})
     )
@@ -240,9 +241,14 @@ class InspectionForm(StyledForm):
             inspectors = Inspector.objects.restrict(user).filter(region=district, is_active=True)
             if user.organization_id and inspectors.filter(organization_id=user.organization_id).exists():
                 inspectors = inspectors.filter(organization_id=user.organization_id)
-            self.choice("inspectors").choices = [(i.pk, i.name) for i in inspectors.order_by("name", "pk")]
+            inspectors = inspectors.order_by("name", "pk")
+            self.choice("inspectors").choices = [(i.pk, i.name) for i in inspectors]
             if not self.choice("inspectors").choices:
                 del self.fields["inspectors"]
+            else:
+                self.fields["inspectors"].widget.attrs["class"] = "form-check-input"
+                # The user's own 执法证 holder record is ticked.
+                self.initial.setdefault("inspectors", [i.pk for i in inspectors if i.user_id == user.pk])
         self.items = list(
             ChecklistItem.objects.filter(sector_id=unit.sector_id, is_active=True).order_by("order", "pk")
         )
@@ -284,12 +290,14 @@ class InspectionForm(StyledForm):
         """The chosen department, campaign, team and inspectors, looked up through the user's scope."""
         data = self.cleaned_data
         if self.self_inspection:
-            return {"department": self.user.organization}
+            return {"department": self.user.organization, "plan_visit": data.get("plan_visit")}
         district = self.unit.district
         found: dict[str, Any] = {
             "department": inspecting_orgs(self.user, district).filter(pk=data["department"]).first(),
             "campaign": Campaign.objects.restrict(self.user).filter(pk=data.get("campaign") or 0).first(),
             "team": JointTeam.objects.restrict(self.user).filter(pk=data.get("team") or 0).first(),
+            # A 双随机 task (the plan's page links here with ?visit=): the service checks it is the unit's.
+            "plan_visit": data.get("plan_visit"),
         }
         if "inspectors" in self.fields:
             found["inspectors"] = list(

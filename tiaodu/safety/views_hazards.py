@@ -42,9 +42,9 @@ from tiaodu.core.views import (
 from tiaodu.safety import hazards as hazard_services
 from tiaodu.safety.choices import HazardGrade, HazardState, PhotoStage, RectifyMode
 from tiaodu.safety.forms_inspections import (
-    HazardFilter,
     HazardPlanForm,
     PhotoForm,
+    SafetyHazardFilter,
     StepForm,
     district_sectors,
 )
@@ -95,7 +95,7 @@ def hazard_filter_fields(user: Any) -> list[tuple[str, Any, Any]]:
 
 class HazardListView(ObjectListView):
     model = Hazard
-    filterset = HazardFilter
+    filterset = SafetyHazardFilter
     export_name = "safety-hazards"
     columns = [
         Column(gettext_lazy("隐患描述"), lambda h: h.description[:60], sort="description", kind="name"),
@@ -134,7 +134,7 @@ def _filtered(
     user = current_user(request)
     params: dict[str, Any] = {k: v for k, v in request.GET.items() if k in names and v != ""}
     try:
-        return HazardFilter(**params).filter(hazards_for(user)), params, []
+        return SafetyHazardFilter(**params).filter(hazards_for(user)), params, []
     except PydanticValidationError as exc:
         fields = hazard_filter_fields(user)
         return Hazard.objects.none(), params, [filter_error_text(fields, e) for e in exc.errors()]

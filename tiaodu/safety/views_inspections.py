@@ -25,8 +25,8 @@ from tiaodu.safety.forms_inspections import (
     HAZARD_PREFIX,
     RESULT_CHOICES,
     HazardFormSet,
-    InspectionFilter,
     InspectionForm,
+    SafetyInspectionFilter,
     district_sectors,
     units_for,
 )
@@ -40,7 +40,7 @@ DEVICE_POLICY = "camera=(self), microphone=(), geolocation=(self), payment=()"
 
 class InspectionListView(ObjectListView):
     model = Inspection
-    filterset = InspectionFilter
+    filterset = SafetyInspectionFilter
     title = gettext_lazy("检查记录")
     export_name = "safety-inspections"
     columns = [
@@ -147,7 +147,9 @@ class InspectionCreateView(ScopedView):
         if not unit_id.isdigit():
             return self.search(request, user)
         unit = get_scoped(Unit, user, "view", pk=int(unit_id))
-        form = InspectionForm(user=user, unit=unit, self_inspection=self.is_self(user))
+        visit = request.GET.get("visit") or ""
+        initial = {"plan_visit": int(visit)} if visit.isdigit() else {}
+        form = InspectionForm(user=user, unit=unit, self_inspection=self.is_self(user), initial=initial)
         formset = HazardFormSet(items=form.items, prefix=HAZARD_PREFIX)
         return self.render_form(request, unit, form, formset)
 
@@ -211,6 +213,7 @@ class InspectionCreateView(ScopedView):
             kind=InspectionKind.SELF if form.self_inspection else data["kind"],
             campaign=related.get("campaign"),
             team=related.get("team"),
+            plan_visit=related.get("plan_visit"),
             inspectors=related.get("inspectors", ()),
             checklist=form.checklist(hazard_items),
             findings=data.get("findings") or "",

@@ -272,3 +272,45 @@ def test_list_detail_and_scope(world: World, users: Any, client_for: Any) -> Non
     assert other.get(f"/safety/inspections/{listed.pk}/").status_code == 404
     # The leader reads.
     assert client_for(users["leader"]).get(f"/safety/inspections/{listed.pk}/").status_code == 200
+
+
+def test_a_planned_visit_and_the_inspectors(world: World, client_for: Any) -> None:
+    from tiaodu.safety.models import InspectionPlan, Inspector, PlanVisit
+
+    today = timezone.localdate()
+    me = Inspector.objects.create(
+        region=world.district, organization=world.yjj, user=world.inspector, name="执法员甲"
+    )
+    colleague = Inspector.objects.create(region=world.district, organization=world.yjj, name="执法员乙")
+    plan = InspectionPlan.objects.create(
+        region=world.district,
+        department=world.yjj,
+        name="测试抽查计划",
+        year=today.year,
+        starts_on=today,
+        ends_on=today,
+        sample_percent=5,
+    )
+    visit = PlanVisit.objects.create(plan=plan, unit=world.unit, order=1, inspector_ids=[me.pk, colleague.pk])
+    c = client_for(world.inspector)
+    response = c.get("/safety/inspections/new/", {"unit": world.unit.pk, "visit": visit.pk})
+    form = response.context["form"]
+    assert form["plan_visit"].value() == visit.pk
+    assert form["inspectors"].value() == [me.pk]  # the user's own record is ticked
+    page = response.content.decode()
+    assert f'name="plan_visit" value="{visit.pk}"' in page and "执法员乙" in page
+    data = form_data(world, plan_visit=visit.pk, inspectors=[me.pk, colleague.pk], findings="抽查")
+    assert c.post("/safety/inspections/new/", data).status_code == 302
+    inspection = Inspection.objects.get(findings="抽查")
+    assert inspection.plan_visit == visit
+    assert set(inspection.inspectors.values_list("pk", flat=True)) == {me.pk, colleague.pk}
+    # A task of another unit is refused by the service, on the form.
+    other = Unit.objects.create(
+        district=world.district, township=world.township, name="另一单位(测试)", sector=world.industry
+    )
+    other_visit = PlanVisit.objects.create(plan=plan, unit=other, order=2)
+    response = c.post(
+        "/safety/inspections/new/", form_data(world, plan_visit=other_visit.pk, findings="错配")
+    )
+    assert response.status_code == 422 and "双随机抽查任务不是该单位的" in response.content.decode()
+    assert not Inspection.objects.filter(findings="错配").exists()
