@@ -164,3 +164,47 @@ def test_sectors_checklists_and_settings(users: dict, client_for: Any, django_us
     assert client_for(users["guxi"]).post(reverse("safety:settings"), {"recent_days": 1}).status_code == 403
     # A town may not add sectors; a 大渡口区 department may not change 潼南区's.
     assert client_for(users["guxi"]).get(reverse("safety:sector-create")).status_code == 403
+
+
+def test_profile_lists_the_units_records_and_the_map_rings_open_hazards(
+    users: dict, client_for: Any, placed: dict
+) -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from tiaodu.orgs.models import Organization
+    from tiaodu.safety import accidents, enforcement, inspections
+
+    unit = placed["guxi"]
+    yjj = Organization.objects.get(region__code=TONGNAN, name="区应急管理局")
+    inspection = inspections.record_inspection(
+        None,
+        unit=unit,
+        inspected_on=date(2022, 3, 1),
+        department=yjj,
+        kind="enforcement",
+        number="JC-A-1",
+        hazards=[inspections.HazardInput("储罐区紧急切断阀失效", grade="major", major_reason="重大危险源")],
+    )
+    enforcement.create_document(
+        None,
+        kind="decision",
+        number="潼应急罚〔2022〕1号",
+        unit=unit,
+        department=yjj,
+        issued_on=date(2022, 3, 5),
+        inspection=inspection,
+        penalties=[("warning", None), ("fine", Decimal("20000"))],
+    )
+    accidents.record_accident(
+        None, occurred_on=date(2021, 5, 1), unit=unit, deaths=1, direct_loss=Decimal("50")
+    )
+    page = client_for(users["admin"]).get(unit.get_absolute_url()).content.decode()
+    assert "JC-A-1" in page and "储罐区紧急切断阀失效" in page and "潼应急罚〔2022〕1号" in page
+    assert "2021-05-01" in page and "20000" in page and "1条,其中重大隐患1条" in page
+    row = client_for(users["admin"]).get(reverse("safety:map-data")).json()["rows"][0]
+    assert row[8] == "red" and row[5] == 1
+    only_open = client_for(users["admin"]).get(reverse("safety:map-data"), {"open_hazards": "false"}).json()
+    assert only_open["count"] == 0
+    # A town of another township sees none of it.
+    assert client_for(users["yuxi"]).get(unit.get_absolute_url()).status_code == 404
