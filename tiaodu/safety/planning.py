@@ -390,7 +390,7 @@ def draw(
     except InspectorsInsufficient as exc:
         raise _insufficient(plan, exc.available, _unit_name(exc.unit_id)) from None
     claim_version(plan, version)
-    PlanVisit.objects.filter(plan=plan).delete()
+    _clear_visits(plan)
     PlanVisit.objects.bulk_create(
         PlanVisit(plan=plan, unit_id=v.unit_id, order=n, inspector_ids=list(v.inspector_ids))
         for n, v in enumerate(visits, start=1)
@@ -403,6 +403,14 @@ def draw(
     if actor is not None:
         ensure_permitted(actor, "change", plan)
     return plan
+
+
+def _clear_visits(plan: InspectionPlan) -> None:
+    """Drop a draft's drawn list before a re-draw, in one statement (a draft's list is written in
+    bulk too; the plan's own change — seed, inputs, time — is what the change log records)."""
+    Inspection.objects.filter(plan_visit__plan=plan).update(plan_visit=None)
+    visits = PlanVisit.objects.filter(plan=plan)
+    visits._raw_delete(visits.db)  # type: ignore[attr-defined]
 
 
 def stored_visits(plan: InspectionPlan) -> list[DrawnVisit]:
