@@ -10,7 +10,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from django.db.models import Count
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Header, Query, Router, Schema, UploadedFile
 from ninja.pagination import paginate
@@ -40,6 +39,7 @@ from tiaodu.safety.models import (
     JointTeam,
     Unit,
 )
+from tiaodu.safety.views_inspections import hazard_count
 
 router = Router()
 
@@ -343,7 +343,7 @@ def _inspections(request: HttpRequest) -> Any:
     return (
         Inspection.objects.restrict(request.user)
         .select_related(*INSPECTION_RELATED)
-        .annotate(hazard_count=Count("hazards"))
+        .annotate(hazard_count=hazard_count())
     )
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.db.models import Count
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -36,6 +37,19 @@ INSPECTION_RELATED = ("unit", "township", "sector", "department", "campaign")
 # The inspection form reads the device's location (navigator.geolocation); the platform's
 # default Permissions-Policy denies it everywhere else.
 DEVICE_POLICY = "camera=(self), microphone=(), geolocation=(self), payment=()"
+
+
+def hazard_count() -> Any:
+    """The number of hazards of each inspection, as a correlated subquery: computed for the rows
+    of a page only (a GROUP BY over the join would aggregate every inspection first)."""
+    counts = (
+        Hazard.objects.filter(inspection=OuterRef("pk"))
+        .order_by()
+        .values("inspection")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
 class InspectionListView(ObjectListView):
@@ -82,7 +96,7 @@ class InspectionListView(ObjectListView):
             super()
             .get_queryset()
             .select_related(*INSPECTION_RELATED)
-            .annotate(hazard_count=Count("hazards"))
+            .annotate(hazard_count=hazard_count())
             .order_by("-inspected_on", "-pk")
         )
 
