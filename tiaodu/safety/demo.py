@@ -113,6 +113,9 @@ GAS_COMPANY = ("重庆潼南燃气有限公司", "91500152MA6R00001G")  # a util
 JOINT_TEAM = "1月9日应管局、商务委、桂林街道、燃气企业联合检查组"
 JOINT_TOWNSHIP = "桂林街道"
 INSPECTORS = ["张明", "王丽", "李强", "赵敏", "陈刚", "刘洋"]
+# The hazard left open on the enterprise user qiye's unit (found by zfry after the period).
+OPEN_HAZARD = "配电房配电箱未设置漏电保护装置"
+OPEN_HAZARD_ON = date(2022, 4, 20)
 
 # Units per sector (code of DEFAULT_SECTORS → count, unit types in turn); 1,640 in all.
 UNITS_PER_SECTOR: dict[str, tuple[int, tuple[UnitType, ...]]] = {
@@ -801,46 +804,51 @@ def load_safety_demo() -> bool:
     import_rows(rows)
     _joint_team(district, rows, gas)
     _inspectors(district, users)
-    _self_inspections(district)
+    _enterprise_flow(district, users)
     return True
 
 
-def _self_inspections(district: Region) -> None:
-    """The enterprise user ``qiye`` files its 企业自查 (counted apart from the sentence): two in
-    the period with nothing found, one in April with a hazard still to rectify (its page shows
-    the enterprise's actions)."""
+def _enterprise_flow(district: Region, users: dict[str, Any]) -> None:
+    """The enterprise ``qiye``'s unit: its 企业自查 (counted apart from the sentence, nothing
+    found) in the period, and an inspection by the 执法人员 ``zfry`` in April 2022 that found a
+    hazard still to rectify — the enterprise starts and reports it, the 区应急管理局 accepts it."""
     from tiaodu.accounts.models import User
     from tiaodu.core.demo import ENTERPRISES
     from tiaodu.safety import inspections
     from tiaodu.safety.choices import InspectionKind, RectifyMode
-    from tiaodu.safety.models import Unit
+    from tiaodu.safety.models import Inspector, Unit
 
-    user = User.objects.filter(username="qiye").select_related("organization").first()
+    firm = User.objects.filter(username="qiye").select_related("organization").first()
     unit = Unit.objects.filter(district=district, credit_code=ENTERPRISES[0][1]).first()
-    if user is None or unit is None or unit.enterprise is None:
+    if firm is None or unit is None or unit.enterprise is None:
         return
-    for on, found in (
-        (date(2022, 2, 15), ()),
-        (date(2022, 3, 10), ()),
-        (date(2022, 4, 12), ("原料仓库消防通道被货物占用",)),
-    ):
+    for on in (date(2022, 2, 15), date(2022, 3, 10)):
         inspections.record_inspection(
-            user,
+            firm,
             unit=unit,
             inspected_on=on,
             department=None,
             kind=InspectionKind.SELF,
-            findings="按岗位风险清单逐项自查" + ("" if found else ",未发现隐患"),
-            hazards=[
-                inspections.HazardInput(
-                    description=text,
-                    mode=RectifyMode.DEADLINE,
-                    deadline=on + timedelta(days=14),
-                    responsible_person="仓库主管",
-                )
-                for text in found
-            ],
+            findings="按岗位风险清单逐项自查,未发现隐患",
         )
+    inspector = users["zfry"]
+    inspections.record_inspection(
+        inspector,
+        unit=unit,
+        inspected_on=OPEN_HAZARD_ON,
+        department=inspector.organization,
+        kind=InspectionKind.ENFORCEMENT,
+        inspectors=Inspector.objects.filter(organization=inspector.organization).order_by("pk")[:2],
+        findings="复查“两单两卡”落实情况",
+        hazards=[
+            inspections.HazardInput(
+                description=OPEN_HAZARD,
+                mode=RectifyMode.DEADLINE,
+                deadline=OPEN_HAZARD_ON + timedelta(days=14),
+                responsible_person="设备主管",
+            )
+        ],
+    )
 
 
 def _joint_team(district: Region, rows: Rows, gas: Organization) -> None:

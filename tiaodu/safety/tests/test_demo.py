@@ -16,7 +16,7 @@ from tiaodu.accounts.models import User
 from tiaodu.regions.models import Region
 from tiaodu.safety import demo
 from tiaodu.safety.accidents import accident_free_run
-from tiaodu.safety.choices import InspectionKind
+from tiaodu.safety.choices import HazardState, InspectionKind
 from tiaodu.safety.models import (
     Accident,
     EnforcementDocument,
@@ -129,8 +129,13 @@ def test_users_and_their_slices(loaded: bool, db: Any) -> None:
     assert unit.enterprise is not None and unit.enterprise.organization_id == qiye.organization_id
     assert set(Hazard.objects.restrict(qiye).values_list("unit", flat=True)) == {unit.pk}
     own = Inspection.objects.restrict(qiye)
-    assert own.filter(kind=InspectionKind.SELF).count() == 3
+    assert own.filter(kind=InspectionKind.SELF).count() == 2
     assert set(own.values_list("unit", flat=True)) == {unit.pk}
+    # The hazard left open for the enterprise to rectify and the 应急管理局 to accept.
+    hazard = Hazard.objects.restrict(qiye).select_related("case").get(description=demo.OPEN_HAZARD)
+    assert (hazard.case.state, hazard.case.is_open) == (HazardState.PENDING, True)
+    assert hazard.case.handling_org_id == yjj.organization_id
+    assert hazard.case.submitter_org_id == qiye.organization_id
     # A town user reads its township only.
     guxi = User.objects.get(username="guxi")
     towns = set(Unit.objects.restrict(guxi).values_list("township__name", flat=True))
