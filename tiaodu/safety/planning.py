@@ -289,6 +289,24 @@ def sample_size(population: int, percent: Decimal) -> int:
     return int((Decimal(population) * Decimal(percent) / 100).to_integral_value(rounding=ROUND_CEILING))
 
 
+def capped_units(plan: InspectionPlan) -> set[int]:
+    """Units with ``yearly_cap`` visits already in the department's other published plans of the
+    plan's year."""
+    return set(
+        PlanVisit.objects.filter(
+            plan__region_id=plan.region_id,
+            plan__department_id=plan.department_id,
+            plan__year=plan.year,
+            plan__status=PlanStatus.PUBLISHED,
+        )
+        .exclude(plan_id=plan.pk)
+        .values("unit_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=plan.yearly_cap)
+        .values_list("unit_id", flat=True)
+    )
+
+
 def collect_inputs(plan: InspectionPlan, seed: str) -> dict[str, Any]:
     """The snapshot a draw runs on: a handful of queries, none per unit."""
     sector_ids = sorted(plan.sectors.values_list("pk", flat=True))
@@ -308,19 +326,7 @@ def collect_inputs(plan: InspectionPlan, seed: str) -> dict[str, Any]:
             .values_list("unit_id", flat=True)
             .distinct()
         )
-    capped = set(
-        PlanVisit.objects.filter(
-            plan__region_id=plan.region_id,
-            plan__department_id=plan.department_id,
-            plan__year=plan.year,
-            plan__status=PlanStatus.PUBLISHED,
-        )
-        .exclude(plan_id=plan.pk)
-        .values("unit_id")
-        .annotate(n=Count("pk"))
-        .filter(n__gte=plan.yearly_cap)
-        .values_list("unit_id", flat=True)
-    )
+    capped = capped_units(plan)
     units = [
         [pk, RISK_WEIGHTS.get(risk, 1)]  # type: ignore[call-overload]
         for pk, risk in rows
@@ -426,6 +432,13 @@ def publish(actor: User | None, plan_id: int, version: int | None = None) -> Ins
     visits = stored_visits(plan)
     if plan.drawn_at is None or not visits:
         raise Conflict("plan_not_drawn", "抽查计划尚未抽取,不能公布")
+    over = capped_units(plan) & {v.unit_id for v in visits}
+    if over:
+        raise Conflict(
+            "yearly_cap_exceeded",
+            f"{len(over)}户单位在本部门{plan.year}年已公布的计划中达到每年{plan.yearly_cap}次的上限"
+            f"(如“{_unit_name(min(over))}”),请重新抽取后再公布",
+        )
     claim_version(plan, version)
     plan.digest = digest_of(visits)
     plan.status = PlanStatus.PUBLISHED

@@ -245,8 +245,14 @@ def test_draw_excludes_recently_inspected_and_inactive_units(setup: dict[str, An
 @pytest.mark.django_db
 def test_yearly_cap_per_department(setup: dict[str, Any]) -> None:
     first = plan(setup["yjj"], [setup["sector"]], percent="100", yearly_cap=1)
+    rival = plan(setup["yjj"], [setup["sector"]], percent="10", yearly_cap=1)
     planning.draw(None, first.pk, seed="1")
+    planning.draw(None, rival.pk, seed="1")  # drawn while the first was a draft
     planning.publish(None, first.pk)
+    with pytest.raises(ServiceError) as exc:
+        planning.publish(None, rival.pk)
+    assert "yearly_cap_exceeded" in codes(exc)
+    assert InspectionPlan.objects.get(pk=rival.pk).status == PlanStatus.DRAFT
     second = plan(setup["yjj"], [setup["sector"]], percent="100", yearly_cap=1, recent_days=0)
     with pytest.raises(ServiceError) as exc:
         planning.draw(None, second.pk, seed="1")
