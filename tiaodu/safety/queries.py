@@ -124,11 +124,23 @@ class SafetyFigures:
     by_township: dict[int, Tally] = field(default_factory=dict)
     major: MajorStock = field(default_factory=MajorStock)
 
-    def groups(self, ids: tuple[int, int, int]) -> list[Tally]:
+    def groups(self, ids: tuple[int, int, int]) -> tuple[Tally, Tally, Tally, Tally]:
         """The whole and the three groups a fact with these (sector, department, township) ids
         falls in."""
-        tables = (self.by_sector, self.by_department, self.by_township)
-        return [self.total, *(table.setdefault(pk, Tally()) for table, pk in zip(tables, ids, strict=True))]
+        sector, department, township = ids
+        return (
+            self.total,
+            _group(self.by_sector, sector),
+            _group(self.by_department, department),
+            _group(self.by_township, township),
+        )
+
+
+def _group(table: dict[int, Tally], pk: int) -> Tally:
+    found = table.get(pk)
+    if found is None:
+        found = table[pk] = Tally()
+    return found
 
 
 def report_region(region: Region | str, user: User | None = None) -> Region:
