@@ -17,23 +17,26 @@ of the ``hazard`` workflow as :mod:`tiaodu.safety.hazards` maps it, in the state
 An acceptance before the rectification is ``acceptance_before_rectification``; a 重大隐患
 imported without its 治理方案 is flagged 缺治理方案 (``missing_plan``), not refused — the rule
 binds hazards started on the platform. A 即查即改 hazard is rectified and accepted the day found.
-The same description for the same inspection already stored is left alone.
+The 红黄牌 the daily sweep would have issued are recorded with their dates (``card_history``), so
+that "overdue cards as of D" reads imported history like platform history. The same description
+for the same inspection already stored is left alone.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
 from tiaodu.accounts.choices import Role
-from tiaodu.cases.choices import EventKind
-from tiaodu.cases.models import Case, CaseCategory, CaseEvent
+from tiaodu.cases.choices import Card, EventKind
+from tiaodu.cases.models import CardRecord, Case, CaseCategory, CaseEvent
+from tiaodu.cases.sweep import LATE, OVERDUE
 from tiaodu.cases.workflow import get_workflow
 from tiaodu.core.errors import ServiceError, invalid
 from tiaodu.core.imports import (
@@ -395,7 +398,8 @@ class _HazardRow:
     accepted_on: date | None
     responsible_person: str
     inspection: tuple[Any, ...] | None = None  # as _stored_inspections gives it
-    due_on: date | None = None  # 待验收: the acceptance's due date
+    acceptance_due: date | None = None  # after 提请验收: ``acceptance_days`` after rectification
+    cards: CardHistory | None = None
 
 
 @register
@@ -520,6 +524,7 @@ class HazardImporter(SafetyHistoryImporter):
                     f"检查编号“{ref}”在{district.name}没有对应的检查记录",
                 )
         settings = ctx.cache["settings"]
+        today = timezone.localdate()
         for row in rows:
             data: _HazardRow = row.data
             if data is None or row.number in ctx.bad_rows:
@@ -546,8 +551,16 @@ class HazardImporter(SafetyHistoryImporter):
             try:
                 if data.deadline is None:
                     data.deadline = due_date(ctx, found_on, settings.rectify_days)
-                if data.state == HazardState.AWAITING and data.rectified_on is not None:
-                    data.due_on = due_date(ctx, data.rectified_on, settings.acceptance_days)
+                if data.rectified_on is not None and data.mode != RectifyMode.IMMEDIATE:
+                    data.acceptance_due = due_date(ctx, data.rectified_on, settings.acceptance_days)
+                category = ctx.cache["categories"][data.grade]
+                data.cards = card_history(
+                    data,
+                    today,
+                    category.yellow_after_days,
+                    category.red_after_days,
+                    lambda day, n: due_date(ctx, day, n),
+                )
             except ServiceError as exc:
                 ctx.error(row.number, "检查编号", exc.code, exc.message)
 
@@ -591,6 +604,25 @@ class HazardImporter(SafetyHistoryImporter):
                 for org in co
             ],
         )
+        records = []
+        for pk, row in zip(case_ids, rows, strict=True):
+            cards = row.data.cards
+            if cards is not None and cards.yellow_on is not None:
+                lifted = {"lifted_on": cards.lifted_on}
+                records.append(
+                    {
+                        "case_id": pk,
+                        "card": Card.YELLOW,
+                        "issued_on": cards.yellow_on,
+                        "reason": OVERDUE,
+                        **lifted,
+                    }
+                )
+                if cards.red_on is not None:
+                    records.append(
+                        {"case_id": pk, "card": Card.RED, "issued_on": cards.red_on, "reason": LATE, **lifted}
+                    )
+        bulk_insert(CardRecord, records)
         events = []
         for pk, values, row in zip(case_ids, case_rows, rows, strict=True):
             events.append(
@@ -603,6 +635,10 @@ class HazardImporter(SafetyHistoryImporter):
                 }
             )
             note = f"{IMPORT_NOTE}(文件“{ctx.file_name}”第{row.number}行):状态“{wf.states[values['state']]}”"
+            if values.get("yellow_at"):
+                note += f",{values['yellow_at']:%Y-%m-%d}逾期挂黄牌"
+            if values.get("red_at"):
+                note += f",{values['red_at']:%Y-%m-%d}升级红牌"
             events.append({"case_id": pk, "kind": EventKind.COMMENT, "action": "import", "note": note})
         bulk_insert(
             CaseEvent,
@@ -671,7 +707,7 @@ class HazardImporter(SafetyHistoryImporter):
         ) = found[:10]
         handling = accepting_department_id(data.grade, department_id, sector_dept)
         state = data.state or HazardState.PENDING
-        due_on = data.due_on or data.deadline
+        due_on = data.acceptance_due if state == HazardState.AWAITING else data.deadline
         values: dict[str, Any] = {
             "workflow": WORKFLOW,
             "number": uuid.uuid4().hex,
@@ -694,7 +730,71 @@ class HazardImporter(SafetyHistoryImporter):
         if state == HazardState.ACCEPTED and data.accepted_on is not None:
             values["resolved_at"] = _start_of(data.accepted_on, starts)
             values["resolution"] = "即查即改" if data.mode == RectifyMode.IMMEDIATE else IMPORT_NOTE
+        cards = data.cards
+        if cards is not None and cards.yellow_on is not None:
+            values.update(yellow_count=1, yellow_at=cards.yellow_on, red_at=cards.red_on)
+            if values["is_open"]:
+                values["card"] = Card.RED if cards.red_on is not None else Card.YELLOW
         return values, co_handler_ids(handling, department_id, sector_dept)
+
+
+ONE_DAY = timedelta(days=1)
+
+
+@dataclass
+class CardHistory:
+    """The cards a hazard carried: yellow and red issue dates, lifted on acceptance."""
+
+    yellow_on: date | None = None
+    red_on: date | None = None
+    lifted_on: date | None = None
+
+
+def card_history(
+    data: _HazardRow,
+    today: date,
+    yellow_after: int,
+    red_after: int,
+    workdays: Callable[[date, int], date],
+) -> CardHistory:
+    """The cards the daily sweep would have issued had the hazard been on the platform from the
+    day it was found (history as it happened; the sweep's rule, see :func:`tiaodu.cases.sweep.sweep`).
+
+    The due date is the 整改期限 until the rectification (提请验收) and ``acceptance_due`` after
+    it; a day's sweep sees the case as it was the evening before, so a case is late on day ``t``
+    by ``n`` working days when ``t`` is past the due date and ``t >= add_workdays(due, n)``.
+    Yellow on the first late day, red on the first day after it that is ``red_after`` working
+    days late, both lifted on acceptance; nothing after acceptance (or today, for open cases).
+    """
+    deadline, rectified, accepted, second = (
+        data.deadline,
+        data.rectified_on,
+        data.accepted_on,
+        data.acceptance_due,
+    )
+    if deadline is None:
+        return CardHistory()
+    end = accepted or today
+
+    def late_from(due: date, n: int) -> date:
+        return due + ONE_DAY if n == 0 else max(due + ONE_DAY, workdays(due, n))
+
+    def first_day(due: date, n: int, after: date, until: date | None) -> date | None:
+        day = max(late_from(due, n), after)
+        return day if day <= end and (until is None or day <= until) else None
+
+    floor = date.min + ONE_DAY
+    yellow = first_day(deadline, yellow_after, floor, rectified)
+    if yellow is None and rectified is not None and second is not None:
+        yellow = first_day(second, yellow_after, rectified + ONE_DAY, None)
+    if yellow is None:
+        return CardHistory()
+    red = None
+    if rectified is None or yellow <= rectified:
+        red = first_day(deadline, red_after, yellow + ONE_DAY, rectified)
+    if red is None and rectified is not None and second is not None:
+        red = first_day(second, red_after, max(yellow, rectified) + ONE_DAY, None)
+    return CardHistory(yellow, red, accepted)
 
 
 def _existing_hazards(inspection_ids: list[int]) -> Counter[tuple[int, str]]:

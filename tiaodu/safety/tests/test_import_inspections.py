@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -280,3 +280,61 @@ def test_town_imports_its_township_only(world: World, users: Any) -> None:
     assert _hazards(users["guxi"], [["T1", "临边无防护", "", "", "", "", "", ""]]).created == 1
     with pytest.raises(Forbidden):  # history is registered by government staff
         _hazards(users["qiye"], [["T1", "x", "", "", "", "", "", ""]])
+
+
+def test_card_history_as_the_sweep_would_have_issued_it(world: World, users: Any) -> None:
+    from tiaodu.cases.models import CardRecord
+
+    admin = users["admin"]
+    _base_inspections(world, admin)  # AJ1 found 2022-01-10
+    result = _hazards(
+        admin,
+        [
+            ["AJ1", "按期整改", "", "", "2022-01-25", "", "2022-01-20", "2022-01-21"],
+            ["AJ1", "逾期整改", "", "", "2022-01-20", "", "2022-01-28", "2022-01-29"],
+            ["AJ1", "稍有逾期", "", "", "2022-01-20", "", "2022-01-21", "2022-01-24"],
+            ["AJ1", "至今未改", "", "", "2022-02-01", "整改中", "", ""],
+            ["AJ1", "验收拖延", "", "", "2022-03-01", "待验收", "2022-02-20", ""],
+        ],
+    )
+    assert result.ok, result.error_lines()
+    by = {
+        h.description: h.case for h in Hazard.objects.select_related("case").filter(district=world.district)
+    }
+
+    def records(case: Case) -> list[tuple[str, date, date | None]]:
+        return list(
+            CardRecord.objects.filter(case=case)
+            .order_by("issued_on")
+            .values_list("card", "issued_on", "lifted_on")
+        )
+
+    assert records(by["按期整改"]) == [] and by["按期整改"].yellow_count == 0
+    late = by["逾期整改"]
+    red_on = add_workdays(date(2022, 1, 20), 5)
+    assert records(late) == [
+        ("yellow", date(2022, 1, 21), date(2022, 1, 29)),
+        ("red", red_on, date(2022, 1, 29)),
+    ]
+    assert (late.card, late.yellow_count, late.yellow_at, late.red_at) == (
+        "none",
+        1,
+        date(2022, 1, 21),
+        red_on,
+    )
+    assert records(by["稍有逾期"]) == [("yellow", date(2022, 1, 21), date(2022, 1, 24))]
+    still = by["至今未改"]
+    assert still.card == "red" and still.is_open
+    assert [r[:2] for r in records(still)] == [
+        ("yellow", date(2022, 2, 2)),
+        ("red", add_workdays(date(2022, 2, 1), 5)),
+    ]
+    waiting = by["验收拖延"]
+    acceptance_due = add_workdays(date(2022, 2, 20), 5)
+    assert waiting.due_on == acceptance_due and waiting.card == "red"
+    assert records(waiting)[0] == ("yellow", acceptance_due + timedelta(days=1), None)
+    # Accepted on the platform: the cards come off (the engine lifts them).
+    hazard = Hazard.objects.get(case=waiting)
+    done = hazards.step(world.jxw_user, hazard.pk, "accept")
+    assert done.case.card == "none"
+    assert all(r[2] is not None for r in records(waiting))
