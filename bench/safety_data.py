@@ -6,7 +6,8 @@ Everything large is written set-based (``INSERT … SELECT … FROM generate_ser
 tables: no Python per row); the services are not used (they are measured elsewhere). The data is
 dated relative to ``today``: inspections over the 700 days before it, so that the hazards' states
 (待整改 / 整改中 / 待验收 / 已验收) and their overdue cards are consistent with the day the sweep
-runs. Spread (by multiplicative hashes of the row number, so every run builds the same data):
+runs. Spread (by hashes of the row number — PostgreSQL's ``hashint8`` and multiplicative ones — so
+that every run builds the same data):
 
 * units: 3 % 重大风险, 9 % 较大, 28 % 一般, the rest 低; 2 % not active; sectors weighted (工贸, 商贸,
   建筑施工 … most); 23 镇街;
@@ -207,6 +208,11 @@ def _campaign(district: Any, sectors: list[Any], yjj: int, start: date) -> int:
 # --- the bulk part ----------------------------------------------------------------------------------
 
 
+# A well-spread number in 0 … 2**32 - 1 for row g (PostgreSQL's integer hash), where row-number
+# arithmetic would tie one choice to another (every unit inspected by one kind, …).
+HASH = "SELECT hashint8(g::bigint)::bigint + 2147483648 AS h"
+
+
 def _exec(cursor: Any, sql: str, params: dict[str, Any] | None = None) -> int:
     cursor.execute(sql, params or {})
     return int(cursor.rowcount)
@@ -283,7 +289,7 @@ def build(
                         WHEN (g::bigint * 31) %% 100 < 40 THEN 'general' ELSE 'low' END,
                    '重庆市潼南区基准路' || g || '号', '安全员' || g, g %% 2 = 0, g %% 3 <> 0, g %% 4 <> 0, g %% 5 <> 0,
                    g %% 50 <> 0, NULL, %(district)s, NULL, NULL,
-                   (%(sectors)s::bigint[])[1 + (g::bigint * 13) %% %(nsec)s],
+                   (%(sectors)s::bigint[])[1 + (g::bigint * 104729) %% %(nsec)s],
                    (%(towns)s::bigint[])[1 + ((g::bigint * 7919) / 3) %% %(ntown)s]
             FROM generate_series(1, %(nu)s) g
             """,
@@ -321,12 +327,13 @@ def build(
             CREATE TEMPORARY TABLE bench_insp ON COMMIT DROP AS
             SELECT g AS rn, nextval(pg_get_serial_sequence('{t["inspection"]}', 'id')) AS id, u.id AS unit_id,
                    u.name AS unit_name, u.sector_id, u.township_id, u.sector_dept, s.d AS inspected_on, s.kind,
-                   CASE WHEN s.kind = 'enforcement' AND g %% 3 = 0 THEN %(yjj)s ELSE u.sector_dept END AS department_id
-            FROM (SELECT g, %(start)s::date + ((g::bigint * 104729) %% %(days)s)::int AS d,
-                         CASE WHEN g %% 20 < 12 THEN 'enforcement' WHEN g %% 20 < 15 THEN 'joint'
-                              WHEN g %% 20 < 18 THEN 'patrol' ELSE 'self' END AS kind,
+                   CASE WHEN s.kind = 'enforcement' AND s.h / 20 %% 3 = 0 THEN %(yjj)s ELSE u.sector_dept END
+                   AS department_id
+            FROM (SELECT g, h, %(start)s::date + ((g::bigint * 104729) %% %(days)s)::int AS d,
+                         CASE WHEN h %% 20 < 12 THEN 'enforcement' WHEN h %% 20 < 15 THEN 'joint'
+                              WHEN h %% 20 < 18 THEN 'patrol' ELSE 'self' END AS kind,
                          1 + ((g::bigint * 7919) %% %(nu)s) AS urn
-                  FROM generate_series(1, %(ni)s) g) s
+                  FROM generate_series(1, %(ni)s) g CROSS JOIN LATERAL ({HASH}) x) s
             JOIN bench_units u ON u.rn = s.urn
             """,
             p,
@@ -377,11 +384,12 @@ def build(
             CREATE TEMPORARY TABLE bench_haz0 ON COMMIT DROP AS
             SELECT g AS rn, nextval(pg_get_serial_sequence('{t["case"]}', 'id')) AS case_id, i.id AS inspection_id,
                    i.inspected_on AS found_on, i.unit_id, i.unit_name, i.sector_id, i.township_id, i.department_id,
-                   i.sector_dept, CASE WHEN g %% 40 = 0 THEN 'major' ELSE 'general' END AS grade,
-                   CASE WHEN g %% 40 <> 0 AND g %% 10 < 3 THEN 'immediate' ELSE 'deadline' END AS mode,
-                   ((1 + (g::bigint * 37) %% 16) * CASE WHEN g %% 40 = 0 THEN 3 ELSE 1 END)::int AS rect_days,
-                   (1 + (g::bigint * 53) %% 8)::int AS accept_days, g %% 100 = 7 AS stuck
-            FROM generate_series(1, %(nh)s) g JOIN bench_insp i ON i.rn = 1 + ((g::bigint * 7919) %% %(ni)s)
+                   i.sector_dept, CASE WHEN h %% 40 = 0 THEN 'major' ELSE 'general' END AS grade,
+                   CASE WHEN h %% 40 <> 0 AND h / 40 %% 10 < 3 THEN 'immediate' ELSE 'deadline' END AS mode,
+                   ((1 + h / 400 %% 16) * CASE WHEN h %% 40 = 0 THEN 3 ELSE 1 END)::int AS rect_days,
+                   (1 + h / 6400 %% 8)::int AS accept_days, h / 51200 %% 100 = 7 AS stuck
+            FROM generate_series(1, %(nh)s) g CROSS JOIN LATERAL ({HASH}) x
+            JOIN bench_insp i ON i.rn = 1 + ((g::bigint * 7919) %% %(ni)s)
             """,
             p,
         )
