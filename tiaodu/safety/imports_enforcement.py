@@ -54,11 +54,10 @@ from tiaodu.regions.models import Region
 from tiaodu.safety import accidents as accident_service
 from tiaodu.safety.choices import AMOUNT_KINDS, DocumentKind, PenaltyKind
 from tiaodu.safety.enforcement import PENALTY_LABELS, check_penalties, penalty_kind
-from tiaodu.safety.models import Accident, EnforcementDocument, Inspection, PenaltyItem, Unit
+from tiaodu.safety.models import Accident, EnforcementDocument, Inspection, PenaltyItem, Sector, Unit
 
 if TYPE_CHECKING:
     from tiaodu.accounts.models import User
-    from tiaodu.safety.models import Sector
     from tiaodu.safety.units import UnitIndex
 
 CHUNK = 500  # ids per IN (…) list (SQLite's parameter limit)
@@ -151,7 +150,10 @@ def place_of(ctx: ImportContext, row: Row, header: str = "所属镇街") -> tupl
     except ServiceError as exc:
         ctx.service_error(row.number, exc)
         return None, None
-    return township, district_of(township)
+    districts: dict[int, Region] = ctx.cache.setdefault("districts", {})
+    if township.pk not in districts:
+        districts[township.pk] = district_of(township)
+    return township, districts[township.pk]
 
 
 def unit_of(ctx: ImportContext, row: Row, township: Region | None, district: Region) -> Unit | None:
@@ -390,7 +392,7 @@ class PenaltyImporter(Importer):
                     continue
                 data.inspection = found
             if data.department is None:
-                data.department = self._default_department(data, actor_org)
+                data.department = self._default_department(ctx, data, actor_org)
             if data.department is None:
                 ctx.error(
                     row.number,
@@ -407,13 +409,19 @@ class PenaltyImporter(Importer):
         return org if org is not None and org.kind == OrgKind.DEPARTMENT else None
 
     @staticmethod
-    def _default_department(data: _Decision, actor_org: Organization | None) -> Organization | None:
+    def _default_department(
+        ctx: ImportContext, data: _Decision, actor_org: Organization | None
+    ) -> Organization | None:
         if data.inspection is not None:
             return data.inspection.department
         if actor_org is not None and actor_org.region.path.startswith(data.district.path):
             return actor_org
-        sector: Sector = data.unit.sector
-        return sector.department
+        supervisors: dict[int, Organization | None] = ctx.cache.setdefault("supervisors", {})
+        sector_id = data.unit.sector_id
+        if sector_id not in supervisors:
+            sector = Sector.objects.select_related("department").get(pk=sector_id)
+            supervisors[sector_id] = sector.department
+        return supervisors[sector_id]
 
     def write(self, ctx: ImportContext, rows: list[Row]) -> None:
         from tiaodu.core.imports import insert_with_ids
