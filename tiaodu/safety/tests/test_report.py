@@ -227,3 +227,10 @@ def test_no_run_sentence_in_the_month_of_a_serious_accident() -> None:
     assert safety_report(WANZHOU, date(2023, 4, 1), date(2023, 4, 30)).sentences()["accident_free"] == (
         "全区连续1个月未发生较大及以上事故"
     )
+
+
+def test_the_api_is_in_the_openapi_document(client: Any) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    operation = schema["paths"]["/api/v1/safety/report"]["get"]
+    assert {p["name"] for p in operation["parameters"]} == {"region", "from", "to"}
+    assert "SafetyReportOut" in schema["components"]["schemas"]
