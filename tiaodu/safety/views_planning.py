@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -16,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tiaodu.accounts.choices import Role
 from tiaodu.core.concurrency import parse_version
 from tiaodu.core.errors import ServiceError
 from tiaodu.core.http import current_user
@@ -58,6 +60,8 @@ from tiaodu.safety.models import (
 )
 
 FORM_TEMPLATE = "safety/planning/form.html"
+# Roles outside the government's work: they see their own units, not a district's coverage.
+OUTSIDE_ROLES = (Role.ENTERPRISE, Role.OWNER, Role.SQUAD)
 
 
 def unit_url(pk: int) -> str:
@@ -514,6 +518,8 @@ class CoverageView(ScopedView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         user = current_user(request)
+        if user.role in OUTSIDE_ROLES:
+            raise PermissionDenied  # a government figure, not an enterprise's
         today = timezone.localdate()
         data = request.GET if "year" in request.GET else {"year": str(today.year)}
         form = CoverageForm(data)

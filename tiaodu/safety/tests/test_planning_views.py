@@ -197,3 +197,16 @@ def test_coverage_page(setup: dict[str, Any], yjj_client: Any) -> None:
     response = yjj_client.get(url + "?year=2022&as_of=2023-01-01")
     assert response.status_code == 422
     assert START.year == 2022
+
+
+@pytest.mark.django_db
+def test_coverage_by_role(setup: dict[str, Any], users: Any, client_for: Any) -> None:
+    url = reverse("safety:coverage") + "?year=2022&as_of=2022-06-30"
+    leader = client_for(users["leader"]).get(url)
+    assert leader.status_code == 200 and ">80<" in leader.content.decode()
+    # The units sit in the district's first township; 玉溪镇's town user sees none of them.
+    town = client_for(users["yuxi"]).get(url)
+    assert town.status_code == 200 and ">80<" not in town.content.decode()
+    assert client_for(users["qiye"]).get(url).status_code == 403
+    assert client_for(users["qiye"]).get(reverse("safety:plan-list")).status_code == 403
+    assert client_for(users["leader"]).get(reverse("safety:plan-create")).status_code == 403
