@@ -197,7 +197,7 @@ class DocumentForm(StyledForm):
         if user.organization_id and not self.initial.get("department_id"):
             self.initial["department_id"] = user.organization_id
         # Bootstrap's form-control does not suit a list of check boxes.
-        self.fields["penalties"].widget.attrs["class"] = "list-unstyled mb-0"
+        self.fields["penalties"].widget.attrs["class"] = "form-check-input me-1"
 
     AMOUNT_FIELDS = {PenaltyKind.FINE: "fine_amount", PenaltyKind.CONFISCATION: "confiscation_amount"}
 

@@ -117,7 +117,7 @@ def test_penalties_import_reports_every_bad_row_and_writes_nothing(tmp_path: Pat
         department=department(),
         issued_on=date(2022, 1, 4),
     )
-    rows = [
+    rows: list[list[Any]] = [
         ["A1", "", "古溪机械", "", "古溪镇", "2022-03-01", "罚款", ""],  # 2: fine without amount
         ["A2", "", "古溪机械", "", "古溪镇", "2022-03-01", "警告", 500],  # 3: amount without fine
         ["A3", "", "不存在的厂", "", "古溪镇", "2022-03-01", "警告", ""],  # 4: unknown unit
@@ -260,3 +260,16 @@ def test_accidents_import_town_user_only_own_township(tmp_path: Path) -> None:
     assert not result.ok
     assert {(e.row, e.code) for e in result.errors} == {(3, "permission_denied")}
     assert not Accident.objects.exists()
+
+
+def test_templates_list_the_columns() -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from tiaodu.core.imports import template_workbook
+
+    for kind, header in (("penalties", PENALTY_HEADER), ("accidents", ACCIDENT_HEADER)):
+        sheet = load_workbook(BytesIO(template_workbook(kind))).worksheets[0]
+        first = [c.value for c in sheet[1]]
+        assert set(header) <= set(first), (kind, first)
