@@ -471,3 +471,35 @@ def test_coverage_keeps_to_the_district_and_the_users_reach(setup: dict[str, Any
     ).user
     rows = planning.coverage(wz.region, 2022, date(2022, 6, 30), user=town_user)
     assert rows[-1].units == 5
+
+
+@pytest.mark.django_db
+def test_with_the_districts_reference_data(db: Any) -> None:
+    """On the seeded sectors (reference.ensure_defaults) and settings: 区应急管理局's plan covers the
+    four sectors it supervises and takes the district's settings."""
+    from tiaodu.safety import reference
+
+    district = Region.objects.get(code=TONGNAN)
+    reference.ensure_defaults(district)
+    settings = reference.settings_for(district)
+    settings.recent_days, settings.inspectors_per_visit = 30, 3
+    settings.save()
+    yjj = department(TONGNAN, "区应急管理局")
+    supervised = list(Sector.objects.filter(region=district, department=yjj))
+    assert {s.name for s in supervised} >= {"危险化学品", "工贸"}
+    for s in supervised:
+        units(s, 10, RiskLevel.GENERAL)
+    inspectors(yjj, 3)
+    p = planning.create_plan(
+        None,
+        name="默认行业计划",
+        department=yjj,
+        starts_on=START,
+        ends_on=date(2022, 6, 30),
+        sample_percent=10,
+    )
+    assert set(p.sectors.all()) == set(supervised)
+    assert (p.recent_days, p.inspectors_per_visit) == (30, 3)
+    planning.draw(None, p.pk, seed="ref")
+    visits = planning.stored_visits(p)
+    assert len(visits) == len(supervised) and all(len(v.inspector_ids) == 3 for v in visits)
