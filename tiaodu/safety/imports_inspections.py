@@ -62,7 +62,7 @@ from tiaodu.core.imports import (
 )
 from tiaodu.core.permissions import can
 from tiaodu.core.resolve import resolver_for
-from tiaodu.enterprises.imports import _start_of, due_date
+from tiaodu.enterprises.imports import _memo, _start_of, due_date
 from tiaodu.investment.imports import choice_column, district_of, labels
 from tiaodu.regions.models import Region
 from tiaodu.safety.choices import WORKFLOW, HazardGrade, HazardState, InspectionKind, RectifyMode
@@ -109,19 +109,6 @@ def may_write(ctx: ImportContext, township_path: str, org_ids: Iterable[int | No
 
 
 DENIED = "不在您的管辖范围内"
-
-
-def _memo(ctx: ImportContext, table: str, key: Any, resolve: Any) -> Any:
-    memo = ctx.cache.setdefault(table, {})
-    if key not in memo:
-        try:
-            memo[key] = resolve()
-        except ServiceError as exc:
-            memo[key] = exc
-    found = memo[key]
-    if isinstance(found, ServiceError):
-        raise found.with_traceback(None)
-    return found
 
 
 # --- inspections ----------------------------------------------------------------------------------

@@ -69,15 +69,10 @@ class HazardInput:
 
 
 def settings_of(district: Region) -> SafetySettings:
-    """The district's SafetySettings (lane units' ``reference.settings_for`` when present;
-    unsaved defaults otherwise)."""
-    from tiaodu.safety import reference
+    """The district's SafetySettings (created with the defaults when missing)."""
+    from tiaodu.safety.reference import settings_for
 
-    settings_for = getattr(reference, "settings_for", None)
-    if settings_for is not None:
-        found: SafetySettings = settings_for(district)
-        return found
-    return SafetySettings.objects.filter(region=district).first() or SafetySettings(region=district)
+    return settings_for(district)
 
 
 def _pk(value: Any) -> Any:

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from tiaodu.accounts.models import User
-from tiaodu.cases.models import Case, CaseCategory
+from tiaodu.cases.models import Case
 from tiaodu.core.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from tiaodu.enterprises.models import Enterprise
 from tiaodu.orgs.choices import OrgKind
@@ -56,11 +56,10 @@ def _user(name: str, role: str, org: Organization, region: Region) -> User:
 
 
 def hazard_categories() -> None:
-    """The two hazard categories (lane units' reference.ensure_defaults makes them too)."""
-    for code, name, days in (("general", "一般隐患", 10), ("major", "重大隐患", 30)):
-        CaseCategory.objects.get_or_create(
-            workflow="hazard", code=code, defaults={"name": name, "time_limit_days": days}
-        )
+    """The two hazard categories (as reference.ensure_defaults makes them)."""
+    from tiaodu.safety.reference import ensure_categories
+
+    ensure_categories()
 
 
 def make_world(code: str = TONGNAN, township_code: str = GUXI) -> World:
