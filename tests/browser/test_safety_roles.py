@@ -68,7 +68,7 @@ def test_enterprise_rectifies_and_the_bureau_accepts(browsing: Any, open_hazard:
     with page.expect_navigation():
         page.locator("#action-start button[type=submit]").click()
     assert "整改中" in state_of(page)
-    page.locator("#action-submit [name=note]").fill("已加装漏电保护器并经电工检测合格")
+    page.locator("#action-submit [name=submit-note]").fill("已加装漏电保护器并经电工检测合格")
     with page.expect_navigation():
         page.locator("#action-submit button[type=submit]").click()
     assert "待验收" in state_of(page)
