@@ -286,6 +286,22 @@ class AccidentForm(StyledForm):
         self.fields["township_code"].choices = _blank(township_choices(user))  # type: ignore[attr-defined]
         self.fields["sector_id"].choices = _blank(sector_choices(user))  # type: ignore[attr-defined]
 
+    @staticmethod
+    def initial_for(accident: Any) -> dict[str, Any]:
+        """The form's values of a registered accident (to correct it)."""
+        unit = accident.unit
+        return {
+            "occurred_on": accident.occurred_on,
+            "township_code": accident.township.code,
+            "unit": (unit.credit_code or unit.name) if unit is not None else "",
+            "unit_name": accident.unit_name,
+            "sector_id": accident.sector_id,
+            "deaths": accident.deaths,
+            "serious_injuries": accident.serious_injuries,
+            "direct_loss": accident.direct_loss,
+            "summary": accident.summary,
+        }
+
     def service_fields(self) -> dict[str, Any]:
         """The keyword arguments of ``accidents.record_accident`` (the grade is computed there)."""
         data = self.cleaned_data

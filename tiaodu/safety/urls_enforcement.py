@@ -11,7 +11,8 @@ urlpatterns: list[URLPattern] = [
     path("documents/<int:pk>/", views.DocumentDetailView.as_view(), name="document-detail"),
     path("documents/<int:pk>/changes/", views.DocumentHistoryView.as_view(), name="document-changes"),
     path("accidents/", views.AccidentListView.as_view(), name="accident-list"),
-    path("accidents/new/", views.AccidentCreateView.as_view(), name="accident-create"),
+    path("accidents/new/", views.AccidentEditView.as_view(), name="accident-create"),
     path("accidents/<int:pk>/", views.AccidentDetailView.as_view(), name="accident-detail"),
+    path("accidents/<int:pk>/edit/", views.AccidentEditView.as_view(), name="accident-edit"),
     path("accidents/<int:pk>/changes/", views.AccidentHistoryView.as_view(), name="accident-changes"),
 ]

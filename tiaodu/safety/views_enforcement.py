@@ -23,6 +23,7 @@ from tiaodu.core.permissions import can, get_scoped
 from tiaodu.core.resolve import actor_district
 from tiaodu.core.views import (
     Column,
+    EditView,
     ObjectHistoryView,
     ObjectListView,
     ScopedView,
@@ -247,45 +248,65 @@ def accident_free_run_for(district: Any) -> Any:
     return accident_services.accident_free_run(district, timezone.localdate())
 
 
-class AccidentCreateView(ScopedView):
+class AccidentEditView(EditView):
+    """登记 (no pk; ``?unit=<id>`` from a unit's page prefills it) or 更正 an accident; the grade is
+    computed again from the facts."""
+
     model = Accident
-    action = "add"
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         user = current_user(request)
-        initial: dict[str, Any] = {"occurred_on": timezone.localdate()}
-        ref = request.GET.get("unit", "")
-        unit = (
-            Unit.objects.restrict(user).select_related("township").filter(pk=int(ref)).first()
-            if ref.isdigit()
-            else None
-        )
-        if unit is not None:
-            initial.update(unit=unit.credit_code or unit.name, township_code=unit.township.code)
-        return self._render(request, AccidentForm(user=user, initial=initial))
+        accident = self.instance(request, pk)
+        if accident is not None:
+            initial = AccidentForm.initial_for(accident)
+        else:
+            initial = {"occurred_on": timezone.localdate()}
+            ref = request.GET.get("unit", "")
+            unit = (
+                Unit.objects.restrict(user).select_related("township").filter(pk=int(ref)).first()
+                if ref.isdigit()
+                else None
+            )
+            if unit is not None:
+                initial.update(unit=unit.credit_code or unit.name, township_code=unit.township.code)
+        return self._render(request, AccidentForm(user=user, initial=initial), accident)
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         user = current_user(request)
+        accident = self.instance(request, pk)
         form = AccidentForm(request.POST, user=user)
         if form.is_valid():
             try:
-                accident = accident_services.record_accident(user, **form.service_fields())
+                values = form.service_fields()
+                if accident is None:
+                    saved = accident_services.record_accident(user, **values)
+                else:
+                    values.setdefault("unit", None)
+                    saved = accident_services.update_accident(user, accident.pk, **values)
             except ServiceError as exc:
                 if exc.status in (403, 404) and not exc.errors:
                     raise
                 apply_service_error(form, exc)
             else:
-                return redirect_with_message(
-                    request,
-                    accident.get_absolute_url(),
-                    _("事故已登记,等级:%(grade)s") % {"grade": accident.get_grade_display()},
+                message = (
+                    _("事故已登记,等级:%(grade)s") if accident is None else _("事故已更正,等级:%(grade)s")
                 )
-        return self._render(request, form, status=422)
+                return redirect_with_message(
+                    request, saved.get_absolute_url(), message % {"grade": saved.get_grade_display()}
+                )
+        return self._render(request, form, accident, status=422)
 
     @staticmethod
-    def _render(request: HttpRequest, form: AccidentForm, status: int = 200) -> HttpResponse:
-        district = actor_district(request.user)
-        context = {"form": form, "district": district, "run": accident_free_run_for(district)}
+    def _render(
+        request: HttpRequest, form: AccidentForm, accident: Accident | None, status: int = 200
+    ) -> HttpResponse:
+        district = accident.district if accident is not None else actor_district(request.user)
+        context = {
+            "form": form,
+            "object": accident,
+            "district": district,
+            "run": accident_free_run_for(district),
+        }
         return render(request, "safety/enforcement/accident_form.html", context, status=status)
 
 
@@ -303,6 +324,7 @@ class AccidentDetailView(ScopedView):
             "unit_visible": accident.unit_id is not None
             and Unit.objects.restrict(user).filter(pk=accident.unit_id).exists(),
             "run": accident_free_run_for(accident.district),
+            "can_change": Accident.objects.restrict(user, "change").filter(pk=pk).exists(),
         }
         return render(request, "safety/enforcement/accident_detail.html", context)
 

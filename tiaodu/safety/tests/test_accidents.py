@@ -241,6 +241,20 @@ def test_accident_pages_show_the_computed_grade(client_for: Any) -> None:
     )
     assert other_town.status_code in (403, 422)
     assert not Accident.objects.filter(unit_name="X").exists()
+    edit = c.get(reverse("safety:accident-edit", args=[made.pk]))
+    assert edit.status_code == 200 and "古溪某砖厂" in edit.content.decode()
+    fixed = c.post(reverse("safety:accident-edit", args=[made.pk]), post | {"serious_injuries": 2})
+    assert fixed.status_code == 302
+    made.refresh_from_db()
+    assert made.grade == AccidentGrade.GENERAL
+    assert (
+        client_for(User.objects.get(username="yuxi"))
+        .get(reverse("safety:accident-edit", args=[made.pk]))
+        .status_code
+        == 404
+    )
+    post["serious_injuries"] = 12
+    made = update_accident(None, made.pk, serious_injuries=12)
     listed = c.get(reverse("safety:accident-list"), {"grade": "larger"}).content.decode()
     assert reverse("safety:accident-detail", args=[made.pk]) in listed
     export = c.get(reverse("safety:accident-list"), {"export": "csv"})
