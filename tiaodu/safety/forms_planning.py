@@ -290,6 +290,7 @@ class InspectorForm(_DistrictForm):
         required=False,
         help_text=_("每行一个单位名称或统一社会信用代码;抽查时不会派往这些单位"),
     )
+    is_active = forms.BooleanField(label=_("在岗"), required=False, initial=True)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)

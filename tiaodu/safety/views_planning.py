@@ -25,6 +25,7 @@ from tiaodu.core.permissions import can, get_scoped
 from tiaodu.core.resolve import actor_district
 from tiaodu.core.views import (
     Column,
+    EditView,
     ObjectListView,
     ScopedView,
     apply_service_error,
@@ -101,39 +102,45 @@ def _form_page(
     return render(request, FORM_TEMPLATE, context, status=status)
 
 
-class FormPageView(ScopedView):
-    """A page with one form whose valid data goes to one service function; on success, to the
-    next page with a message, else the form again with the service's errors (422)."""
+class FormPageView(EditView):
+    """A page with one form that adds a row (no ``pk``) or changes one (``pk``) through one
+    service function; on success, to the next page with a message, else the form again with the
+    service's errors (422)."""
 
-    action = "add"
     form_class: ClassVar[Any]
     title: ClassVar[Any]
+    edit_title: ClassVar[Any] = ""
     cancel_url_name: ClassVar[str]
 
-    def initial(self) -> dict[str, Any]:
+    def initial(self, obj: Any) -> dict[str, Any]:
         return {}
 
-    def save(self, user: Any, form: Any) -> tuple[str, str]:
+    def save(self, user: Any, form: Any, obj: Any) -> tuple[str, str]:
         """Call the service; (the URL to go to, the message)."""
         raise NotImplementedError
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        form = self.form_class(user=request.user, initial=self.initial())
-        return _form_page(request, form, str(self.title), reverse(self.cancel_url_name))
+    def _page(self, form: Any, obj: Any, status: int = 200) -> HttpResponse:
+        title = str(self.edit_title if obj is not None else self.title)
+        return _form_page(self.request, form, title, reverse(self.cancel_url_name), status=status)
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        obj = self.instance(request, pk)
+        return self._page(self.form_class(user=request.user, initial=self.initial(obj)), obj)
+
+    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         user = current_user(request)
+        obj = self.instance(request, pk)
         form = self.form_class(request.POST, user=user)
         if form.is_valid():
             try:
-                url, message = self.save(user, form)
+                url, message = self.save(user, form, obj)
             except ServiceError as exc:
                 if exc.status in (403, 404):
                     raise
                 apply_service_error(form, exc)
             else:
                 return redirect_with_message(request, url, message)
-        return _form_page(request, form, str(self.title), reverse(self.cancel_url_name), status=422)
+        return self._page(form, obj, status=422)
 
 
 # --- plans -----------------------------------------------------------------------------------
@@ -184,7 +191,7 @@ class PlanCreateView(FormPageView):
     title = gettext_lazy("新建双随机抽查计划")
     cancel_url_name = "safety:plan-list"
 
-    def initial(self) -> dict[str, Any]:
+    def initial(self, obj: Any) -> dict[str, Any]:
         today = timezone.localdate()
         district = actor_district(self.request.user)
         settings = planning.settings_of(district) if district is not None else None
@@ -197,7 +204,7 @@ class PlanCreateView(FormPageView):
             )
         return values
 
-    def save(self, user: Any, form: Any) -> tuple[str, str]:
+    def save(self, user: Any, form: Any, obj: Any) -> tuple[str, str]:
         plan = planning.create_plan(user, **form.service_fields())
         return plan.get_absolute_url(), _("抽查计划已创建,请抽取")
 
@@ -335,9 +342,26 @@ class CampaignCreateView(FormPageView):
     model = Campaign
     form_class = CampaignForm
     title = gettext_lazy("新建专项行动")
+    edit_title = gettext_lazy("修改专项行动")
     cancel_url_name = "safety:campaign-list"
 
-    def save(self, user: Any, form: Any) -> tuple[str, str]:
+    def initial(self, obj: Any) -> dict[str, Any]:
+        if obj is None:
+            return {}
+        return {
+            "name": obj.name,
+            "starts_on": obj.starts_on,
+            "ends_on": obj.ends_on,
+            "sector_ids": [s.pk for s in obj.sectors.all()],
+            "lead_department_id": obj.lead_department_id,
+            "department_ids": [o.pk for o in obj.departments.all()],
+            "description": obj.description,
+        }
+
+    def save(self, user: Any, form: Any, obj: Any) -> tuple[str, str]:
+        if obj is not None:
+            campaign = campaigns.update_campaign(user, obj.pk, **form.service_fields())
+            return reverse("safety:campaign-detail", args=[campaign.pk]), _("专项行动已修改")
         campaign = campaigns.create_campaign(user, **form.service_fields())
         return reverse("safety:campaign-detail", args=[campaign.pk]), _("专项行动已创建")
 
@@ -357,6 +381,7 @@ class CampaignDetailView(ScopedView):
             "plans": list(InspectionPlan.objects.restrict(user).filter(campaign=campaign)),
             "inspections": inspections.count(),
             "enforcement": inspections.filter(kind__in=ENFORCEMENT_KINDS).count(),
+            "can_change": Campaign.objects.restrict(user, "change").filter(pk=pk).exists(),
         }
         return render(request, "safety/planning/campaign_detail.html", context)
 
@@ -391,7 +416,7 @@ class TeamCreateView(FormPageView):
     title = gettext_lazy("新建联合检查组")
     cancel_url_name = "safety:team-list"
 
-    def save(self, user: Any, form: Any) -> tuple[str, str]:
+    def save(self, user: Any, form: Any, obj: Any) -> tuple[str, str]:
         team = campaigns.create_team(user, **form.service_fields())
         return reverse("safety:team-list"), _("联合检查组“%(name)s”已创建") % {"name": team.name}
 
@@ -411,7 +436,7 @@ class InspectorListView(PlanningListView):
     title = gettext_lazy("执法人员")
     export_name = "safety-inspectors"
     columns = [
-        Column(gettext_lazy("姓名"), "name"),
+        Linked(gettext_lazy("姓名"), "name", "safety:inspector-edit"),
         Column(gettext_lazy("所属部门"), "organization.name"),
         Column(gettext_lazy("执法证号"), "certificate_no"),
         Column(gettext_lazy("执法证有效期至"), "certificate_valid_until"),
@@ -446,9 +471,25 @@ class InspectorCreateView(FormPageView):
     model = Inspector
     form_class = InspectorForm
     title = gettext_lazy("登记执法人员")
+    edit_title = gettext_lazy("修改执法人员")
     cancel_url_name = "safety:inspector-list"
 
-    def save(self, user: Any, form: Any) -> tuple[str, str]:
+    def initial(self, obj: Any) -> dict[str, Any]:
+        if obj is None:
+            return {}
+        return {
+            "name": obj.name,
+            "organization_id": obj.organization_id,
+            "certificate_no": obj.certificate_no,
+            "certificate_valid_until": obj.certificate_valid_until,
+            "related_units": "\n".join(u.credit_code or u.name for u in obj.related_units.all()),
+            "is_active": obj.is_active,
+        }
+
+    def save(self, user: Any, form: Any, obj: Any) -> tuple[str, str]:
+        if obj is not None:
+            inspector = campaigns.update_inspector(user, obj.pk, **form.service_fields())
+            return reverse("safety:inspector-list"), _("执法人员“%(name)s”已修改") % {"name": inspector.name}
         inspector = campaigns.create_inspector(user, **form.service_fields())
         return reverse("safety:inspector-list"), _("执法人员“%(name)s”已登记") % {"name": inspector.name}
 

@@ -210,3 +210,45 @@ def test_coverage_by_role(setup: dict[str, Any], users: Any, client_for: Any) ->
     assert client_for(users["qiye"]).get(url).status_code == 403
     assert client_for(users["qiye"]).get(reverse("safety:plan-list")).status_code == 403
     assert client_for(users["leader"]).get(reverse("safety:plan-create")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_edit_inspector_and_campaign(setup: dict[str, Any], yjj_client: Any) -> None:
+    from tiaodu.safety import campaigns
+
+    own = setup["inspectors"][0]
+    unit = setup["units"][5]
+    url = reverse("safety:inspector-edit", args=[own.pk])
+    assert own.name in yjj_client.get(url).content.decode()
+    response = yjj_client.post(
+        url,
+        {
+            "name": own.name,
+            "certificate_no": own.certificate_no,
+            "certificate_valid_until": "2031-06-30",
+            "related_units": unit.name,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    own.refresh_from_db()
+    assert own.certificate_valid_until == date(2031, 6, 30) and list(own.related_units.all()) == [unit]
+    zjw = department(TONGNAN, "区住房城乡建委")
+    theirs = inspectors(zjw, 1)[0]
+    assert yjj_client.get(reverse("safety:inspector-edit", args=[theirs.pk])).status_code == 403
+    campaign = campaigns.create_campaign(
+        None, region=setup["sector"].region, name="春季检查", starts_on=date(2022, 3, 1)
+    )
+    url = reverse("safety:campaign-edit", args=[campaign.pk])
+    page = yjj_client.get(url).content.decode()
+    assert "春季检查" in page
+    response = yjj_client.post(
+        url, {"name": "春季安全检查", "starts_on": "2022-03-01", "ends_on": "2022-02-01"}
+    )
+    assert response.status_code == 422
+    response = yjj_client.post(
+        url, {"name": "春季安全检查", "starts_on": "2022-03-01", "ends_on": "2022-05-31"}
+    )
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert (campaign.name, campaign.ends_on) == ("春季安全检查", date(2022, 5, 31))
