@@ -396,7 +396,15 @@ def save_plan(actor: User | None, hazard_id: int, **fields: Any) -> HazardPlan:
     funds, funds_errors = _funds(fields.get("funds"))
     errors.extend(funds_errors)
     due_on = fields.get("due_on")
-    if not isinstance(due_on, date):
+    if isinstance(due_on, str) and due_on.strip():
+        try:
+            due_on = date.fromisoformat(due_on.strip())
+        except ValueError:
+            errors.append(FieldError("due_on", "date_invalid", "治理时限不是有效日期(如 2022-04-01)"))
+            due_on = False
+    if due_on is False:
+        pass
+    elif not isinstance(due_on, date):
         errors.append(FieldError("due_on", "required", "请填写治理时限"))
     elif due_on < hazard.found_on:
         errors.append(FieldError("due_on", "plan_due_before_found", "治理时限不能早于发现日期"))

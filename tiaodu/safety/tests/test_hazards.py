@@ -135,6 +135,11 @@ def test_major_needs_plan_and_supervisor(world: World, users: Any) -> None:
     with pytest.raises(InvalidInput) as bad:
         hazards.save_plan(qiye, hazard.pk, **{**PLAN, "funds": "-1", "goal": ""})
     assert {e.code for e in bad.value.errors} == {"value_negative", "required"}
+    with pytest.raises(InvalidInput) as bad:
+        hazards.save_plan(qiye, hazard.pk, **{**PLAN, "due_on": "2022-13-01"})
+    assert [e.code for e in bad.value.errors] == ["date_invalid"]
+    plan = hazards.save_plan(qiye, hazard.pk, **{**PLAN, "due_on": "2022-04-01"})
+    assert plan.due_on == date(2022, 4, 1)
     plan = hazards.save_plan(qiye, hazard.pk, **PLAN)
     assert plan.funds == Decimal("12.50")
     hazards.step(qiye, hazard.pk, "start")
