@@ -9,11 +9,13 @@ before writing (all errors at once) and re-checks the actor's scope on the row a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from tiaodu.accounts.choices import Role
 from tiaodu.core.concurrency import claim_version
@@ -56,30 +58,43 @@ TEXT_LIMITS = {"name": 128, "address": 200, "contact_name": 32}
 
 def unit_type_of(value: str, field: str = "unit_type") -> str:
     """A unit type by code or label (企业, 建筑工地 …); ``invalid_choice`` otherwise."""
-    return _choice(value, dict(UnitType.choices), {}, field, "单位类型")
+    return _choice(value, "unit_type", field, "单位类型")
 
 
 def risk_level_of(value: str, field: str = "risk_level") -> str:
     """A risk level by code, label (重大风险), short label (重大, 较大, 一般, 低) or colour (红, 橙 …)."""
-    extra: dict[str, str] = {}
-    for level, label in RiskLevel.choices:
-        extra[str(label).removesuffix("风险")] = level
-        colour = RISK_COLOURS[RiskLevel(level)]
-        extra[str(RISK_COLOUR_LABELS[colour])] = level
-        extra[f"{RISK_COLOUR_LABELS[colour]}色"] = level
-        extra[colour] = level
-    return _choice(value, dict(RiskLevel.choices), extra, field, "风险等级")
+    return _choice(value, "risk_level", field, "风险等级")
 
 
-def _choice(value: Any, choices: dict[str, Any], extra: dict[str, str], field: str, label: str) -> str:
+@functools.cache
+def _choice_tables() -> dict[str, tuple[dict[str, str], str]]:
+    """What people write for each choice (codes and the Chinese labels) → its code, and the
+    labels to list in an error; built once (a label is a lazy translation, slow per row)."""
+    with translation.override("zh-hans"):
+        types = {str(label): code for code, label in UnitType.choices}
+        risks: dict[str, str] = {}
+        for level, label in RiskLevel.choices:
+            colour = RISK_COLOURS[RiskLevel(level)]
+            for word in (str(label), str(label).removesuffix("风险"), str(RISK_COLOUR_LABELS[colour])):
+                risks[word] = level
+            risks[f"{RISK_COLOUR_LABELS[colour]}色"] = level
+            risks[colour] = level
+        return {
+            "unit_type": ({**types, **{c: c for c in UnitType.values}}, "、".join(types)),
+            "risk_level": (
+                {**risks, **{c: c for c in RiskLevel.values}},
+                "、".join(str(label) for _c, label in RiskLevel.choices),
+            ),
+        }
+
+
+def _choice(value: Any, kind: str, field: str, label: str) -> str:
     text = str(value or "").strip()
-    if text in choices:
-        return text
-    by_label = {str(v): k for k, v in choices.items()} | extra
-    if text in by_label:
-        return by_label[text]
-    names = "、".join(str(v) for v in choices.values())
-    raise invalid(field, "invalid_choice", f"{label}“{text}”不是可选值,可选:{names}")
+    table, names = _choice_tables()[kind]
+    found = table.get(text)
+    if found is None:
+        raise invalid(field, "invalid_choice", f"{label}“{text}”不是可选值,可选:{names}")
+    return found
 
 
 def _decimal(value: Any, field: str, label: str) -> Decimal | None:
