@@ -342,7 +342,7 @@ def _may_see(request: HttpRequest, model: Any) -> None:
 def _inspections(request: HttpRequest) -> Any:
     return (
         Inspection.objects.restrict(request.user)
-        .select_related(*INSPECTION_RELATED)
+        .prefetch_related(*INSPECTION_RELATED)  # for the page's rows only (see views_inspections)
         .annotate(hazard_count=hazard_count())
     )
 

