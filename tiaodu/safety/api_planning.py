@@ -279,6 +279,14 @@ class SafetyInspectorIn(Schema):
     related_unit_ids: Ids = Field(default_factory=list, description="回避单位编号")
 
 
+class SafetyInspectorPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=32)
+    certificate_no: str | None = Field(None, max_length=32)
+    certificate_valid_until: date | None = None
+    related_unit_ids: Ids | None = Field(None, description="回避单位编号(整体替换)")
+    is_active: bool | None = None
+
+
 class SafetyJointVisitOut(Schema):
     id: int
     unit_id: int
@@ -451,6 +459,13 @@ def create_campaign(request: HttpRequest, payload: SafetyCampaignIn) -> Any:
     return Status(201, campaign)
 
 
+@router.get(
+    "/campaigns/{campaign_id}", response={200: SafetyCampaignOut, **READ_ERRORS}, summary="专项行动详情"
+)
+def get_campaign(request: HttpRequest, campaign_id: int) -> Any:
+    return get_scoped(Campaign, request.user, pk=campaign_id)
+
+
 @router.get("/teams", response={200: list[SafetyTeamOut], **READ_ERRORS}, summary="联合检查组列表")
 @paginate(PageNumber)
 def list_teams(request: HttpRequest, filters: Query[TeamFilter]) -> Any:
@@ -496,6 +511,30 @@ def create_inspector(request: HttpRequest, payload: SafetyInspectorIn) -> Any:
         values["organization"] = organization
     inspector = campaigns.create_inspector(user, **values)
     return Status(201, inspector)
+
+
+@router.get(
+    "/inspectors/{inspector_id}", response={200: SafetyInspectorOut, **READ_ERRORS}, summary="执法人员详情"
+)
+def get_inspector(request: HttpRequest, inspector_id: int) -> Any:
+    return get_scoped(Inspector, request.user, pk=inspector_id)
+
+
+@router.patch(
+    "/inspectors/{inspector_id}", response={200: SafetyInspectorOut, **ERRORS}, summary="修改执法人员"
+)
+def update_inspector(request: HttpRequest, inspector_id: int, payload: SafetyInspectorPatch) -> Any:
+    user = current_user(request)
+    data = payload.model_dump(exclude_unset=True)
+    values: dict[str, Any] = {
+        k: data[k] for k in ("name", "certificate_no", "certificate_valid_until", "is_active") if k in data
+    }
+    if "related_unit_ids" in data:
+        values["related_units"] = _many(
+            Unit, data["related_unit_ids"], "related_unit_ids", "回避单位不存在", user
+        )
+    campaigns.update_inspector(user, inspector_id, **values)
+    return get_scoped(Inspector, user, pk=inspector_id)
 
 
 # --- 综合查一次 and coverage -----------------------------------------------------------------

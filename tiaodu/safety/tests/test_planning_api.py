@@ -35,6 +35,9 @@ def api(setup: dict[str, Any], client: Any, bearer: Any) -> Any:
         def post(self, path: str, body: dict[str, Any]) -> Any:
             return client.post(f"{API}{path}", body, content_type="application/json", **headers)
 
+        def patch(self, path: str, body: dict[str, Any]) -> Any:
+            return client.patch(f"{API}{path}", body, content_type="application/json", **headers)
+
     return Caller()
 
 
@@ -144,6 +147,16 @@ def test_campaigns_teams_inspectors(setup: dict[str, Any], api: Any) -> None:
     assert "王执法" in names
     assert "王执法" not in [i["name"] for i in api.get("/inspectors?valid_on=2025-06-01").json()["results"]]
     assert api.get("/campaigns").json()["count"] == 1
+    assert api.get(f"/campaigns/{campaign['id']}").json()["name"] == "安全生产大检查"
+    person = response.json()
+    patched = api.patch(
+        f"/inspectors/{person['id']}", {"certificate_valid_until": "2026-12-31", "related_unit_ids": []}
+    )
+    assert patched.status_code == 200, patched.content
+    assert (
+        patched.json()["certificate_valid_until"] == "2026-12-31" and patched.json()["related_unit_ids"] == []
+    )
+    assert patched.json()["name"] == "王执法"
     assert api.get("/teams").json()["results"][0]["name"] == "联合一组"
     response = api.post("/campaigns", {"name": "安全生产大检查", "starts_on": "2022-01-09"})
     assert response.status_code == 422 and response.json()["errors"][0]["code"] == "campaign_duplicate"
