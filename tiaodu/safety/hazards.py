@@ -280,7 +280,10 @@ def add_hazard(actor: User | None, inspection: Inspection | int, data: HazardInp
     if actor is not None:
         ensure_permitted(actor, "add" if can(actor, "add", Hazard) else "view", hazard)
     for upload in data.photos:
-        add_photo(actor, hazard.pk, upload, PhotoStage.BEFORE)
+        try:
+            add_photo(actor, hazard.pk, upload, PhotoStage.BEFORE)
+        except InvalidInput as exc:  # the photo's problem, on the input's field
+            raise InvalidInput([FieldError("photos", e.code, e.message) for e in exc.errors]) from None
     return hazard
 
 

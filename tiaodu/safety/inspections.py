@@ -298,8 +298,13 @@ def record_inspection(
         inspection.inspectors.set(inspector_ids)
     if actor is not None:
         ensure_permitted(actor, "add", inspection)
-    for data in hazards:
-        hazard_services.add_hazard(actor, inspection, data)
+    for index, data in enumerate(hazards):
+        try:
+            hazard_services.add_hazard(actor, inspection, data)
+        except InvalidInput as exc:  # e.g. a photo that is not an image: nothing is kept
+            raise InvalidInput(
+                [FieldError(f"hazards.{index}.{e.field}", e.code, e.message) for e in exc.errors]
+            ) from None
     return inspection
 
 

@@ -18,7 +18,7 @@ from tiaodu.core.errors import Forbidden, InvalidInput, ServiceError
 from tiaodu.safety import hazards
 from tiaodu.safety.choices import HazardGrade, HazardState, PhotoStage, RectifyMode
 from tiaodu.safety.inspections import HazardInput, record_inspection
-from tiaodu.safety.models import Hazard, HazardPhoto
+from tiaodu.safety.models import Hazard, HazardPhoto, Inspection
 from tiaodu.safety.tests.test_inspections import DAY, World, make_world
 
 
@@ -208,3 +208,22 @@ def test_hazards_for_scope(world: World, users: Any) -> None:
     assert hazards.hazards_for(users["qiye"]).filter(pk=hazard.pk).exists()
     assert hazards.hazards_for(world.yjj_user, "change").filter(pk=hazard.pk).exists()  # sector
     assert not hazards.hazards_for(world.zjw_user, "change").filter(pk=hazard.pk).exists()
+
+
+def test_a_bad_photo_keeps_nothing(world: World, settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
+    before = (Inspection.objects.count(), Hazard.objects.count(), HazardPhoto.objects.count())
+    with pytest.raises(InvalidInput) as exc:
+        record_inspection(
+            world.jxw_user,
+            unit=world.unit,
+            inspected_on=DAY,
+            department=world.jxw,
+            kind="enforcement",
+            hazards=[
+                HazardInput("a"),
+                HazardInput("b", photos=[SimpleUploadedFile("x.png", b"not an image")]),
+            ],
+        )
+    assert [(e.field, e.code) for e in exc.value.errors] == [("hazards.1.photos", "photo_not_image")]
+    assert (Inspection.objects.count(), Hazard.objects.count(), HazardPhoto.objects.count()) == before
