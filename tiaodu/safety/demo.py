@@ -23,8 +23,14 @@ user). Beside what the sentence counts, the rows carry what it must leave out: i
 hazards and decisions of December 2021 and April 2022, 日常巡查 records in the period, second
 decisions against units already punished, a 一般事故 in the period.
 
+Through the services beside the imports: the campaign, the joint team and the 区应急管理局's six
+执法人员 (:mod:`tiaodu.safety.campaigns`); the enterprise user ``qiye``'s two 企业自查 in the period
+(reported apart, nothing found) and an inspection by ``zfry`` in April 2022 that left a hazard on
+its unit to rectify (:data:`OPEN_HAZARD`: qiye starts and reports it, ``yjj`` accepts it).
+
 Idempotent: a district whose first demo inspection exists is left as it is. Demo users: ``yjj``
 (区应急管理局, department) and ``zfry`` (an 执法人员 of the 区应急管理局, with his 执法证).
+About 15 s on SQLite (the five imports take 11 s of it).
 """
 
 from __future__ import annotations

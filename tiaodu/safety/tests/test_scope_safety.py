@@ -342,7 +342,10 @@ def test_details(world: World, db: Any, surface: Surface) -> None:
     objs = [o for s in world.slices.values() for o in objects_of(s, surface.model)]
     url(surface.detail_name, objs[0].pk)  # skips until the page is there
     api_detail = api_route(f"{surface.api_list}/{objs[0].pk}") and f"{surface.api_list}/{{}}"
-    for code, role, user in _users_of(world):
+    # Every role of one district, and the department users of the other two (whose own rows,
+    # same names, open while 万州区's answer 404).
+    users = [(c_, r, u) for c_, r, u in _users_of(world) if c_ == WANZHOU or r == "yjj"]
+    for code, role, user in users:
         c = client(user)
         want = expected(world, code, role, surface.model)
         # A role without any such row may be refused the page altogether (403).
