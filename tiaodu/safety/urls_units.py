@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern] = [
     path("new/", v.UnitEditView.as_view(), name="unit-create"),
     path("<int:pk>/", v.UnitDetailView.as_view(), name="unit-detail"),
     path("<int:pk>/edit/", v.UnitEditView.as_view(), name="unit-edit"),
+    path("<int:pk>/history/", v.UnitHistoryView.as_view(), name="unit-history"),
     path("map/", v.UnitMapView.as_view(), name="map"),
     path("map/data.json", v.UnitMapDataView.as_view(), name="map-data"),
     path("map/outline.json", v.UnitMapOutlineView.as_view(), name="map-outline"),

@@ -29,6 +29,7 @@ from tiaodu.core.resolve import actor_district
 from tiaodu.core.views import (
     Column,
     EditView,
+    ObjectHistoryView,
     ObjectListView,
     ScopedView,
     apply_service_error,
@@ -285,6 +286,12 @@ class UnitDetailView(ScopedView):
             else "",
         }
         return render(request, "safety/units/detail.html", context)
+
+
+class UnitHistoryView(ObjectHistoryView):
+    """变更记录 of a unit (the audit log; ``?export=xlsx``)."""
+
+    model = Unit
 
 
 # --- the map ----------------------------------------------------------------------------------------

@@ -200,6 +200,9 @@ def test_profile_lists_the_units_records_and_the_map_rings_open_hazards(
         None, occurred_on=date(2021, 5, 1), unit=unit, deaths=1, direct_loss=Decimal("50")
     )
     page = client_for(users["admin"]).get(unit.get_absolute_url()).content.decode()
+    history = client_for(users["admin"]).get(reverse("safety:unit-history", args=[unit.pk]))
+    assert history.status_code == 200 and "古溪化工厂" in history.content.decode()
+    assert client_for(users["yuxi"]).get(reverse("safety:unit-history", args=[unit.pk])).status_code == 404
     assert "JC-A-1" in page and "储罐区紧急切断阀失效" in page and "潼应急罚〔2022〕1号" in page
     assert "2021-05-01" in page and "20000" in page and "1条,其中重大隐患1条" in page
     row = client_for(users["admin"]).get(reverse("safety:map-data")).json()["rows"][0]
