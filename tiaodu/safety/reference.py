@@ -366,7 +366,9 @@ class SectorLookup:
     def __init__(self) -> None:
         self._by_district: dict[int, dict[str, Sector]] = {}
 
-    def __call__(self, district: Region, ref: str, *, field: str = "sector") -> Sector:
+    def __call__(self, district: Region, ref: str | int | Sector, *, field: str = "sector") -> Sector:
+        if not isinstance(ref, str):
+            return sector(district, ref, field=field)
         table = self._by_district.get(district.pk)
         if table is None:
             if not Sector.objects.filter(region=district).exists():
@@ -376,7 +378,7 @@ class SectorLookup:
                 table.setdefault(s.code, s)
                 table.setdefault(s.name, s)
             self._by_district[district.pk] = table
-        found = table.get((ref or "").strip())
+        found = table.get(ref.strip())
         return found if found is not None else sector(district, ref, field=field)
 
 

@@ -129,3 +129,50 @@ def test_settings_for_creates_once() -> None:
     first = reference.settings_for(tongnan)
     assert reference.settings_for(Region.objects.get(code="500152103")) == first
     assert SafetySettings.objects.filter(region=tongnan).count() == 1
+
+
+def test_keeping_sectors_items_and_settings(users: dict) -> None:
+    from datetime import date
+
+    from tiaodu.accounts.services import create_user
+
+    tongnan, dadukou = _district(TONGNAN), _district(DADUKOU)
+    reference.ensure_defaults(tongnan)
+    reference.ensure_defaults(dadukou)
+    yjj_org = Organization.objects.get(region=tongnan, name="区应急管理局")
+    yjj = create_user(
+        None, username="yjj-ref", role="department", region_code=TONGNAN, org=str(yjj_org.pk)
+    ).user
+    added = reference.save_sector(
+        yjj, district=tongnan, code="ports", name="港口", department="商务委", order=200
+    )
+    assert added.department is not None and added.department.name == "区商务委"
+    with pytest.raises(ServiceError) as exc:
+        reference.save_sector(yjj, district=tongnan, code="ports2", name="港口")
+    assert exc.value.code == "sector_duplicate"
+    ddk_org = Sector.objects.get(region=dadukou, code="industry").department
+    with pytest.raises(ServiceError) as exc:
+        reference.save_sector(yjj, pk=added.pk, department=ddk_org)  # 大渡口区's department
+    assert exc.value.errors[0].code == "organization_unknown"
+    with pytest.raises(ServiceError) as exc:  # another district's reference data
+        reference.save_sector(yjj, district=dadukou, code="x", name="某行业")
+    assert exc.value.status == 403
+    with pytest.raises(ServiceError) as exc:  # a town reads, does not keep
+        reference.save_sector(users["guxi"], district=tongnan, code="y", name="另一行业")
+    assert exc.value.status == 403
+    item = reference.save_checklist_item(
+        yjj, sector_id=added.pk, code="01", text="码头安全", is_major_criterion=True
+    )
+    assert item.is_major_criterion and item.sector == added
+    with pytest.raises(ServiceError) as exc:
+        reference.save_checklist_item(yjj, sector_id=added.pk, code="01", text="again")
+    assert exc.value.code == "item_duplicate"
+    changed = reference.update_settings(yjj, tongnan, record_start=date(2016, 7, 20), yearly_cap=3)
+    assert changed.record_start == date(2016, 7, 1) and changed.yearly_cap == 3
+    with pytest.raises(ServiceError) as exc:
+        reference.update_settings(yjj, tongnan, inspectors_per_visit=1)
+    assert exc.value.errors[0].field == "inspectors_per_visit"
+    with pytest.raises(ServiceError) as exc:
+        reference.update_settings(users["guxi"], tongnan, yearly_cap=1)
+    assert exc.value.status == 403
+    assert SafetySettings.objects.get(region=tongnan).yearly_cap == 3
