@@ -251,6 +251,7 @@ class HazardBoardView(ScopedView):
 
 
 OVERDUE_FILTERS = ("sector", "township", "grade")
+OVERDUE_ROWS = 30  # hazards shown per accepting department (red first, longest overdue first)
 
 
 class HazardOverdueView(ScopedView):
@@ -274,6 +275,9 @@ class HazardOverdueView(ScopedView):
             cases = cases.filter(card=card)
         groups = queries.board(cases, today)
         rows = [c for g in groups for c in g.cases]
+        for group in groups:  # the worst of each department; the list has them all
+            group.shown = group.cases[:OVERDUE_ROWS]  # type: ignore[attr-defined]
+            group.more = len(group.cases) - len(group.shown)  # type: ignore[attr-defined]
         context = {
             "title": _("超期隐患"),
             "groups": groups,
@@ -286,6 +290,7 @@ class HazardOverdueView(ScopedView):
             "sector_choices": [(s.pk, s.name) for s in district_sectors(user)],
             "township_choices": township_choices(user),
             "grades": HazardGrade.choices,
+            "list_query": urlencode({**params, "overdue": "true", **({"card": card} if card else {})}),
         }
         return render(request, "safety/hazards/overdue.html", context)
 

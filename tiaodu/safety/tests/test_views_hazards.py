@@ -239,3 +239,22 @@ def test_overdue_board(world: World, users: Any, client_for: Any) -> None:
     assert c.get("/safety/hazards/overdue/", {"grade": "major"}).context["count"] == 1
     assert client_for(world.outsider).get("/safety/hazards/overdue/").context["count"] == 0
     assert client_for(users["qiye"]).get("/safety/hazards/overdue/").context["count"] == 3
+
+
+def test_overdue_board_shows_the_worst_of_each_department(
+    world: World, client_for: Any, monkeypatch: Any
+) -> None:
+    from tiaodu.safety import views_hazards
+
+    monkeypatch.setattr(views_hazards, "OVERDUE_ROWS", 2)
+    hazards = found(world, *(HazardInput(f"超期截断-{n}") for n in range(3)))
+    today = timezone.localdate()
+    for n, h in enumerate(hazards):
+        Case.objects.filter(pk=h.case_id).update(due_on=today - timedelta(days=10 + n))
+    response = client_for(world.inspector).get("/safety/hazards/overdue/", {"township": "500152103"})
+    page = response.content.decode()
+    assert response.context["count"] == 3
+    # The two longest overdue are shown, the third is in the list behind the link.
+    assert f'data-hazard="{hazards[2].pk}"' in page and f'data-hazard="{hazards[1].pk}"' in page
+    assert f'data-hazard="{hazards[0].pk}"' not in page
+    assert 'href="/safety/hazards/?township=500152103&amp;overdue=true"' in page and "还有1条" in page
