@@ -374,3 +374,12 @@ def test_an_enterprise_user_counts_its_own_unit_only() -> None:
     assert (f.total.inspections, f.total.hazards, f.total.red, f.total.yellow) == (2, 2, 1, 0)
     assert (f.total.penalised_units, f.total.warnings, f.total.suspended_units) == (1, 1, 1)
     assert f.total.fines == Decimal("19200") and f.major.open == 1 and f.major.closed == 0
+
+
+def test_a_town_user_asking_for_another_township_gets_nothing() -> None:
+    w = quarter()
+    town_org = Organization.objects.create(region=w.towns[0], kind=OrgKind.TOWN, name="太安镇人民政府y")
+    town = create_user(None, username="taian_wz2", role="town", org=str(town_org.pk)).user
+    assert queries.sees_all_of(town, Hazard, w.towns[0]) and not queries.sees_all_of(town, Hazard, w.towns[1])
+    f = queries.figures(w.towns[1].code, FROM, TO, user=town)
+    assert f.region == w.towns[1] and f.total.is_empty and not f.by_township
