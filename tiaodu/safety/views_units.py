@@ -95,6 +95,12 @@ def url_of(obj: Any) -> str:
         return ""
 
 
+def district_choices(user: Any) -> list[tuple[str, str]]:
+    """The districts whose sectors the user sees (the districts set up for work safety)."""
+    ids = Sector.objects.restrict(user).order_by().values("region_id").distinct()
+    return [(r.code, r.name) for r in Region.objects.filter(pk__in=ids).order_by("code")]
+
+
 def risk_badge(level: str) -> str:
     colour = RISK_COLOURS.get(level, "blue")  # type: ignore[call-overload]
     return f"{RISK_COLOUR_LABELS[colour]} · {dict(RiskLevel.choices).get(level, level)}"
@@ -132,7 +138,11 @@ class UnitListView(ObjectListView):
     @property
     def filter_fields(self) -> list[tuple[str, Any, Any]]:  # type: ignore[override]
         district = page_district(self.request)
-        return [
+        fields: list[tuple[str, Any, Any]] = []
+        districts = district_choices(self.request.user)
+        if len(districts) > 1:  # users who see several districts (administrators) choose one
+            fields.append(("district", gettext_lazy("区县"), [("", gettext_lazy("全部区县")), *districts]))
+        return fields + [
             ("q", gettext_lazy("单位名称或信用代码"), None),
             ("sector", gettext_lazy("行业领域"), [("", gettext_lazy("全部行业")), *sector_choices(district)]),
             ("unit_type", gettext_lazy("单位类型"), [("", gettext_lazy("全部类型")), *UnitType.choices]),

@@ -41,6 +41,9 @@ def test_list_filters_and_scope(users: dict, client_for: Any, placed: dict) -> N
     sector = Sector.objects.get(region__code=TONGNAN, code="commerce")
     page = client_for(users["admin"]).get(url, {"sector": sector.pk}).content.decode()
     assert "玉溪商场" in page and "古溪化工厂" not in page
+    page = client_for(users["admin"]).get(url, {"district": DADUKOU}).content.decode()
+    assert "大渡口工地" in page and "古溪化工厂" not in page and 'name="district"' in page
+    assert 'name="district"' not in client_for(users["leader"]).get(url).content.decode()
     page = client_for(users["admin"]).get(url, {"risk_level": "major"}).content.decode()
     assert "古溪化工厂" in page and "玉溪商场" not in page
     page = client_for(users["admin"]).get(url, {"cards": "incomplete", "q": "玉溪"}).content.decode()
