@@ -161,21 +161,14 @@ def find_unit_for(user: Any, ref: str, township_code: str = "", field: str = "un
 # --- documents ------------------------------------------------------------------------------------
 
 
-class DocumentForm(StyledForm):
-    kind = forms.ChoiceField(label=_("文书种类"), choices=DocumentKind.choices, initial=DocumentKind.DECISION)
+class DocumentCorrectionForm(StyledForm):
+    """The parts of a document that may be corrected (its kind, unit and department stay), and the
+    penalty check boxes with their amounts."""
+
     number = forms.CharField(
         label=_("文号"), max_length=64, help_text=_("如“(潼)应急罚〔2022〕12号”,本区县内唯一")
     )
-    unit_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    unit = forms.CharField(
-        label=_("当事单位"), max_length=128, required=False, help_text=_("统一社会信用代码或单位名称")
-    )
-    township_code = forms.ChoiceField(
-        label=_("所属镇街"), required=False, help_text=_("按名称查找单位时选择")
-    )
-    department_id = forms.TypedChoiceField(label=_("执法部门"), coerce=int, empty_value=None)
     issued_on = forms.DateField(label=_("文书日期"), widget=DateInput())
-    inspection = forms.CharField(label=_("检查编号"), max_length=32, required=False, help_text=_("可选"))
     penalties = forms.MultipleChoiceField(
         label=_("处罚种类"),
         choices=PenaltyKind.choices,
@@ -189,17 +182,27 @@ class DocumentForm(StyledForm):
     )
     content = forms.CharField(label=_("主要内容"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
 
+    AMOUNT_FIELDS = {PenaltyKind.FINE: "fine_amount", PenaltyKind.CONFISCATION: "confiscation_amount"}
+
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["township_code"].choices = _blank(township_choices(user))  # type: ignore[attr-defined]
-        self.fields["department_id"].choices = _blank(department_choices(user))  # type: ignore[attr-defined]
-        if user.organization_id and not self.initial.get("department_id"):
-            self.initial["department_id"] = user.organization_id
         # Bootstrap's form-control does not suit a list of check boxes.
         self.fields["penalties"].widget.attrs["class"] = "form-check-input me-1"
 
-    AMOUNT_FIELDS = {PenaltyKind.FINE: "fine_amount", PenaltyKind.CONFISCATION: "confiscation_amount"}
+    @classmethod
+    def initial_for(cls, document: Any) -> dict[str, Any]:
+        items = list(document.penalties.all())
+        initial: dict[str, Any] = {
+            "number": document.number,
+            "issued_on": document.issued_on,
+            "content": document.content,
+            "penalties": [p.kind for p in items],
+        }
+        for item in items:
+            if item.kind in cls.AMOUNT_FIELDS:
+                initial[cls.AMOUNT_FIELDS[item.kind]] = item.amount
+        return initial
 
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
@@ -217,6 +220,51 @@ class DocumentForm(StyledForm):
             (kind, data.get(self.AMOUNT_FIELDS[kind]) if kind in AMOUNT_KINDS else None)
             for kind in data.get("penalties") or []
         ]
+
+    def correction_fields(self) -> dict[str, Any]:
+        """The keyword arguments of ``enforcement.update_document``."""
+        data = self.cleaned_data
+        return {
+            "number": data["number"],
+            "issued_on": data["issued_on"],
+            "content": data.get("content") or "",
+            "penalties": self.penalty_pairs(),
+        }
+
+
+class DocumentForm(DocumentCorrectionForm):
+    kind = forms.ChoiceField(label=_("文书种类"), choices=DocumentKind.choices, initial=DocumentKind.DECISION)
+    unit_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    unit = forms.CharField(
+        label=_("当事单位"), max_length=128, required=False, help_text=_("统一社会信用代码或单位名称")
+    )
+    township_code = forms.ChoiceField(
+        label=_("所属镇街"), required=False, help_text=_("按名称查找单位时选择")
+    )
+    department_id = forms.TypedChoiceField(label=_("执法部门"), coerce=int, empty_value=None)
+    inspection = forms.CharField(label=_("检查编号"), max_length=32, required=False, help_text=_("可选"))
+
+    field_order = [
+        "kind",
+        "number",
+        "unit_id",
+        "unit",
+        "township_code",
+        "department_id",
+        "issued_on",
+        "inspection",
+        "penalties",
+        "fine_amount",
+        "confiscation_amount",
+        "content",
+    ]
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["township_code"].choices = _blank(township_choices(user))  # type: ignore[attr-defined]
+        self.fields["department_id"].choices = _blank(department_choices(user))  # type: ignore[attr-defined]
+        if user.organization_id and not self.initial.get("department_id"):
+            self.initial["department_id"] = user.organization_id
 
     def service_fields(self) -> dict[str, Any]:
         """The keyword arguments of ``enforcement.create_document`` (units, departments and the

@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern] = [
     path("documents/", views.DocumentListView.as_view(), name="document-list"),
     path("documents/new/", views.DocumentCreateView.as_view(), name="document-create"),
     path("documents/<int:pk>/", views.DocumentDetailView.as_view(), name="document-detail"),
+    path("documents/<int:pk>/edit/", views.DocumentEditView.as_view(), name="document-edit"),
     path("documents/<int:pk>/changes/", views.DocumentHistoryView.as_view(), name="document-changes"),
     path("accidents/", views.AccidentListView.as_view(), name="accident-list"),
     path("accidents/new/", views.AccidentEditView.as_view(), name="accident-create"),

@@ -36,6 +36,7 @@ from tiaodu.safety.choices import SERIOUS_GRADES, AccidentGrade, DocumentKind, P
 from tiaodu.safety.forms_enforcement import (
     AccidentFilter,
     AccidentForm,
+    DocumentCorrectionForm,
     DocumentFilter,
     DocumentForm,
     department_choices,
@@ -190,8 +191,42 @@ class DocumentDetailView(ScopedView):
             "inspection_visible": document.inspection_id is not None
             and Inspection.objects.restrict(user).filter(pk=document.inspection_id).exists(),
             "can_add": can(user, "add", EnforcementDocument),
+            "can_change": EnforcementDocument.objects.restrict(user, "change").filter(pk=pk).exists(),
         }
         return render(request, "safety/enforcement/document_detail.html", context)
+
+
+class DocumentEditView(EditView):
+    """更正 a document: its 文号, date, content and penalties (the same rules as when issued)."""
+
+    model = EnforcementDocument
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        document = self.instance(request, pk)
+        form = DocumentCorrectionForm(user=request.user, initial=DocumentCorrectionForm.initial_for(document))
+        return self._render(request, form, document)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        user = current_user(request)
+        document = self.instance(request, pk)
+        form = DocumentCorrectionForm(request.POST, user=user)
+        if form.is_valid():
+            try:
+                saved = enforcement.update_document(user, document.pk, **form.correction_fields())
+            except ServiceError as exc:
+                if exc.status in (403, 404) and not exc.errors:
+                    raise
+                apply_service_error(form, exc)
+            else:
+                return redirect_with_message(request, saved.get_absolute_url(), _("执法文书已更正"))
+        return self._render(request, form, document, status=422)
+
+    @staticmethod
+    def _render(
+        request: HttpRequest, form: DocumentCorrectionForm, document: EnforcementDocument, status: int = 200
+    ) -> HttpResponse:
+        context = {"form": form, "object": document, "unit": document.unit}
+        return render(request, "safety/enforcement/document_form.html", context, status=status)
 
 
 class DocumentHistoryView(ObjectHistoryView):

@@ -282,6 +282,15 @@ def test_document_pages(client_for: Any) -> None:
     assert doc.created_by == jxw
     detail = c.get(reverse("safety:document-detail", args=[doc.pk])).content.decode()
     assert 'id="fine-total">12000' in detail and "警告" in detail
+    edit_url = reverse("safety:document-edit", args=[doc.pk])
+    assert 'value="12000' in c.get(edit_url).content.decode()
+    fix = {"number": post["number"], "issued_on": "2022-03-05", "penalties": ["fine"], "fine_amount": "15000"}
+    assert c.post(edit_url, fix).status_code == 302
+    assert fine_total(doc) == Decimal("15000") and doc.penalties.count() == 1
+    kept = c.post(edit_url, fix | {"penalties": [], "fine_amount": ""})
+    assert kept.status_code == 422 and "至少载明一种处罚" in kept.content.decode()
+    guxi = client_for(User.objects.get(username="guxi"))
+    assert guxi.get(edit_url).status_code == 403  # a town reads but does not change documents
     listed = c.get(reverse("safety:document-list"), {"penalty": "fine"}).content.decode()
     assert reverse("safety:document-detail", args=[doc.pk]) in listed
     assert (
