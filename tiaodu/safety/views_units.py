@@ -142,7 +142,8 @@ class UnitListView(ObjectListView):
         districts = district_choices(self.request.user)
         if len(districts) > 1:  # users who see several districts (administrators) choose one
             fields.append(("district", gettext_lazy("区县"), [("", gettext_lazy("全部区县")), *districts]))
-        return fields + [
+        return [
+            *fields,
             ("q", gettext_lazy("单位名称或信用代码"), None),
             ("sector", gettext_lazy("行业领域"), [("", gettext_lazy("全部行业")), *sector_choices(district)]),
             ("unit_type", gettext_lazy("单位类型"), [("", gettext_lazy("全部类型")), *UnitType.choices]),
