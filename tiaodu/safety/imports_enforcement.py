@@ -144,7 +144,10 @@ def place_of(ctx: ImportContext, row: Row, header: str = "所属镇街") -> tupl
     """(township, district) of a row; (None, None) and the row's error when unusable."""
     ref = row.values.get("township") or ""
     if not ref:
-        return None, _home(ctx)
+        home = _home(ctx)
+        if home is None:
+            ctx.error(row.number, header, "township_required", "请填写所属镇街")
+        return None, home
     try:
         township = resolver_for(ctx).township(ref, field=header, label="镇街")
     except ServiceError as exc:
