@@ -53,6 +53,7 @@ from tiaodu.core import figures
 from tiaodu.core.concurrency import claim_version
 from tiaodu.core.errors import Conflict, FieldError, Forbidden, InvalidInput, invalid
 from tiaodu.core.permissions import can, ensure_permitted, get_scoped
+from tiaodu.orgs.choices import OrgKind
 from tiaodu.regions.models import Region
 from tiaodu.safety.campaigns import (
     check_name,
@@ -123,6 +124,8 @@ def _validate_plan(data: dict[str, Any], district: Region, actor: Any) -> None:
         errors.append(FieldError("department", "required", "抽查部门不能为空"))
     else:
         check_org(errors, "department", "抽查部门", department, district)
+        if department.kind != OrgKind.DEPARTMENT:
+            errors.append(FieldError("department", "department_unknown", f"“{department}”不是政府部门"))
         own = _own_department(actor)
         if own is not None and own.pk != department.pk:
             errors.append(

@@ -145,6 +145,10 @@ def test_create_plan_defaults_and_refusals(setup: dict[str, Any]) -> None:
     with pytest.raises(ServiceError) as exc:
         plan(setup["yjj"], [setup["sector"]], ends_on=date(2022, 1, 1))
     assert "period_invalid" in codes(exc)
+    town = Organization.objects.get(region=township(TONGNAN), kind=OrgKind.TOWN)
+    with pytest.raises(ServiceError) as exc:
+        plan(town, [setup["sector"]])
+    assert "department_unknown" in codes(exc)
 
 
 @pytest.mark.django_db

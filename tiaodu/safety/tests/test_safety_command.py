@@ -30,7 +30,7 @@ def test_draw_by_name_prints_the_list_and_verify_says_identical(setup: dict[str,
     text = run("draw", "--plan", "2022年工贸双随机", "--seed", "cli-seed")
     p.refresh_from_db()
     assert p.seed == "cli-seed"
-    assert "抽取80户中的8户" in text and "随机种子 cli-seed" in text
+    assert "名录库80户,可抽80户,抽取8户" in text and "随机种子 cli-seed" in text
     first = PlanVisit.objects.filter(plan=p).order_by("order").select_related("unit").first()
     assert first is not None and f"1\t{first.unit.name}\t" in text
     planning.publish(None, p.pk)

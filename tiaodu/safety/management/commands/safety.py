@@ -83,8 +83,8 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps({"plan": plan.pk, "seed": plan.seed, "visits": visits}))
             return
         self.stdout.write(
-            f"抽查计划“{plan.name}”({plan.department}):抽取{len(plan.inputs['units'])}户中的"
-            f"{plan.inputs['count']}户,随机种子 {plan.seed}"
+            f"抽查计划“{plan.name}”({plan.department}):名录库{plan.inputs['population']}户,"
+            f"可抽{len(plan.inputs['units'])}户,抽取{plan.inputs['count']}户,随机种子 {plan.seed}"
         )
         for line in visit_lines(plan):
             self.stdout.write(line)
