@@ -437,7 +437,13 @@ class HazardImporter(SafetyHistoryImporter):
             note="待整改/整改中/待验收/已验收(销号);空白时按所填日期确定",
             options=tuple(labels(HazardState)),
         ),
-        Column("整改完成日期", "rectified_on", parse=past_date, example="2022-01-20"),
+        Column(
+            "整改完成日期",
+            "rectified_on",
+            parse=past_date,
+            example="2022-01-20",
+            note="待验收、已验收的隐患填写;已验收而未填的取验收日期",
+        ),
         Column("验收日期", "accepted_on", parse=past_date, example="2022-01-22", note="不能早于整改完成日期"),
         Column("整改责任人", "responsible_person", parse=text_of(32), example=""),
     ]
