@@ -289,29 +289,36 @@ def ensure_defaults(district: Region) -> None:
                 s.department = department
                 s.save(update_fields=["department", "updated_at"])
         order = {code: n for n, (code, _name, _depts) in enumerate(DEFAULT_SECTORS, start=1)}
-        created = Sector.objects.bulk_create(
-            Sector(
-                region=district,
-                code=code,
-                name=name,
-                department=_pick(found, district, dept_names),
-                order=order[code] * 10,
-            )
-            for code, name, dept_names in missing
+        # ignore_conflicts: a concurrent first call (two people opening a new district's pages)
+        # inserts the same rows; each keeps what the other wrote.
+        Sector.objects.bulk_create(
+            (
+                Sector(
+                    region=district,
+                    code=code,
+                    name=name,
+                    department=_pick(found, district, dept_names),
+                    order=order[code] * 10,
+                )
+                for code, name, dept_names in missing
+            ),
+            ignore_conflicts=True,
         )
-        if any(s.pk is None for s in created):  # backends that do not return ids on bulk insert
-            created = list(Sector.objects.filter(region=district, code__in=[row[0] for row in missing]))
+        created = list(Sector.objects.filter(region=district, code__in=[row[0] for row in missing]))
         ChecklistItem.objects.bulk_create(
-            ChecklistItem(
-                sector=s,
-                code=item_code(n),
-                text=item.text,
-                basis=item.basis,
-                is_major_criterion=item.major,
-                order=n * 10,
-            )
-            for s in created
-            for n, item in enumerate(SEED_CHECKLISTS.get(s.code, ()), start=1)
+            (
+                ChecklistItem(
+                    sector=s,
+                    code=item_code(n),
+                    text=item.text,
+                    basis=item.basis,
+                    is_major_criterion=item.major,
+                    order=n * 10,
+                )
+                for s in created
+                for n, item in enumerate(SEED_CHECKLISTS.get(s.code, ()), start=1)
+            ),
+            ignore_conflicts=True,
         )
     settings_for(district)
     ensure_categories()
