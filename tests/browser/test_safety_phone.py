@@ -1,8 +1,10 @@
 """The mobile inspection form on a phone (360×740), in a real browser: an inspector of the 区应急管理局
 searches the unit, the browser gives the location (hidden fields filled by safety-inspect.js),
 marks a checklist item "有隐患" (the hazard block is filled in for it), takes the photo (a file
-input with capture=environment), submits, and sees the hazard with its photo. The page never
-scrolls sideways; no console error and no CSP violation on any page.
+input with capture=environment), submits, and sees the hazard with its photo. Then the unit's
+enterprise (qiye), on its phone, writes the 重大隐患's 治理方案, starts the rectification and
+reports it done with the photo after. The page never scrolls sideways; no console error and no
+CSP violation on any page.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 740}
 UNIT = "古溪安全检查演示厂"
 LOCATION = {"longitude": 105.84, "latitude": 30.19}  # inside 潼南区
+GUXI_FOOD = "91500152MA5U00001F"  # the enterprise of the demo user qiye runs the unit
 # The district's safety reference data, one unit to inspect and the inspector (the demo's zfry
 # when the safety demo made him; otherwise made here), idempotent.
 SEED = f"""
 from tiaodu.accounts.models import User
+from tiaodu.enterprises.models import Enterprise
 from tiaodu.regions.models import Region
 from tiaodu.safety.models import Sector, Unit
 from tiaodu.safety.reference import ensure_defaults
@@ -32,7 +36,8 @@ ensure_defaults(district)
 sector = Sector.objects.get(region=district, code="industry")
 Unit.objects.get_or_create(
     township=Region.objects.get(code="500152103"), name="{UNIT}",
-    defaults={{"district": district, "sector": sector}},
+    defaults={{"district": district, "sector": sector,
+              "enterprise": Enterprise.objects.get(credit_code="{GUXI_FOOD}")}},
 )
 if not User.objects.filter(username="zfry").exists():
     user = User(username="zfry", role="department", organization=sector.department, region=district,
@@ -130,3 +135,41 @@ def test_inspector_records_a_hazard_with_a_photo_on_a_phone(browsing: Any) -> No
     assert page.locator('#photos figure[data-stage="before"]').count() == 1
     _no_sideways_scroll(page)
     b.check("hazard")
+
+    # The enterprise rectifies on its phone: 治理方案 first (a 判定项 makes it 重大), then start,
+    # then 提请验收 with the photo after.
+    hazard_url = page.url
+    e = browsing("qiye")
+    phone = e.page
+    phone.set_viewport_size(PHONE)
+    log_in(phone, e.platform, "qiye")
+    phone.goto(hazard_url)
+    assert phone.locator("#hazard-grade").inner_text().strip() == "重大隐患"
+    assert phone.locator("#plan-missing").count() == 1
+    with phone.expect_navigation():
+        phone.locator("#plan-edit").click()
+    phone.fill("#id_goal", "消除粉尘涉爆隐患")
+    phone.fill("#id_measures", "搬离员工宿舍,设置防火分隔")
+    phone.fill("#id_funds", "8.5")
+    phone.fill("#id_personnel", "企业安全科")
+    phone.fill("#id_due_on", "2099-12-31")
+    phone.fill("#id_emergency_plan", "整改期间停用除尘系统")
+    _no_sideways_scroll(phone)
+    e.check("plan")
+    with phone.expect_navigation():
+        phone.locator("#plan-form button[type=submit]").click()
+    assert "搬离员工宿舍" in phone.locator("#plan").inner_text()
+    with phone.expect_navigation():
+        phone.locator("#action-start button[type=submit]").click()
+    assert phone.locator("#hazard-state").inner_text().strip() == "整改中"
+    phone.fill("#id_submit-note", "已搬离宿舍并完成防火分隔")
+    phone.locator("#id_submit-photo").set_input_files(
+        files=[{"name": "after.png", "mimeType": "image/png", "buffer": _png()}]
+    )
+    with phone.expect_navigation():
+        phone.locator("#action-submit button[type=submit]").click()
+    assert phone.locator("#hazard-state").inner_text().strip() == "待验收"
+    assert phone.locator('#photos figure[data-stage="after"]').count() == 1
+    assert "已搬离宿舍并完成防火分隔" in phone.locator("#hazard-timeline").inner_text()
+    _no_sideways_scroll(phone)
+    e.check("rectified")
