@@ -371,7 +371,7 @@ PLAN_TEXTS = {
 }
 
 
-def _hazard_to_change(actor: User | None, hazard_id: int) -> Hazard:
+def _rectifiers_hazard(actor: User | None, hazard_id: int) -> Hazard:
     if actor is None:
         return Hazard.objects.select_for_update(of=("self",)).select_related("case").get(pk=hazard_id)
     hazard = hazard_to_change(actor, hazard_id)
@@ -384,7 +384,7 @@ def _hazard_to_change(actor: User | None, hazard_id: int) -> Hazard:
 def save_plan(actor: User | None, hazard_id: int, **fields: Any) -> HazardPlan:
     """Write (or rewrite) a hazard's 治理方案: goal, measures, funds (万元), personnel, due_on,
     emergency_plan — all required; not for an accepted hazard (``hazard_closed``)."""
-    hazard = _hazard_to_change(actor, hazard_id)
+    hazard = _rectifiers_hazard(actor, hazard_id)
     if not hazard.case.is_open:
         raise ServiceError("hazard_closed", "隐患已验收销号,不能再修改治理方案", status=409)
     errors: list[FieldError] = []
@@ -398,19 +398,8 @@ def save_plan(actor: User | None, hazard_id: int, **fields: Any) -> HazardPlan:
         errors.append(FieldError("personnel", "too_long", "负责治理的机构和人员不能超过255个字符"))
     funds, funds_errors = _funds(fields.get("funds"))
     errors.extend(funds_errors)
-    due_on = fields.get("due_on")
-    if isinstance(due_on, str) and due_on.strip():
-        try:
-            due_on = date.fromisoformat(due_on.strip())
-        except ValueError:
-            errors.append(FieldError("due_on", "date_invalid", "治理时限不是有效日期(如 2022-04-01)"))
-            due_on = False
-    if due_on is False:
-        pass
-    elif not isinstance(due_on, date):
-        errors.append(FieldError("due_on", "required", "请填写治理时限"))
-    elif due_on < hazard.found_on:
-        errors.append(FieldError("due_on", "plan_due_before_found", "治理时限不能早于发现日期"))
+    due_on, due_errors = _plan_due(fields.get("due_on"), hazard.found_on)
+    errors.extend(due_errors)
     if errors:
         raise InvalidInput(errors)
     plan, created = HazardPlan.objects.update_or_create(
@@ -420,6 +409,20 @@ def save_plan(actor: User | None, hazard_id: int, **fields: Any) -> HazardPlan:
         Hazard.objects.filter(pk=hazard.pk).update(missing_plan=False)
     cases._event(hazard.case, EventKind.COMMENT, actor, note="制定治理方案" if created else "修改治理方案")
     return plan
+
+
+def _plan_due(raw: Any, found_on: date) -> tuple[date | None, list[FieldError]]:
+    """治理时限: a date or an ISO date string, not before the day found."""
+    if isinstance(raw, str) and raw.strip():
+        try:
+            raw = date.fromisoformat(raw.strip())
+        except ValueError:
+            return None, [FieldError("due_on", "date_invalid", "治理时限不是有效日期(如 2022-04-01)")]
+    if not isinstance(raw, date):
+        return None, [FieldError("due_on", "required", "请填写治理时限")]
+    if raw < found_on:
+        return None, [FieldError("due_on", "plan_due_before_found", "治理时限不能早于发现日期")]
+    return raw, []
 
 
 def _funds(raw: Any) -> tuple[Decimal | None, list[FieldError]]:
