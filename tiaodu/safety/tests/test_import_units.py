@@ -151,3 +151,16 @@ def test_partial_columns_leave_the_rest(tmp_path: Path, users: dict) -> None:
 def test_template() -> None:
     data = template_workbook("safety-units")
     assert data[:2] == b"PK"
+
+
+def test_import_page_and_template_download(client_for: Any, users: dict, tmp_path: Path) -> None:
+    from django.urls import reverse
+
+    client = client_for(users["admin"])
+    assert client.get(reverse("safety:import-kind", args=["safety-units"])).status_code == 200
+    response = client.get(reverse("safety:import-kind-template", args=["safety-units"]))
+    assert response.status_code == 200 and response.content[:2] == b"PK"
+    path = xlsx(tmp_path, [["网页导入单位", "", "古溪镇", "工贸", "", "", None, None]])
+    with path.open("rb") as handle:
+        client.post(reverse("safety:import-kind", args=["safety-units"]), {"file": handle})
+    assert Unit.objects.filter(name="网页导入单位").exists()
