@@ -50,7 +50,6 @@ from tiaodu.safety.forms_inspections import (
     district_sectors,
 )
 from tiaodu.safety.models import Hazard, HazardPlan, Sector
-from tiaodu.safety.views_inspections import unit_url
 
 HAZARD_RELATED = ("case", "unit", "township", "sector", "department")
 YES_NO = [("", gettext_lazy("全部")), ("true", gettext_lazy("是")), ("false", gettext_lazy("否"))]
@@ -341,7 +340,6 @@ def render_hazard(
         "overdue": late,
         "error": error,
         "stages": dict(PhotoStage.choices),
-        "unit_url": unit_url(hazard.unit),
     }
     return render(request, "safety/hazards/hazard_detail.html", context, status=status)
 

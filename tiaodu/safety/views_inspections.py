@@ -12,7 +12,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -133,7 +133,6 @@ class InspectionDetailView(ScopedView):
             "hazards": hazards,
             "inspectors": inspection.inspectors.order_by("name"),
             "co_departments": inspection.co_departments.order_by("name"),
-            "unit_url": unit_url(inspection.unit),
         }
         return render(request, "safety/inspections/inspection_detail.html", context)
 
@@ -270,14 +269,6 @@ class SelfInspectionView(InspectionCreateView):
 
     self_inspection = True
     url_name = "safety:self-inspection"
-
-
-def unit_url(unit: Unit) -> str:
-    """The unit profile's address (lane units' page), or "" while it is not there."""
-    try:
-        return unit.get_absolute_url()
-    except NoReverseMatch:
-        return ""
 
 
 def apply_errors(form: InspectionForm, formset: Any, exc: ServiceError) -> None:
