@@ -62,6 +62,43 @@ def timed(function: Any, runs: int) -> dict[str, Any]:
     return {"runs": runs, **benchlib.summary(samples)}
 
 
+def cpu_ms(function: Any, runs: int = 5) -> dict[str, Any] | None:
+    """CPU time per call, this process plus its PostgreSQL backend (parallel workers off, so that
+    the backend does all the database work): what the call costs whatever else the machine runs —
+    a floor for the wall time on a quiet machine. None when the server is not local (/proc)."""
+    import os
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+    if not stat.exists():
+        return None
+
+    def backend_s() -> float:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET max_parallel_workers_per_gather = 0")
+    try:
+        function()
+        client0, backend0 = time.process_time(), backend_s()
+        for _ in range(runs):
+            function()
+        client, backend = time.process_time() - client0, backend_s() - backend0
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET max_parallel_workers_per_gather")
+    return {
+        "runs": runs,
+        "total_ms": round((client + backend) * 1000 / runs, 1),
+        "python_ms": round(client * 1000 / runs, 1),
+        "postgres_ms": round(backend * 1000 / runs, 1),
+    }
+
+
 def statements(function: Any) -> list[str]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -124,6 +161,7 @@ def measure_report(date_from: date, date_to: date) -> dict[str, Any]:
         result = run()
         entry = {
             "ms": timed(run, 10),
+            "cpu": cpu_ms(run),
             "statements": len(sqls),
             "text": result.text().splitlines()[:4],
         }
@@ -132,7 +170,9 @@ def measure_report(date_from: date, date_to: date) -> dict[str, Any]:
             out["figures"] = result.as_dict()
         out["as"][name or "district"] = entry
         print(
-            f"  report as {name or 'district'}: median {entry['ms']['median_ms']} ms, {len(sqls)} statements"
+            f"  report as {name or 'district'}: median {entry['ms']['median_ms']} ms, {len(sqls)} statements; "
+            f"CPU {entry['cpu']}",
+            flush=True,
         )
     out["worst_median_ms"] = max(e["ms"]["median_ms"] for e in out["as"].values())
     return out
@@ -216,6 +256,8 @@ def measure_draw(today: date, plans: int = 5) -> dict[str, Any]:
         for i in ids:
             loads[i] = loads.get(i, 0) + 1
     first_ms = {"runs": len(samples), **benchlib.summary(samples)}
+    cpu_plans = iter([new_plan(100 + n) for n in range(4)])
+    first_cpu = cpu_ms(lambda: planning.draw(admin, next(cpu_plans).pk, seed=seed), runs=3)
     result = {
         "population": inputs["population"],
         "excluded_recent": inputs["excluded_recent"],
@@ -227,6 +269,7 @@ def measure_draw(today: date, plans: int = 5) -> dict[str, Any]:
         "inspectors": len(inputs["inspectors"]),
         "inspector_load_min_max": [min(loads.values()), max(loads.values())] if loads else [],
         "draw_ms": first_ms,
+        "draw_cpu": first_cpu,
         "draw_statements": len(first_sqls),
         "redraw_ms": redraw_ms,
         "redraw_statements": len(redraw_sqls),
@@ -242,7 +285,7 @@ def measure_draw(today: date, plans: int = 5) -> dict[str, Any]:
     }
     print(
         f"  draw: {visits} of {inputs['population']} units ({len(inputs['units'])} candidates), first draw "
-        f"median {first_ms['median_ms']} ms ({len(first_sqls)} statements); re-draw {redraw_ms['median_ms']} ms "
+        f"median {first_ms['median_ms']} ms ({len(first_sqls)} statements, CPU {first_cpu}); re-draw {redraw_ms['median_ms']} ms "
         f"({len(redraw_sqls)} statements), without the audit log {redraw_unaudited_ms['median_ms']} ms; "
         f"identical over {len(lists)} draws: {identical}; verify {verified.matches} in {result['verify_ms']} ms; "
         f"CLI {cli}"
