@@ -197,7 +197,9 @@ def get_scoped(model: type[_M], user: User | AnonymousUser, action: Action = "vi
     """
     qs = model.objects.restrict(user, action)  # type: ignore[attr-defined]
     if action != "view":
-        qs = qs.select_for_update()
+        # Lock the row itself only: a scope may reach through a nullable relation (a hazard's
+        # unit without an enterprise), and PostgreSQL cannot lock the nullable side of an outer join.
+        qs = qs.select_for_update(of=("self",))
     try:
         return qs.get(**lookup)  # type: ignore[no-any-return]
     except (model.DoesNotExist, ValueError):  # type: ignore[attr-defined]

@@ -294,14 +294,8 @@ def _org(pk: int) -> Organization:
 
 
 def hazard_to_change(actor: User, hazard_id: int) -> Hazard:
-    """``get_scoped(Hazard, actor, "change")``, locked: the hazard scope reaches through a
-    nullable join (a unit without an enterprise), which PostgreSQL cannot lock FOR UPDATE, so
-    the row is checked in scope first and then locked alone. Not visible: 404; visible but not
-    to change: 403."""
-    if Hazard.objects.restrict(actor, "change").filter(pk=hazard_id).exists():  # type: ignore[attr-defined]
-        return Hazard.objects.select_for_update(of=("self",)).select_related("case").get(pk=hazard_id)
-    get_scoped(Hazard, actor, "view", pk=hazard_id)  # NotFound (and its audit) when not visible
-    raise Forbidden(audit=f"change safety.hazard pk={hazard_id}")
+    """``get_scoped(Hazard, actor, "change")``: locked; not visible: 404; visible but not to change: 403."""
+    return get_scoped(Hazard, actor, "change", pk=hazard_id)
 
 
 # --- the workflow's rules -----------------------------------------------------------------------
