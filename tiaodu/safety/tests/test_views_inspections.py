@@ -314,3 +314,23 @@ def test_a_planned_visit_and_the_inspectors(world: World, client_for: Any) -> No
     )
     assert response.status_code == 422 and "双随机抽查任务不是该单位的" in response.content.decode()
     assert not Inspection.objects.filter(findings="错配").exists()
+
+
+def test_a_town_office_records_a_patrol(world: World, users: Any, client_for: Any) -> None:
+    guxi = users["guxi"]
+    c = client_for(guxi)
+    form = c.get("/safety/inspections/new/", {"unit": world.unit.pk}).context["form"]
+    assert form["department"].value() == guxi.organization_id  # the town's own office
+    data = form_data(world, department=guxi.organization_id, kind=InspectionKind.PATROL, findings="镇街巡查")
+    response = c.post("/safety/inspections/new/", data)
+    assert response.status_code == 302, response.content.decode()[:1500]
+    inspection = Inspection.objects.get(findings="镇街巡查")
+    assert inspection.department_id == guxi.organization_id and inspection.kind == InspectionKind.PATROL
+    # A unit of another township is not theirs to inspect.
+    other = Unit.objects.create(
+        district=world.district,
+        township=Region.objects.get(code="500152107"),
+        name="玉溪单位(测试)",
+        sector=world.industry,
+    )
+    assert c.get("/safety/inspections/new/", {"unit": other.pk}).status_code == 404
