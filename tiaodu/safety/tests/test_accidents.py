@@ -294,3 +294,24 @@ def test_accident_api_and_run(client_for: Any) -> None:
     assert [r["unit_name"] for r in listed["results"]] == ["古溪某厂"]
     qiye = client_for(User.objects.get(username="qiye"))
     assert qiye.get("/api/v1/safety/accidents").status_code == 403
+
+
+@pytest.mark.django_db
+def test_supervising_department_corrects_an_accident() -> None:
+    """The department of the accident's sector may correct it (on PostgreSQL the row is locked
+    alone: the scope's OR of joins cannot be locked FOR UPDATE); another department may not."""
+    from tiaodu.accounts.models import User
+
+    jxw = User.objects.get(username="jxw")
+    own, _ = Sector.objects.get_or_create(
+        region=district(), code="t-power", defaults={"name": "电力", "department": jxw.organization}
+    )
+    made = record_accident(
+        None, occurred_on=date(2021, 3, 1), unit_name="电厂", township=township(), sector=own, deaths=1
+    )
+    fixed = update_accident(jxw, made.pk, deaths=4)
+    assert fixed.grade == AccidentGrade.LARGER
+    other = accident(date(2021, 3, 2))  # a 工贸 accident: not 经信委's
+    with pytest.raises(ServiceError) as caught:
+        update_accident(jxw, other.pk, deaths=5)
+    assert caught.value.status == 403
