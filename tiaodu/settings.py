@@ -304,7 +304,9 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "accounts.user_groups",
     "accounts.user_user_permissions",
 )
-AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("last_login", "last_used_at", "updated_at")
+# ``inputs``: a 双随机 plan's stored draw inputs (hundreds of KB); the plan's seed and digest,
+# which identify them, are tracked.
+AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("last_login", "last_used_at", "updated_at", "inputs")
 AUDITLOG_MASK_TRACKING_FIELDS = ("password", "key_hash")
 # Masked values are replaced whole (auditlog's default keeps half of the value visible).
 AUDITLOG_MASK_CALLABLE = "tiaodu.audit.services.mask_value"
