@@ -317,6 +317,13 @@ def build_world() -> World:
             WANZHOU: (wz_taian, wz_other, made["squad"]),
         }
     )
+    # Work safety (issue 15): units of the enterprises the enterprise users stand for, and the rest.
+    firms = {
+        TONGNAN: Enterprise.objects.get(organization=world.users[f"{TONGNAN}/qiye"].organization),
+        DADUKOU: ddk_firm,
+        WANZHOU: made["enterprises"][0],
+    }
+    made["safety"] = [obj for piece in build_safety(firms).values() for obj in piece.all()]
     for label, user in world.users.items():
         world.users[label] = User.objects.select_related("region", "organization").get(pk=user.pk)
     return world
@@ -366,6 +373,7 @@ def build_safety(firms: dict[str, Enterprise] | None = None) -> dict[str, Safety
     unit it is (one is made in 太安镇 otherwise). Numbers, 文号, descriptions, dates and plan names
     carry the district (they identify a row in an export)."""
     from tiaodu.cases import services as cases
+    from tiaodu.projects.demo_seed import points
     from tiaodu.safety import reference
     from tiaodu.safety.choices import DocumentKind, InspectionKind, PenaltyKind, UnitType
     from tiaodu.safety.models import (
@@ -400,8 +408,11 @@ def build_safety(firms: dict[str, Enterprise] | None = None) -> dict[str, Safety
             "site": (SAFETY_UNIT_NAMES[1], taian[code], "construction", UnitType.SITE, None, zjw),
             "other": (SAFETY_UNIT_NAMES[2], other, "fire", UnitType.OTHER, None, yjj),
         }
+        located = points(code, len(places))
         for n, (key, (name, township, sector, unit_type, enterprise, by)) in enumerate(places.items(), 1):
             unit = Unit.objects.create(
+                longitude=located[n - 1][0],
+                latitude=located[n - 1][1],
                 district=district,
                 township=township,
                 name=name,

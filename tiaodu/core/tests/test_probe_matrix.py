@@ -57,6 +57,7 @@ from tiaodu.projects.filters import FIVE_LISTS
 from tiaodu.projects.models import Project
 from tiaodu.regions.choices import Level
 from tiaodu.reporting.models import OutputAlert, ReportingRound, ReportSlot
+from tiaodu.safety.models import Accident, EnforcementDocument, Hazard, Inspection, InspectionPlan, Unit
 from tiaodu.targets.models import Target
 
 # Findings of issue 13 that other changes are fixing right now: (finding id, leak kind, model
@@ -149,6 +150,12 @@ DISTRICT_OF: dict[type[models.Model], str] = {
     Need: "enterprise__township__code",
     ServiceRecord: "enterprise__township__code",
     InvestmentProject: "region__code",
+    Unit: "district__code",
+    Inspection: "district__code",
+    Hazard: "district__code",
+    EnforcementDocument: "district__code",
+    Accident: "district__code",
+    InspectionPlan: "region__code",
 }
 
 
@@ -223,6 +230,26 @@ SURFACES = [
             "/targets/", "/api/v1/targets", None, r'href="/targets/(\d+)/"'),
     Surface(InvestmentProject, lambda o: f"/investment/{o.pk}/", lambda o: f"/api/v1/investment/projects/{o.pk}",
             "/investment/", "/api/v1/investment/projects", lambda o: o.name, r'href="/investment/(\d+)/"'),
+    # Work safety (issue 15). Unit names are shared by the three districts: a unit is named in an
+    # export by its credit code only.
+    Surface(Unit, lambda o: f"/safety/units/{o.pk}/", lambda o: f"/api/v1/safety/units/{o.pk}",
+            "/safety/units/", "/api/v1/safety/units", lambda o: o.credit_code or None,
+            r'href="/safety/units/(\d+)/"'),
+    Surface(Inspection, lambda o: f"/safety/inspections/{o.pk}/", lambda o: f"/api/v1/safety/inspections/{o.pk}",
+            "/safety/inspections/", "/api/v1/safety/inspections", lambda o: o.number,
+            r'href="/safety/inspections/(\d+)/"'),
+    Surface(Hazard, lambda o: f"/safety/hazards/{o.pk}/", lambda o: f"/api/v1/safety/hazards/{o.pk}",
+            "/safety/hazards/", "/api/v1/safety/hazards", lambda o: o.description,
+            r'href="/safety/hazards/(\d+)/"'),
+    Surface(EnforcementDocument, lambda o: f"/safety/enforcement/documents/{o.pk}/",
+            lambda o: f"/api/v1/safety/documents/{o.pk}", "/safety/enforcement/documents/",
+            "/api/v1/safety/documents", lambda o: o.number, r'href="/safety/enforcement/documents/(\d+)/"'),
+    Surface(Accident, lambda o: f"/safety/enforcement/accidents/{o.pk}/",
+            lambda o: f"/api/v1/safety/accidents/{o.pk}", "/safety/enforcement/accidents/",
+            "/api/v1/safety/accidents", lambda o: o.summary, r'href="/safety/enforcement/accidents/(\d+)/"'),
+    Surface(InspectionPlan, lambda o: f"/safety/planning/plans/{o.pk}/", lambda o: f"/api/v1/safety/plans/{o.pk}",
+            "/safety/planning/plans/", "/api/v1/safety/plans", lambda o: o.name,
+            r'href="/safety/planning/plans/(\d+)/"'),
     # The pages hanging off an object: its change history, its dispatch reports, its appeals.
     Surface(Organization, lambda o: f"/orgs/{o.pk}/changes/", lambda o: f"/api/v1/organizations/{o.pk}/changes",
             None, None),
@@ -236,6 +263,8 @@ SURFACES = [
     Surface(InvestmentProject, lambda o: f"/investment/{o.pk}/edit/", None, None, None, html_action="change"),
     Surface(InvestmentProject, None, lambda o: f"/api/v1/investment/projects/{o.pk}/follow-ups", None, None),
     Surface(InvestmentProject, None, lambda o: f"/api/v1/investment/projects/{o.pk}/funds", None, None),
+    Surface(EnforcementDocument, lambda o: f"/safety/enforcement/documents/{o.pk}/changes/", None, None, None),
+    Surface(Accident, lambda o: f"/safety/enforcement/accidents/{o.pk}/changes/", None, None, None),
     # Further lists of the same objects.
     Surface(Need, None, None, None, "/api/v1/enterprises/needs"),
     Surface(ServiceRecord, None, None, None, "/api/v1/enterprises/services"),
@@ -243,6 +272,7 @@ SURFACES = [
     Surface(Case, None, None, "/cases/inbox/", None, None, r'href="/cases/(\d+)/"', only=TONGNAN),
     Surface(Case, None, None, "/cases/board/", None, None, r'href="/cases/(\d+)/"', only=TONGNAN),
     Surface(InvestmentProject, None, None, "/investment/board/", None, None, r'href="/investment/(\d+)/"'),
+    Surface(Hazard, None, None, "/safety/hazards/overdue/", None, None, r'href="/safety/hazards/(\d+)/"'),
     *(
         Surface(Project, None, None, f"/projects/lists/{name}/", None, lambda o: o.code or None,
                 r'href="/projects/(\d+)/"', only=TONGNAN)
@@ -664,11 +694,15 @@ def test_maps_and_reports(world: World, db: Any) -> None:
     name nothing the user may not see."""
     leaks: list[Leak] = []
     logged_in = clients(world)
+    registered = set(Enterprise._base_manager.values_list("name", flat=True))
     names = {
         Project: unique_names(Project),
         Enterprise: unique_names(Enterprise),
         CollectiveEvent: unique_names(CollectiveEvent),
         InvestmentProject: unique_names(InvestmentProject),
+        # Safety units: the shared names (太安镇农贸市场 …) prove nothing, nor do the names of the
+        # registry enterprises a unit stands for (the enterprise's own pages carry them).
+        Unit: {n: pk for n, pk in unique_names(Unit).items() if n not in registered},
     }
     index_value = IndexValue.objects.select_related("index", "period").order_by("pk").first()
     pages = ["/", "/projects/report/", "/enterprises/report/", "/enterprises/portal/"]
@@ -679,6 +713,8 @@ def test_maps_and_reports(world: World, db: Any) -> None:
         "/monitoring/",
         "/targets/progress/",
         "/reporting/alerts/",
+        "/safety/report/",
+        "/safety/hazards/board/",
     ]
     for who, user in world.users.items():
         if user.role == "admin":
@@ -692,6 +728,16 @@ def test_maps_and_reports(world: World, db: Any) -> None:
             for row in r.json()["rows"]:
                 if row[0] not in seen[Project]:
                     leaks.append(Leak("map", who, label(Project), row[0], "/projects/map/data.json"))
+        # The safety map of each district: units (and their open hazards) the user may see.
+        if can(user, "view", Unit):
+            for code in ("500152", "500104", "500101"):
+                url = f"/safety/units/map/data.json?district={code}"
+                r = c.get(url)
+                check_status(leaks, who, label(Unit), None, url, r.status_code)
+                if r.status_code == 200:
+                    for row in r.json()["rows"]:
+                        if row[0] not in seen[Unit]:
+                            leaks.append(Leak("map", who, label(Unit), row[0], url))
         # The choropleth: values only for units whose index value the user may see.
         if index_value is not None:
             url = (
@@ -742,6 +788,8 @@ def test_maps_and_reports(world: World, db: Any) -> None:
             f"/enterprises/{min(seen[Enterprise])}/" if seen[Enterprise] else "",
             f"/cases/{min(cases)}/" if (cases := visible(user, Case)) else "",
             f"/investment/{min(seen[InvestmentProject])}/" if seen[InvestmentProject] else "",
+            # A unit's profile: its inspections, hazards, decisions and accidents.
+            f"/safety/units/{min(seen[Unit])}/" if seen[Unit] else "",
         ]
         for enterprise in sorted(seen[Enterprise])[:2]:
             # An enterprise's appeals: only cases the user may see.
