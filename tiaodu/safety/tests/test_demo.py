@@ -119,7 +119,8 @@ def test_users_and_their_slices(loaded: bool, db: Any) -> None:
     assert zfry.organization == yjj.organization
     inspector = Inspector.objects.get(user=zfry)
     assert inspector.certificate_no
-    assert inspector.certificate_valid_until is not None and inspector.certificate_valid_until >= date(2027, 1, 1)
+    valid_until = inspector.certificate_valid_until
+    assert valid_until is not None and valid_until >= date(2027, 1, 1)
     assert Inspector.objects.filter(organization=yjj.organization, is_active=True).count() >= 2
     everything = Hazard.objects.filter(district=tongnan()).count()
     assert Hazard.objects.restrict(yjj).filter(district=tongnan()).count() == everything
