@@ -1130,20 +1130,24 @@ def changes_json(changes: Mapping[str, Any]) -> str:
     return orjson.dumps(changes, default=str).decode()
 
 
-def refuse_written(ctx: ImportContext, model: type[Any], action: Action, written: dict[int, Row]) -> set[int]:
+def refuse_written(
+    ctx: ImportContext, model: type[Any], action: Action, written: dict[int, Row], *, authored: bool = True
+) -> set[int]:
     """As the services' ``ensure_permitted``: the rows as written must be in the actor's scope;
-    the others are reported (the import rolls back, or in partial mode they are deleted)."""
+    the others are reported (the import rolls back, or in partial mode they are deleted).
+    ``authored=False``: as ``ensure_added``, authorship does not count."""
     actor = ctx.actor
     from tiaodu.core.permissions import scope_q
 
     if actor is None or scope_q(actor, model, action) is None or not written:
         return set()
     spec = model.scope
-    if "created_by" in spec.users and (actor.is_superuser or spec.allows(actor.role, action)):
+    if authored and "created_by" in spec.users and (actor.is_superuser or spec.allows(actor.role, action)):
         # Every row was written with created_by = the actor, and the scope gives a user the rows
         # they created: the check cannot fail (and on a large table its query is not cheap).
         return set()
-    ok = set(model.objects.restrict(actor, action).filter(pk__in=written).values_list("pk", flat=True))
+    allowed = model.objects.restrict(actor, action, authored=authored)
+    ok = set(allowed.filter(pk__in=written).values_list("pk", flat=True))
     refused = set(written) - ok
     for pk in sorted(refused):
         ctx.denied_rows.append(written[pk].number)

@@ -107,8 +107,14 @@ def _is_multi(model: type[models.Model], lookup: str) -> bool:
     return False
 
 
-def scope_q(user: User | AnonymousUser, model: type[models.Model], action: Action) -> Q | None:
-    """The filter for ``user`` doing ``action`` on ``model``; ``None`` means unrestricted."""
+def scope_q(
+    user: User | AnonymousUser, model: type[models.Model], action: Action, *, authored: bool = True
+) -> Q | None:
+    """The filter for ``user`` doing ``action`` on ``model``; ``None`` means unrestricted.
+
+    ``authored=False`` leaves out the rows that name the user (``Scope.users``): a new row's
+    author is the actor, so the check of an addition must not count authorship (see
+    :func:`ensure_added`)."""
     if not user.is_authenticated or not user.is_active:
         return NOTHING
     if user.is_superuser or user.role == Role.ADMIN:
@@ -150,8 +156,9 @@ def scope_q(user: User | AnonymousUser, model: type[models.Model], action: Actio
         squads = user_squad_ids(user)
         for lookup in spec.squads:
             q |= _multi(model, lookup, squads)
-    for lookup in spec.users:
-        q |= Q(**{_fk(lookup): user.pk})
+    if authored:
+        for lookup in spec.users:
+            q |= Q(**{_fk(lookup): user.pk})
     return q
 
 
@@ -173,8 +180,10 @@ _M = TypeVar("_M", bound=models.Model)
 
 
 class ScopedQuerySet(models.QuerySet[_M]):
-    def restrict(self, user: User | AnonymousUser, action: Action = "view") -> ScopedQuerySet[_M]:
-        q = scope_q(user, self.model, action)
+    def restrict(
+        self, user: User | AnonymousUser, action: Action = "view", *, authored: bool = True
+    ) -> ScopedQuerySet[_M]:
+        q = scope_q(user, self.model, action, authored=authored)
         return self if q is None else self.filter(q)
 
 
@@ -216,11 +225,20 @@ def get_scoped(model: type[_M], user: User | AnonymousUser, action: Action = "vi
     raise NotFound(audit=attempt)
 
 
-def ensure_permitted(user: User | AnonymousUser, action: Action, instance: models.Model) -> None:
+def ensure_permitted(
+    user: User | AnonymousUser, action: Action, instance: models.Model, *, authored: bool = True
+) -> None:
     """Re-check, inside the write transaction, that ``instance`` (as saved) is in scope."""
     model = type(instance)
-    if not model.objects.restrict(user, action).filter(pk=instance.pk).exists():  # type: ignore[attr-defined]
+    if not model.objects.restrict(user, action, authored=authored).filter(pk=instance.pk).exists():  # type: ignore[attr-defined]
         raise Forbidden(audit=_attempt(action, model, {"pk": instance.pk}))
+
+
+def ensure_added(user: User | AnonymousUser, instance: models.Model) -> None:
+    """The check of a new row whose author is the actor: in the actor's "add" scope without
+    counting authorship — otherwise ``Scope.users`` (``created_by``) would let a town user add a
+    row in another township merely by being its author."""
+    ensure_permitted(user, "add", instance, authored=False)
 
 
 def _attempt(action: str, model: type[models.Model], lookup: dict[str, Any]) -> str:

@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 
 
 class DispatchRoundQuerySet(ScopedQuerySet["DispatchRound"]):
-    def restrict(self, user: User | AnonymousUser, action: Action = "view") -> DispatchRoundQuerySet:
+    def restrict(
+        self, user: User | AnonymousUser, action: Action = "view", *, authored: bool = True
+    ) -> DispatchRoundQuerySet:
         """The scope's rows, plus the rounds of the district the user works in (township, squad
         and owner users sit below the district whose rounds they fill in): see
         :func:`tiaodu.core.rounds.district_rounds_q`."""

@@ -86,7 +86,7 @@ def figure_enterprises(user: Any, action: Action) -> Q | None:
 class RegionFigureQuerySet(ScopedQuerySet[Any]):
     """Rows of regional figures, restricted by :func:`figure_regions`."""
 
-    def restrict(self, user: Any, action: Action = "view") -> ScopedQuerySet[Any]:
+    def restrict(self, user: Any, action: Action = "view", *, authored: bool = True) -> ScopedQuerySet[Any]:
         rule = figure_regions(user, action, self.model.scope)  # type: ignore[attr-defined]
         if rule is None:
             return self
@@ -98,7 +98,7 @@ class RegionFigureQuerySet(ScopedQuerySet[Any]):
 class EnterpriseValueQuerySet(ScopedQuerySet[Any]):
     """Rows of enterprise figures, restricted by :func:`figure_enterprises`."""
 
-    def restrict(self, user: Any, action: Action = "view") -> ScopedQuerySet[Any]:
+    def restrict(self, user: Any, action: Action = "view", *, authored: bool = True) -> ScopedQuerySet[Any]:
         rule = figure_enterprises(user, action)
         if rule is None:
             return self

@@ -39,7 +39,9 @@ DISTRICT_ROLES = (Role.LEADER, Role.DEPARTMENT, Role.TOWN, Role.SQUAD)
 
 
 class ReportingRoundQuerySet(ScopedQuerySet["ReportingRound"]):
-    def restrict(self, user: User | AnonymousUser, action: Action = "view") -> ReportingRoundQuerySet:
+    def restrict(
+        self, user: User | AnonymousUser, action: Action = "view", *, authored: bool = True
+    ) -> ReportingRoundQuerySet:
         """The scope's rows, plus the rounds of the district a government user works in
         (:func:`tiaodu.core.rounds.district_rounds_q`), plus (for enterprise users) the rounds the
         user's enterprise has a slot in: enterprise users never see the district's other rounds."""
@@ -118,7 +120,9 @@ class ReportingRound(RoundBase):
 
 
 class SlotQuerySet(ScopedQuerySet["ReportSlot"]):
-    def restrict(self, user: User | AnonymousUser, action: Action = "view") -> SlotQuerySet:
+    def restrict(
+        self, user: User | AnonymousUser, action: Action = "view", *, authored: bool = True
+    ) -> SlotQuerySet:
         """The scope's rows, plus (departments) the slots of the enterprises the user's department
         liaises with (联系科室). That lookup is a subquery, not ``Scope.orgs``: a slot's enterprise
         is optional, and OR-ing a condition across the nullable join would make it an outer join,

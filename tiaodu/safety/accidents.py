@@ -28,12 +28,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from tiaodu.core.errors import FieldError, InvalidInput, invalid
-from tiaodu.core.permissions import ensure_permitted
+from tiaodu.core.permissions import ensure_added, ensure_permitted, get_scoped
 from tiaodu.core.resolve import district_of
 from tiaodu.regions.choices import Level
 from tiaodu.regions.models import Region
 from tiaodu.safety.choices import SERIOUS_GRADES, AccidentGrade
-from tiaodu.safety.enforcement import ensure_added, lock_scoped
 from tiaodu.safety.models import Accident, SafetySettings, Sector, Unit
 
 if TYPE_CHECKING:
@@ -182,7 +181,7 @@ def record_accident(actor: User | None, **fields: Any) -> Accident:
 def update_accident(actor: User | None, pk: int, **fields: Any) -> Accident:
     """Correct an accident's facts; the grade is computed again."""
     if actor is not None:
-        accident = lock_scoped(Accident, actor, pk)
+        accident = get_scoped(Accident, actor, "change", pk=pk)
     else:
         accident = Accident.objects.select_for_update().get(pk=pk)
     unknown = set(fields) - set(EDITABLE)

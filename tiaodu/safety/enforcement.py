@@ -14,11 +14,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from tiaodu.core.errors import FieldError, Forbidden, InvalidInput, invalid
-from tiaodu.core.permissions import ensure_permitted, get_scoped
+from tiaodu.core.errors import FieldError, InvalidInput, invalid
+from tiaodu.core.permissions import ensure_added, ensure_permitted, get_scoped
 from tiaodu.core.resolve import district_of
 from tiaodu.safety.choices import AMOUNT_KINDS, DocumentKind, PenaltyKind
 from tiaodu.safety.models import EnforcementDocument, Inspection, PenaltyItem, Unit
@@ -167,28 +167,6 @@ def check_number(district_id: int, number: str, exclude: int | None = None) -> s
     return number
 
 
-def ensure_added(actor: User, instance: models.Model) -> None:
-    """``ensure_permitted(actor, "add", instance)`` for a new row whose ``created_by`` would by
-    itself put it in the actor's scope (``Scope.users``): the check runs on the row as if someone
-    else had entered it, so a town user cannot add a row in another township by being its author."""
-    manager = type(instance)._base_manager
-    manager.filter(pk=instance.pk).update(created_by=None)
-    ensure_permitted(actor, "add", instance)
-    manager.filter(pk=instance.pk).update(created_by=actor)
-
-
-def lock_scoped(model: type[Any], actor: User, pk: int) -> Any:
-    """``get_scoped(model, actor, "change", pk=pk)`` without locking the scope's joins: the
-    scopes of documents and accidents reach through nullable relations (``unit__enterprise``,
-    ``sector__department``), and PostgreSQL refuses ``FOR UPDATE`` on the nullable side of the
-    outer joins an OR of them makes. The scope is checked first, then the row alone is locked.
-    404 outside the user's view, 403 (logged) when seen but not changeable."""
-    if not model.objects.restrict(actor, "change").filter(pk=pk).exists():
-        get_scoped(model, actor, "view", pk=pk)  # NotFound (logged) outside the view scope
-        raise Forbidden(audit=f"change {model._meta.label_lower} pk={pk}")
-    return model.objects.select_for_update().get(pk=pk)
-
-
 def _check_refs(
     unit: Unit, department: Organization | None, inspection: Inspection | None, issued_on: Any
 ) -> list[FieldError]:
@@ -279,7 +257,7 @@ def update_document(
 ) -> EnforcementDocument:
     """Correct a document's 文号, date, content or penalties (its kind, unit and department stay)."""
     if actor is not None:
-        document = lock_scoped(EnforcementDocument, actor, pk)
+        document = get_scoped(EnforcementDocument, actor, "change", pk=pk)
     else:
         document = EnforcementDocument.objects.select_for_update().get(pk=pk)
     errors = _check_refs(

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from tiaodu.accounts.choices import Role
 from tiaodu.core.errors import FieldError, Forbidden, InvalidInput, invalid
-from tiaodu.core.permissions import Action, can, ensure_permitted, get_scoped
+from tiaodu.core.permissions import Action, can, ensure_added, get_scoped
 from tiaodu.orgs.models import Organization
 from tiaodu.safety import hazards as hazard_services
 from tiaodu.safety.choices import InspectionKind, RectifyMode
@@ -297,7 +297,7 @@ def record_inspection(
     if inspector_ids:
         inspection.inspectors.set(inspector_ids)
     if actor is not None:
-        ensure_permitted(actor, "add", inspection)
+        ensure_added(actor, inspection)
     for index, data in enumerate(hazards):
         try:
             hazard_services.add_hazard(actor, inspection, data)

@@ -52,7 +52,7 @@ from tiaodu.accounts.choices import Role
 from tiaodu.core import figures
 from tiaodu.core.concurrency import claim_version
 from tiaodu.core.errors import Conflict, FieldError, Forbidden, InvalidInput, invalid
-from tiaodu.core.permissions import can, ensure_permitted, get_scoped
+from tiaodu.core.permissions import can, ensure_added, ensure_permitted, get_scoped
 from tiaodu.orgs.choices import OrgKind
 from tiaodu.regions.models import Region
 from tiaodu.safety.campaigns import (
@@ -213,7 +213,7 @@ def create_plan(actor: User | None, *, region: Region | None = None, **values: A
     plan.save()
     plan.sectors.set(data["sectors"])
     if actor is not None:
-        ensure_permitted(actor, "add", plan)
+        ensure_added(actor, plan)
     return plan
 
 

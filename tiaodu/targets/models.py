@@ -49,7 +49,7 @@ def target_regions(user: Any, action: Action) -> Q | None:
 
 
 class TargetQuerySet(ScopedQuerySet[Any]):
-    def restrict(self, user: Any, action: Action = "view") -> ScopedQuerySet[Any]:
+    def restrict(self, user: Any, action: Action = "view", *, authored: bool = True) -> ScopedQuerySet[Any]:
         rule = target_regions(user, action)
         if rule is None:
             return self
@@ -135,7 +135,7 @@ class Target(TimeStampedModel, ScopedModel):
 
 
 class RevisionQuerySet(ScopedQuerySet[Any]):
-    def restrict(self, user: Any, action: Action = "view") -> ScopedQuerySet[Any]:
+    def restrict(self, user: Any, action: Action = "view", *, authored: bool = True) -> ScopedQuerySet[Any]:
         return self.filter(target__in=Target.objects.restrict(user, action).values("pk"))
 
 
@@ -266,7 +266,7 @@ class MultiYearTarget(TimeStampedModel, ScopedModel):
 
 
 class MultiYearRevisionQuerySet(ScopedQuerySet[Any]):
-    def restrict(self, user: Any, action: Action = "view") -> ScopedQuerySet[Any]:
+    def restrict(self, user: Any, action: Action = "view", *, authored: bool = True) -> ScopedQuerySet[Any]:
         return self.filter(target__in=MultiYearTarget.objects.restrict(user, action).values("pk"))
 
 

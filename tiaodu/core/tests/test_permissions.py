@@ -562,3 +562,22 @@ def test_town_region_lookup_replaces_region_for_town_users_only(users: dict[str,
     assert seen("yuxi") == set()
     assert {reported.name, other.name} <= seen("leader")
     assert {reported.name, other.name} <= seen("jxw")
+
+
+def test_an_addition_is_checked_without_counting_its_author(users: dict[str, User]) -> None:
+    """``Scope.users`` gives users the rows they created; a new row's author is the actor, so the
+    check of an addition (``ensure_added``) must not count authorship: guxi (a town user of 古溪镇)
+    may not add a case located in 玉溪镇, although the case names guxi as its author."""
+    from tiaodu.cases.models import Case
+    from tiaodu.cases.tests.factories import YUXI, yuxi_enterprise
+    from tiaodu.cases.tests.factories import appeal as make_appeal
+    from tiaodu.core.permissions import ensure_added
+
+    guxi = users["guxi"]
+    case = make_appeal(yuxi_enterprise())
+    assert case.region.code == YUXI
+    Case.objects.filter(pk=case.pk).update(created_by=guxi)
+    ensure_permitted(guxi, "add", case)  # authorship alone puts it in guxi's scope …
+    with pytest.raises(Forbidden):
+        ensure_added(guxi, case)  # … but not as an addition
+    ensure_added(users["yuxi"], case)  # 玉溪镇's own town user may add it
