@@ -446,6 +446,8 @@ class Inspection(TimeStampedModel, ScopedModel, LocatedModel):
             models.Index(fields=["district", "inspected_on"], name="safety_insp_district_on"),
             models.Index(fields=["township", "inspected_on"], name="safety_insp_township_on"),
             models.Index(fields=["unit", "inspected_on"], name="safety_insp_unit_on"),
+            # The list's default order (newest first), paged without sorting every visible row.
+            models.Index(fields=["inspected_on", "id"], name="safety_insp_on_id"),
         ]
 
     def __str__(self) -> str:
@@ -513,6 +515,7 @@ class Hazard(TimeStampedModel, ScopedModel, LocatedModel):
             models.Index(fields=["district", "found_on"], name="safety_hazard_district_found"),
             models.Index(fields=["township", "found_on"], name="safety_hazard_township_found"),
             models.Index(fields=["unit", "found_on"], name="safety_hazard_unit_found"),
+            models.Index(fields=["found_on", "id"], name="safety_hazard_found_id"),
             # 重大隐患 open and closed as of a date: a small slice of the hazards.
             models.Index(
                 fields=["district", "found_on"], condition=Q(grade="major"), name="safety_hazard_major"
