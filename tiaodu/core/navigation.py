@@ -49,7 +49,9 @@ MENU: list[MenuItem] = [
     MenuItem(_("政策库"), "investment:policies", "investment.view_policy"),
     MenuItem(_("招商管理设置"), "investment:settings", "investment.change_pipelinesettings"),
     MenuItem(_("生产经营单位"), "safety:unit-list", "safety.view_unit", SAFETY_STAFF),
+    MenuItem(_("现场检查"), "safety:inspection-create", "safety.add_inspection", ("department", "town")),
     MenuItem(_("检查与隐患"), "safety:hazard-board", "safety.view_hazard", SAFETY_STAFF),
+    MenuItem(_("企业自查"), "safety:self-inspection", "safety.add_inspection", ("enterprise",)),
     MenuItem(_("我的隐患"), "safety:hazard-list", "safety.view_hazard", ("enterprise",)),
     MenuItem(
         _("双随机抽查"), "safety:plan-list", "safety.view_inspectionplan", ("admin", "leader", "department")
