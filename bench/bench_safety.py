@@ -320,13 +320,7 @@ def _insert_appeals(count: int, today: date) -> dict[str, Any]:
 
     last_record = CardRecord.objects.aggregate(m=Max("pk"))["m"] or 0
     case_t, record_t = Case._meta.db_table, CardRecord._meta.db_table
-    with connection.cursor() as cursor:  # insert_cases predates Case.version (NOT NULL, no default)
-        cursor.execute(f"ALTER TABLE {case_t} ALTER COLUMN version SET DEFAULT 1")
-    try:
-        data = bench_sweep.insert_cases(count, today)
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"ALTER TABLE {case_t} ALTER COLUMN version DROP DEFAULT")
+    data = bench_sweep.insert_cases(count, today)
     with connection.cursor() as cursor:
         cursor.execute(
             f"DELETE FROM {record_t} r USING {case_t} c "

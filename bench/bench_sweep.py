@@ -92,14 +92,14 @@ def insert_cases(count: int, today: date) -> dict[str, Any]:
     columns = (
         "workflow, number, category_id, title, description, state, source, region_id, handling_org_id, "
         "raised_on, due_on, accepted_at, resolution, rating_note, card, yellow_count, is_open, "
-        "created_at, updated_at"
+        "created_at, updated_at, version"
     )
     # Due dates cycle through today-45 … today+44 (a multiplicative hash spreads them over ids).
     select = """
         SELECT 'appeal', %(prefix)s || lpad(g::text, 9, '0'),
                (%(cats)s::bigint[])[1 + g %% %(ncat)s], '基准诉求' || g, '基准测试用诉求内容', %(state)s,
                '', (%(towns)s::bigint[])[1 + (g / 7) %% %(ntown)s], (%(depts)s::bigint[])[1 + g %% %(ncat)s],
-               d - 14, d, now(), '', '', %(card)s, %(yellow)s, %(open)s, now(), now()
+               d - 14, d, now(), '', '', %(card)s, %(yellow)s, %(open)s, now(), now(), 1
         FROM (SELECT g, %(today)s::date + ((g::bigint * 7919) %% 90 - 45)::int AS d FROM generate_series(1, %(n)s) g) s
     """
     common = {
