@@ -24,7 +24,7 @@ from tiaodu.regions.models import Region
 from tiaodu.safety import reference, units
 from tiaodu.safety.choices import TWO_LISTS_TWO_CARDS, HazardGrade, RiskLevel, UnitType
 from tiaodu.safety.forms_units import UnitFilter, open_hazards
-from tiaodu.safety.models import ChecklistItem, Hazard, Sector, Unit
+from tiaodu.safety.models import ChecklistItem, Sector, Unit
 
 router = Router()
 
@@ -197,8 +197,8 @@ def _detail(request: HttpRequest, unit_id: int) -> Unit:
     if unit is None:
         unit = _unit(request, unit_id)  # 404 (logged when it exists)
     counts = (
-        open_hazards()
-        .filter(pk__in=Hazard.objects.restrict(user).values("pk"), unit=unit)
+        open_hazards(user)
+        .filter(unit=unit)
         .aggregate(n=Count("pk"), major=Count("pk", filter=Q(grade=HazardGrade.MAJOR)))
     )
     unit.open_hazards, unit.open_major_hazards = counts["n"], counts["major"]  # type: ignore[attr-defined]

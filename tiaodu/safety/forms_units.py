@@ -102,11 +102,13 @@ class UnitFilter(TextSafeFilterSchema):
         return Q() if value is None else Q(is_active=value)
 
 
-def open_hazards() -> Any:
-    """Hazards not accepted (销号) yet: by their own dated history, not the case state."""
+def open_hazards(user: Any = None) -> Any:
+    """Hazards not accepted (销号) yet — by their own dated history, not the case state — of
+    those ``user`` may see (all without a user)."""
     from tiaodu.safety.models import Hazard
 
-    return Hazard.objects.filter(accepted_on__isnull=True)
+    qs = Hazard.objects.restrict(user) if user is not None else Hazard.objects.all()
+    return qs.filter(accepted_on__isnull=True)
 
 
 # --- the unit form ----------------------------------------------------------------------------------

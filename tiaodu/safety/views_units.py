@@ -275,7 +275,7 @@ class UnitDetailView(ScopedView):
                 doc.penalty_list = list(doc.penalties.all()) if doc.kind == DocumentKind.DECISION else []
         open_count = major_open = 0
         if hazards["visible"]:
-            visible_open = Hazard.objects.restrict(user).filter(unit=unit, accepted_on__isnull=True)
+            visible_open = open_hazards(user).filter(unit=unit)
             counts = visible_open.aggregate(
                 n=Count("pk"), major=Count("pk", filter=Q(grade=HazardGrade.MAJOR))
             )
@@ -387,9 +387,7 @@ class UnitMapDataView(ScopedView):
         located = qs.filter(longitude__isnull=False, latitude__isnull=False).order_by("pk")
         counts: dict[int, tuple[int, int]] = {}
         if can(user, "view", Hazard):
-            visible = open_hazards().filter(
-                pk__in=Hazard.objects.restrict(user).values("pk"), district=district
-            )
+            visible = open_hazards(user).filter(district=district)
             for unit_id, n, major in (
                 visible.order_by()
                 .values("unit_id")
