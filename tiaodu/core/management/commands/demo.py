@@ -35,7 +35,13 @@ class Command(BaseCommand):
         # The investment pipelines of 潼南区 2022 and 大渡口区 2020 (a few seconds; not part of
         # load_demo() either, so that the suite's investment tests start from an empty pipeline).
         load_investment_demo()
+        # 潼南区's 2022 safety campaign and accident register, loaded through the safety imports.
+        from tiaodu.safety.demo import demo_accounts, load_safety_demo
+
+        load_safety_demo()
         self.stdout.write("演示账号(密码相同):")
         for account in accounts:
             self.stdout.write(f"  {account.username:<8} {account.role:<11} {account.where}")
+        for username, role, where in demo_accounts():
+            self.stdout.write(f"  {username:<8} {role:<11} {where}")
         self.stdout.write(f"演示密码:{demo_password()}")
