@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import orjson
-from django.conf import settings
 from django.contrib import messages
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -272,16 +271,16 @@ class ResourceMapView(ScopedView):
             "filter_fields": fields,
             "filter_values": values,
             "pins": [(PIN[code], label) for code, label in ResourceKind.choices],
-            "tile_url": str(getattr(settings, "TIAODU_MAP_TILE_URL", "") or ""),
-            "tile_attribution": str(getattr(settings, "TIAODU_MAP_TILE_ATTRIBUTION", "") or ""),
+            "map_urls": {
+                "page": "investment:resources-map",
+                "data": "investment:resources-map-data",
+                "outline": "investment:resources-map-outline",
+                "list": "investment:resources",
+            },
         }
-        response = render(request, "investment/libraries/resource_map.html", context)
-        from tiaodu.projects.views_map import tile_origin
+        from tiaodu.projects.views_map import render_map_page
 
-        origin = tile_origin(str(context["tile_url"]))
-        if origin:
-            response._csp_update = {"img-src": [origin]}  # type: ignore[attr-defined]
-        return response
+        return render_map_page(request, "investment/libraries/resource_map.html", context)
 
 
 def _json(payload: Any, status: int = 200) -> HttpResponse:

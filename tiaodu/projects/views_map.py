@@ -98,6 +98,18 @@ def tile_origin(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"
 
 
+def render_map_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """A map page (the projects' 一张图, the resource map, the safety map): the configured tile
+    server in the context, and its origin allowed for images (django-csp)."""
+    tile_url = str(getattr(settings, "TIAODU_MAP_TILE_URL", "") or "")
+    attribution = str(getattr(settings, "TIAODU_MAP_TILE_ATTRIBUTION", "") or "")
+    response = render(request, template, {**context, "tile_url": tile_url, "tile_attribution": attribution})
+    origin = tile_origin(tile_url)
+    if origin:
+        response._csp_update = {"img-src": [origin]}  # type: ignore[attr-defined]
+    return response
+
+
 class ProjectMapView(ScopedView):
     """The page: filters, legend and the map container; everything else is fetched by the script."""
 
@@ -107,20 +119,13 @@ class ProjectMapView(ScopedView):
         user = current_user(request)
         fields = filter_fields(user)
         names = {name for name, _label, _choices in fields}
-        tile_url = str(getattr(settings, "TIAODU_MAP_TILE_URL", "") or "")
         context = {
             "title": _("重点项目一张图"),
             "filter_fields": fields,
             "filter_values": {k: v for k, v in request.GET.items() if k in names and v != ""},
             "stages": Stage.choices,
-            "tile_url": tile_url,
-            "tile_attribution": str(getattr(settings, "TIAODU_MAP_TILE_ATTRIBUTION", "") or ""),
         }
-        response = render(request, "projects/map.html", context)
-        origin = tile_origin(tile_url)
-        if origin:  # let the page load the configured tile server's images (django-csp)
-            response._csp_update = {"img-src": [origin]}  # type: ignore[attr-defined]
-        return response
+        return render_map_page(request, "projects/map.html", context)
 
 
 # The data and the outline are compressed for browsers that accept gzip: 10,000 projects are about

@@ -36,6 +36,7 @@ from tiaodu.core.views import (
     filter_error_text,
     redirect_with_message,
 )
+from tiaodu.projects.views_map import render_map_page
 from tiaodu.regions.boundaries import outline
 from tiaodu.regions.choices import Level
 from tiaodu.regions.models import Region
@@ -340,7 +341,6 @@ class UnitMapView(ScopedView):
         district = page_district(request)
         fields = map_filter_fields(district)
         names = {name for name, _label, _choices in fields}
-        tile_url = str(getattr(settings, "TIAODU_MAP_TILE_URL", "") or "")
         context = {
             "title": _("安全生产一张图"),
             "district": district,
@@ -349,16 +349,14 @@ class UnitMapView(ScopedView):
             "pins": [
                 (f"risk-{RISK_COLOURS[RiskLevel(code)]}", risk_badge(code)) for code in RiskLevel.values
             ],
-            "tile_url": tile_url,
-            "tile_attribution": str(getattr(settings, "TIAODU_MAP_TILE_ATTRIBUTION", "") or ""),
+            "map_urls": {
+                "page": "safety:map",
+                "data": "safety:map-data",
+                "outline": "safety:map-outline",
+                "list": "safety:unit-list",
+            },
         }
-        response = render(request, "safety/units/map.html", context)
-        from tiaodu.projects.views_map import tile_origin
-
-        origin = tile_origin(tile_url)
-        if origin:
-            response._csp_update = {"img-src": [origin]}  # type: ignore[attr-defined]
-        return response
+        return render_map_page(request, "safety/units/map.html", context)
 
 
 @method_decorator(gzip_page, name="dispatch")
