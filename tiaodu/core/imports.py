@@ -36,6 +36,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from datetime import time as day_time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from functools import partial
 from pathlib import Path
@@ -1128,6 +1129,32 @@ def changes_json(changes: Mapping[str, Any]) -> str:
     values as their ``str``): several times faster than ``json.dumps`` of converted values, for
     the tens of values of each object a large import creates."""
     return orjson.dumps(changes, default=str).decode()
+
+
+def memo(ctx: ImportContext, table: str, key: Any, resolve: Callable[[], Any]) -> Any:
+    """``resolve()`` once per distinct ``key`` of an import (in ``ctx.cache[table]``); a refusal
+    (``ServiceError``) is remembered and raised again for every row that asks."""
+    answers = ctx.cache.setdefault(table, {})
+    if key not in answers:
+        try:
+            answers[key] = resolve()
+        except ServiceError as exc:
+            answers[key] = exc
+    value = answers[key]
+    if isinstance(value, ServiceError):
+        raise value.with_traceback(None)
+    return value
+
+
+def start_of_day(day: date, seen: dict[date, datetime] | None = None) -> datetime:
+    """The day's first moment in the current time zone (``seen``: once per distinct day), for the
+    timestamps of history an import records."""
+    if seen is None:
+        return timezone.make_aware(datetime.combine(day, day_time.min))
+    found = seen.get(day)
+    if found is None:
+        found = seen[day] = timezone.make_aware(datetime.combine(day, day_time.min))
+    return found
 
 
 def refuse_written(

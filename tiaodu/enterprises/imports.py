@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -41,10 +41,12 @@ from tiaodu.core.imports import (
     choice,
     created_changes,
     insert_with_ids,
+    memo,
     past_date,
     refuse_written,
     register,
     reserve_ids,
+    start_of_day,
     text,
     text_of,
 )
@@ -71,20 +73,6 @@ def _max(model: Any, name: str) -> int:
 
 
 # --- lookups shared by the three importers ------------------------------------------------------
-
-
-def _memo(ctx: ImportContext, table: str, key: Any, resolve: Any) -> Any:
-    """Resolve once per distinct value; failures are remembered and raised again."""
-    memo = ctx.cache.setdefault(table, {})
-    if key not in memo:
-        try:
-            memo[key] = resolve()
-        except ServiceError as exc:
-            memo[key] = exc
-    value = memo[key]
-    if isinstance(value, ServiceError):
-        raise value.with_traceback(None)
-    return value
 
 
 # Organisations a link column may name when it gives no kinds: anything but an enterprise or a
@@ -141,7 +129,7 @@ def enterprise_later(ctx: ImportContext, row: Row, raw: str) -> Enterprise | _Pe
         ctx.cache.setdefault("pending_enterprises", []).append((row.number, found))
         return found
     # The check digit once per distinct code (a file names each enterprise many times).
-    pending = _Pending(_memo(ctx, "credit_codes", ref, lambda: credit_code(ref, "credit_code")))
+    pending = _Pending(memo(ctx, "credit_codes", ref, lambda: credit_code(ref, "credit_code")))
     ctx.cache.setdefault("pending_enterprises", []).append((row.number, pending))
     return pending
 
@@ -193,7 +181,7 @@ def resolve_pending(ctx: ImportContext, rows: list[Row]) -> None:
 
 
 def category_of(ctx: ImportContext, ref: str) -> CaseCategory:
-    found: CaseCategory = _memo(ctx, "categories", ref, lambda: cases.category(WORKFLOW, ref))
+    found: CaseCategory = memo(ctx, "categories", ref, lambda: cases.category(WORKFLOW, ref))
     return found
 
 
@@ -206,16 +194,6 @@ def _collect(ctx: ImportContext, row: Row, fn: Any, *args: Any) -> Any:
     except CellError as exc:
         ctx.error(row.number, ctx.importer.key_field, exc.code, exc.message)
     return None
-
-
-def _start_of(day: date, memo: dict[date, datetime] | None = None) -> datetime:
-    """The day's first moment in the current time zone (``memo``: once per distinct day)."""
-    if memo is None:
-        return timezone.make_aware(datetime.combine(day, time.min))
-    found = memo.get(day)
-    if found is None:
-        found = memo[day] = timezone.make_aware(datetime.combine(day, time.min))
-    return found
 
 
 # --- enterprises -------------------------------------------------------------------------------
@@ -695,7 +673,7 @@ def visiting_org_of(ctx: ImportContext, ref: str) -> int:
             raise InvalidInput([FieldError("visiting_org", "visiting_org_unknown", VISIT_ORG_REFUSED)])
         return org_id
 
-    found: int = _memo(ctx, "visible_orgs", org_id, visible)
+    found: int = memo(ctx, "visible_orgs", org_id, visible)
     return found
 
 
@@ -866,7 +844,7 @@ def due_date(ctx: ImportContext, raised_on: date, days: int) -> date:
     try:
         return workday_at[by_date[raised_on] + days]
     except KeyError:
-        found: date = _memo(ctx, "due", (raised_on, days), lambda: add_workdays(raised_on, days))
+        found: date = memo(ctx, "due", (raised_on, days), lambda: add_workdays(raised_on, days))
         return found
 
 
@@ -1127,9 +1105,9 @@ class AppealImporter(Importer):
         if stamp:
             values[stamp] = now
         starts = ctx.cache.setdefault("day_starts", {})
-        values["accepted_at"] = _start_of(data.raised_on, starts)
+        values["accepted_at"] = start_of_day(data.raised_on, starts)
         if data.resolved_on is not None:
-            values["resolved_at"] = _start_of(data.resolved_on, starts)
+            values["resolved_at"] = start_of_day(data.resolved_on, starts)
             values["resolution"] = data.resolution.strip()
             values["is_open"] = False
             if data.state == AppealState.RATED:

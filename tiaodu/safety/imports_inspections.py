@@ -55,14 +55,16 @@ from tiaodu.core.imports import (
     choice,
     created_changes,
     insert_with_ids,
+    memo,
     past_date,
     register,
     reserve_ids,
+    start_of_day,
     text_of,
 )
 from tiaodu.core.permissions import can
 from tiaodu.core.resolve import resolver_for
-from tiaodu.enterprises.imports import _memo, _start_of, due_date
+from tiaodu.enterprises.imports import due_date
 from tiaodu.investment.imports import choice_column, district_of, labels
 from tiaodu.regions.models import Region
 from tiaodu.safety.choices import WORKFLOW, HazardGrade, HazardState, InspectionKind, RectifyMode
@@ -211,7 +213,7 @@ class InspectionImporter(SafetyHistoryImporter):
         township = None
         if values.get("township"):
             try:
-                township = _memo(
+                township = memo(
                     ctx, "townships", values["township"], lambda: _township(ctx, values["township"])
                 )
             except ServiceError as exc:
@@ -716,12 +718,12 @@ class HazardImporter(SafetyHistoryImporter):
             "due_on": due_on,
             "is_open": state in wf.open_states,
             "created_by_id": ctx.actor.pk if ctx.actor is not None else None,
-            "accepted_at": _start_of(found_on, starts),
+            "accepted_at": start_of_day(found_on, starts),
         }
         if state != HazardState.PENDING:
-            values["started_at"] = _start_of(found_on, starts)
+            values["started_at"] = start_of_day(found_on, starts)
         if state == HazardState.ACCEPTED and data.accepted_on is not None:
-            values["resolved_at"] = _start_of(data.accepted_on, starts)
+            values["resolved_at"] = start_of_day(data.accepted_on, starts)
             values["resolution"] = "即查即改" if data.mode == RectifyMode.IMMEDIATE else IMPORT_NOTE
         cards = data.cards
         if cards is not None and cards.yellow_on is not None:

@@ -31,6 +31,7 @@ from tiaodu.core.imports import (
     created_changes,
     decimal_for,
     insert_with_ids,
+    memo,
     refuse_written,
     register,
     text_of,
@@ -143,18 +144,6 @@ class SafetyUnitImporter(Importer):
 
     # --- checking rows ----------------------------------------------------------------------
 
-    def _memo(self, ctx: ImportContext, table: str, key: Any, resolve: Any) -> Any:
-        memo = ctx.cache.setdefault(table, {})
-        if key not in memo:
-            try:
-                memo[key] = resolve()
-            except ServiceError as exc:
-                memo[key] = exc
-        found = memo[key]
-        if isinstance(found, ServiceError):
-            raise found.with_traceback(None)
-        return found
-
     def _try(self, ctx: ImportContext, row: Row, fn: Any, *args: Any) -> Any:
         try:
             return fn(*args)
@@ -175,7 +164,7 @@ class SafetyUnitImporter(Importer):
         if raw_code:
             code = (
                 self._try(
-                    ctx, row, self._memo, ctx, "codes", raw_code, lambda: credit_code(raw_code, "credit_code")
+                    ctx, row, memo, ctx, "codes", raw_code, lambda: credit_code(raw_code, "credit_code")
                 )
                 or ""
             )
@@ -184,7 +173,7 @@ class SafetyUnitImporter(Importer):
             town = self._try(ctx, row, resolver_for(ctx).township, values["township"])
         district = None
         if town is not None:
-            district = self._memo(ctx, "districts", town.pk, lambda: reference.district_of(town))
+            district = memo(ctx, "districts", town.pk, lambda: reference.district_of(town))
             if ctx.actor is not None:
                 self._try(ctx, row, units._check_district, ctx.actor, town)
         sector = None
@@ -192,7 +181,7 @@ class SafetyUnitImporter(Importer):
             sector = self._try(ctx, row, ctx.cache["sectors"], district, values["sector"])
         lon, lat = values.get("longitude"), values.get("latitude")
         if "longitude" in values or "latitude" in values:
-            problems = validate_coordinates(lon, lat) or self._memo(
+            problems = validate_coordinates(lon, lat) or memo(
                 ctx,
                 "outline",
                 (town.pk if town else None, lon, lat),
