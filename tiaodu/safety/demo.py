@@ -30,7 +30,7 @@ its unit to rectify (:data:`OPEN_HAZARD`: qiye starts and reports it, ``yjj`` ac
 
 Idempotent: a district whose first demo inspection exists is left as it is. Demo users: ``yjj``
 (区应急管理局, department) and ``zfry`` (an 执法人员 of the 区应急管理局, with his 执法证).
-About 15 s on SQLite (the five imports take 11 s of it).
+About 5 s on SQLite (4.5 s measured, the five imports 3.4 s of it).
 """
 
 from __future__ import annotations
