@@ -286,7 +286,7 @@ def case_list(request: HttpRequest, filters: CaseFilter | None = None) -> Any:
     return (filters.filter(qs) if filters else qs).order_by("-raised_on", "-pk")
 
 
-def _actions(user: Any, case: Case) -> list[dict[str, Any]]:
+def action_list(user: Any, case: Case) -> list[dict[str, Any]]:
     """What this user may do to the case now: the same list the case page offers."""
     states = get_workflow(case.workflow).states
     return [
@@ -313,7 +313,7 @@ def case_detail(user: Any, case_id: int) -> Case:
     case.attachment_list = list(  # type: ignore[attr-defined]
         case.attachments.select_related("uploaded_by").order_by("created_at", "pk")
     )
-    case.action_list = _actions(user, case)  # type: ignore[attr-defined]
+    case.action_list = action_list(user, case)  # type: ignore[attr-defined]
     return case
 
 

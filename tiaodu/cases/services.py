@@ -49,9 +49,10 @@ def _stamp(case: Case, wf: Workflow, state: str) -> None:
         setattr(case, field, timezone.now())
 
 
-def _event(
+def record_event(
     case: Case, kind: str, actor: User | None, note: str = "", action: str = "", src: str = "", dst: str = ""
 ) -> None:
+    """One line of the case's timeline (modules add their own: a hazard's 治理方案, its photos)."""
     CaseEvent.objects.create(
         case=case,
         kind=kind,
@@ -125,7 +126,7 @@ def open_case(
         case.co_orgs.set(list(co_orgs))
     if actor is not None:
         ensure_permitted(actor, "view", case)
-    _event(
+    record_event(
         case,
         EventKind.TRANSITION,
         actor,
@@ -187,7 +188,7 @@ def transition(actor: User, case_id: int, step: Step, version: int | None = None
     if was_open and not case.is_open and case.card != Card.NONE:
         _lift(case)
     case.save()
-    _event(
+    record_event(
         case,
         EventKind.TRANSITION,
         actor,
@@ -245,7 +246,7 @@ def _apply_step(case: Case, wf: Workflow, move: Transition, step: Step) -> None:
 def _lift(case: Case) -> None:
     today = timezone.localdate()
     CardRecord.objects.filter(case=case, lifted_on__isnull=True).update(lifted_on=today)
-    _event(case, EventKind.LIFT, None, note=f"办结摘牌({case.get_card_display()})")
+    record_event(case, EventKind.LIFT, None, note=f"办结摘牌({case.get_card_display()})")
     case.card = Card.NONE
 
 
@@ -301,5 +302,5 @@ def attach(actor: User, case_id: int, upload: UploadedFile) -> Attachment:
     )
     attachment.file.save(f"{uuid.uuid4().hex}{ext}", upload, save=False)
     attachment.save()
-    _event(case, EventKind.ATTACHMENT, actor, note=f"上传附件 {attachment.name}")
+    record_event(case, EventKind.ATTACHMENT, actor, note=f"上传附件 {attachment.name}")
     return attachment

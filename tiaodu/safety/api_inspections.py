@@ -17,7 +17,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from tiaodu.cases.api import CardRecordOut, CaseActionOut, CaseEventOut, related
-from tiaodu.cases.api import _actions as case_actions
+from tiaodu.cases.api import action_list as case_actions
 from tiaodu.cases.models import CaseEvent
 from tiaodu.core.api import ERRORS, READ_ERRORS, PageNumber
 from tiaodu.core.concurrency import parse_version

@@ -274,9 +274,9 @@ def add_hazard(actor: User | None, inspection: Inspection | int, data: HazardInp
     )
     if immediate:
         Case.objects.filter(pk=case.pk).update(resolution="即查即改")
-        cases._event(case, EventKind.COMMENT, actor, note="即查即改:当场整改完毕并验收销号")
+        cases.record_event(case, EventKind.COMMENT, actor, note="即查即改:当场整改完毕并验收销号")
     elif major:
-        cases._event(case, EventKind.COMMENT, actor, note="重大隐患,挂牌督办")
+        cases.record_event(case, EventKind.COMMENT, actor, note="重大隐患,挂牌督办")
     if actor is not None:
         ensure_permitted(actor, "add" if can(actor, "add", Hazard) else "view", hazard)
     for upload in data.photos:
@@ -401,7 +401,7 @@ def save_plan(actor: User | None, hazard_id: int, **fields: Any) -> HazardPlan:
     )
     if hazard.missing_plan:
         Hazard.objects.filter(pk=hazard.pk).update(missing_plan=False)
-    cases._event(hazard.case, EventKind.COMMENT, actor, note="制定治理方案" if created else "修改治理方案")
+    cases.record_event(hazard.case, EventKind.COMMENT, actor, note="制定治理方案" if created else "修改治理方案")
     return plan
 
 
@@ -501,7 +501,7 @@ def add_photo(actor: User | None, hazard_id: int, upload: UploadedFile, stage: s
         f"{uuid.uuid4().hex}{ext}", ContentFile(scaled) if scaled is not None else upload, save=False
     )
     photo.save()
-    cases._event(hazard.case, EventKind.ATTACHMENT, actor, note=f"上传{PhotoStage(stage).label}照片 {name}")
+    cases.record_event(hazard.case, EventKind.ATTACHMENT, actor, note=f"上传{PhotoStage(stage).label}照片 {name}")
     return photo
 
 
