@@ -401,7 +401,9 @@ def save_plan(actor: User | None, hazard_id: int, **fields: Any) -> HazardPlan:
     )
     if hazard.missing_plan:
         Hazard.objects.filter(pk=hazard.pk).update(missing_plan=False)
-    cases.record_event(hazard.case, EventKind.COMMENT, actor, note="制定治理方案" if created else "修改治理方案")
+    cases.record_event(
+        hazard.case, EventKind.COMMENT, actor, note="制定治理方案" if created else "修改治理方案"
+    )
     return plan
 
 
@@ -501,7 +503,9 @@ def add_photo(actor: User | None, hazard_id: int, upload: UploadedFile, stage: s
         f"{uuid.uuid4().hex}{ext}", ContentFile(scaled) if scaled is not None else upload, save=False
     )
     photo.save()
-    cases.record_event(hazard.case, EventKind.ATTACHMENT, actor, note=f"上传{PhotoStage(stage).label}照片 {name}")
+    cases.record_event(
+        hazard.case, EventKind.ATTACHMENT, actor, note=f"上传{PhotoStage(stage).label}照片 {name}"
+    )
     return photo
 
 
