@@ -3,6 +3,7 @@ campaigns, joint teams, inspectors, 综合查一次 and the coverage of each sec
 
 from __future__ import annotations
 
+import abc
 from datetime import date
 from typing import Any, ClassVar
 
@@ -102,7 +103,7 @@ def _form_page(
     return render(request, FORM_TEMPLATE, context, status=status)
 
 
-class FormPageView(EditView):
+class FormPageView(EditView, abc.ABC):
     """A page with one form that adds a row (no ``pk``) or changes one (``pk``) through one
     service function; on success, to the next page with a message, else the form again with the
     service's errors (422)."""
@@ -115,9 +116,9 @@ class FormPageView(EditView):
     def initial(self, obj: Any) -> dict[str, Any]:
         return {}
 
+    @abc.abstractmethod
     def save(self, user: Any, form: Any, obj: Any) -> tuple[str, str]:
         """Call the service; (the URL to go to, the message)."""
-        raise NotImplementedError
 
     def _page(self, form: Any, obj: Any, status: int = 200) -> HttpResponse:
         title = str(self.edit_title if obj is not None else self.title)

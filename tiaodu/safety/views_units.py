@@ -8,6 +8,7 @@ through :mod:`tiaodu.safety.units` and :mod:`tiaodu.safety.reference`.
 
 from __future__ import annotations
 
+import abc
 from typing import Any, ClassVar
 
 import orjson
@@ -527,22 +528,26 @@ class SectorDetailView(ScopedView):
         return render(request, "safety/reference/sector_detail.html", context, status=status)
 
 
-class _ReferenceEditView(ScopedView):
+class _ReferenceEditView(ScopedView, abc.ABC):
     """Add or change one row of reference data through its service (a small form page)."""
 
     template_name: ClassVar[str] = "safety/reference/form.html"
 
+    @abc.abstractmethod
     def form_for(self, request: HttpRequest, obj: Any, data: Any = None) -> Any:
-        raise NotImplementedError
+        """The page's form for ``obj`` (None: a new row), bound to ``data`` when posted."""
 
+    @abc.abstractmethod
     def target(self, request: HttpRequest, pk: int | None) -> tuple[Any, Region]:
-        raise NotImplementedError
+        """The row to change (None to add) and its district, through the user's scope."""
 
+    @abc.abstractmethod
     def save(self, user: Any, obj: Any, pk: int | None, values: dict[str, Any], district: Region) -> Any:
-        raise NotImplementedError
+        """Write through the reference service; the saved row."""
 
+    @abc.abstractmethod
     def back(self, obj: Any, district: Region) -> str:
-        raise NotImplementedError
+        """Where the page goes after saving."""
 
     title_text: ClassVar[Any] = ""
 
