@@ -7,6 +7,7 @@ start and kept in the data directory (never in the repository).
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import os
 import secrets
@@ -60,6 +61,26 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _pi_key() -> str:
+    """The master key of personal-information encryption (tiaodu.core.pii): 32 bytes, urlsafe
+    base64 (``tiaodu pi_key`` prints a new one). Required in production; the demo generates one
+    per data directory. Losing it loses the encrypted ID numbers and phones: back it up apart
+    from the database."""
+    key = env("TIAODU_PI_KEY")
+    if key:
+        return key
+    if PRODUCTION:
+        raise ImproperlyConfigured("TIAODU_PI_KEY must be set when TIAODU_ENV=production")
+    path = DATA_DIR / "pi_key"
+    if not path.exists():
+        path.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("="))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+PI_KEY = _pi_key()
 DEBUG = env_bool("TIAODU_DEBUG", False)
 # "testserver" is the Django test client's host name: never accepted in production.
 _DEFAULT_HOSTS = "127.0.0.1,localhost" if PRODUCTION else "127.0.0.1,localhost,testserver"
@@ -140,6 +161,7 @@ INSTALLED_APPS = [
     "tiaodu.targets",
     "tiaodu.investment",
     "tiaodu.safety",
+    "tiaodu.employment",
     "tiaodu.open311",
 ]
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("events/", include("tiaodu.events.urls")),
     path("investment/", include("tiaodu.investment.urls")),
     path("safety/", include("tiaodu.safety.urls")),
+    path("employment/", include("tiaodu.employment.urls")),
     path("monitoring/", include("tiaodu.monitoring.urls")),
     path("reporting/", include("tiaodu.reporting.urls")),
     path("targets/", include("tiaodu.targets.urls")),

@@ -14,6 +14,11 @@ class EventKind(models.TextChoices):
     TOKEN_REVOKED = "token_revoked", _("吊销令牌")
     PASSWORD_CHANGED = "password_changed", _("修改密码")
     UNLOCKED = "unlocked", _("解除锁定")
+    PI_REVEALED = "pi_revealed", _("查看个人信息")
+    PI_REVEAL_REFUSED = "pi_reveal_refused", _("查看个人信息被拒")
+    PI_EXPORTED = "pi_exported", _("导出个人信息(脱敏)")
+    PI_EXPORTED_FULL = "pi_exported_full", _("导出个人信息(完整)")
+    PI_ANONYMISED = "pi_anonymised", _("个人信息匿名化")
 
 
 # Events an administrator should look at first.
@@ -22,4 +27,5 @@ ALERT_KINDS = {
     EventKind.LOCKED_OUT,
     EventKind.PERMISSION_DENIED,
     EventKind.TOKEN_REJECTED,
+    EventKind.PI_REVEAL_REFUSED,
 }

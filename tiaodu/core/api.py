@@ -510,6 +510,7 @@ def register_routers() -> None:
     from tiaodu.audit.api import router as audit_router
     from tiaodu.cases.api import router as cases_router
     from tiaodu.dispatch.api import router as dispatch_router
+    from tiaodu.employment.api import router as employment_router
     from tiaodu.enterprises.api import router as enterprises_router
     from tiaodu.events.api import router as events_router
     from tiaodu.investment.api import router as investment_router
@@ -536,6 +537,7 @@ def register_routers() -> None:
     api.add_router("/reporting", reporting_router)
     api.add_router("/targets", targets_router)
     api.add_router("/safety", safety_router)
+    api.add_router("/employment", employment_router)
 
 
 register_routers()

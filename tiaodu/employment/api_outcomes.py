@@ -1,0 +1,7 @@
+"""Outcome API. Lane E."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router()

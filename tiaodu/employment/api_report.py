@@ -1,0 +1,7 @@
+"""Report API. Lane G."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router()

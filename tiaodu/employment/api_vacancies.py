@@ -1,0 +1,7 @@
+"""Vacancy API. Lane C."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,3 @@
+"""Fair and bus forms. Lane D."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Jobseeker forms. Lane B."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Outcome forms. Lane E."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Forms of the reference pages. Lane A."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Vacancy forms. Lane C."""
+
+from __future__ import annotations

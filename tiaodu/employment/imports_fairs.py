@@ -1,0 +1,3 @@
+"""Import ``fair-results``. Lane D."""
+
+from __future__ import annotations

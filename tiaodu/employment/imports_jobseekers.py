@@ -1,0 +1,3 @@
+"""Import ``jobseekers``. Lane B."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Import ``vacancies``. Lane C."""
+
+from __future__ import annotations

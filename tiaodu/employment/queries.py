@@ -1,0 +1,3 @@
+"""Dated facts for the employment report. Lane G."""
+
+from __future__ import annotations

@@ -1,0 +1,5 @@
+"""URLs of the buses part (lane D), included under the "employment" namespace."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,3 @@
+"""Bus trip pages. Lane D."""
+
+from __future__ import annotations

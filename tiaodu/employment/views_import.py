@@ -1,0 +1,16 @@
+"""/employment/import/: the five employment imports (单位, 检查记录, 隐患, 行政处罚, 事故) on the import page
+every module uses — the same services as ``tiaodu import …``; the fill-in templates."""
+
+from __future__ import annotations
+
+from tiaodu.core import views_import as base
+from tiaodu.employment.imports import EMPLOYMENT_KINDS
+
+
+class EmploymentImportView(base.ImportView):
+    kinds = EMPLOYMENT_KINDS
+    template_name = "employment/import.html"
+
+
+class TemplateDownloadView(base.TemplateDownloadView):
+    kinds = EMPLOYMENT_KINDS

@@ -1,0 +1,3 @@
+"""Matching pages. Lane F."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""The report page and xlsx. Lane G."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Vacancy board, detail, form; need conversion. Lane C."""
+
+from __future__ import annotations
