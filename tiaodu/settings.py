@@ -328,7 +328,21 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
 )
 # ``inputs``: a 双随机 plan's stored draw inputs (hundreds of KB); the plan's seed and digest,
 # which identify them, are tracked.
-AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("last_login", "last_used_at", "updated_at", "inputs")
+# Personal information (tiaodu.core.pii) enters the change log only as its mask: ciphertexts and
+# keyed hashes are left out (they change on every write and say nothing to a reader).
+AUDITLOG_EXCLUDE_TRACKING_FIELDS = (
+    "last_login",
+    "last_used_at",
+    "updated_at",
+    "inputs",
+    "tokens",
+    "id_enc",
+    "id_hash",
+    "phone_enc",
+    "phone_hash",
+    "contact_phone_enc",
+    "contact_phone_hash",
+)
 AUDITLOG_MASK_TRACKING_FIELDS = ("password", "key_hash")
 # Masked values are replaced whole (auditlog's default keeps half of the value visible).
 AUDITLOG_MASK_CALLABLE = "tiaodu.audit.services.mask_value"

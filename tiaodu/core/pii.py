@@ -167,3 +167,33 @@ def audit_export(user: Any, what: str, *, revealed: bool) -> None:
 
     kind = EventKind.PI_EXPORTED_FULL if revealed else EventKind.PI_EXPORTED
     record_event(kind, user=user, detail=what)
+
+
+def protected_columns(field: str, value: str, *, mask: Callable[[str], str] = mask_phone) -> dict[str, str]:
+    """The three stored columns of a protected value: ``<field>_enc`` (ciphertext),
+    ``<field>_hash`` (keyed hash) and ``<field>_mask`` (what lists show). Bulk writers (imports)
+    use this; model code uses :func:`protected`."""
+    value = (value or "").strip()
+    return {
+        f"{field}_enc": encrypt(value, field=field),
+        f"{field}_hash": blind_index(value, field=field),
+        f"{field}_mask": mask(value) if value else "",
+    }
+
+
+def protected(field: str, *, mask: Callable[[str], str] = mask_phone) -> property:
+    """A model attribute backed by :func:`protected_columns`: reading it gives the mask (never the
+    value); assigning a value encrypts it. Assigning the current mask back (an edit form that
+    showed the mask) changes nothing. A ``property``, so ``Model(field=...)`` works too."""
+
+    def get(obj: Any) -> str:
+        return str(getattr(obj, f"{field}_mask"))
+
+    def set_(obj: Any, value: str | None) -> None:
+        value = (value or "").strip()
+        if value and value == getattr(obj, f"{field}_mask", None):
+            return
+        for name, stored in protected_columns(field, value, mask=mask).items():
+            setattr(obj, name, stored)
+
+    return property(get, set_, doc=f"{field} (masked; the value is encrypted in {field}_enc)")

@@ -513,6 +513,23 @@ def update_enterprise(request: HttpRequest, enterprise_id: int, payload: Enterpr
     return _enterprises(request).get(pk=updated.pk)
 
 
+class EnterpriseContactOut(Schema):
+    contact_name: str
+    contact_phone: str = Field(description="完整号码(本次查看已记入安全审计)")
+
+
+@router.post(
+    "/{enterprise_id}/contact-phone",
+    response={200: EnterpriseContactOut, **ERRORS},
+    summary="查看联系人完整电话(记入审计;仅负责该企业的用户)",
+)
+def reveal_contact(request: HttpRequest, enterprise_id: int) -> Any:
+    user = current_user(request)
+    enterprise = get_scoped(Enterprise, user, pk=enterprise_id)
+    phone = services.reveal_contact_phone(user, enterprise)
+    return {"contact_name": enterprise.contact_name, "contact_phone": phone}
+
+
 @router.get("/{enterprise_id}/appeals", response={200: list[CaseOut], **READ_ERRORS}, summary="企业的诉求")
 @paginate(PageNumber)
 def list_appeals(request: HttpRequest, enterprise_id: int, filters: Query[CaseFilter]) -> Any:

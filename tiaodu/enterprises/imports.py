@@ -24,6 +24,7 @@ from tiaodu.cases.choices import EventKind
 from tiaodu.cases.models import Case, CaseCategory, CaseEvent
 from tiaodu.cases.workdays import add_workdays
 from tiaodu.cases.workflow import get_workflow
+from tiaodu.core import pii
 from tiaodu.core.errors import FieldError, InvalidInput, NotFound, ServiceError
 from tiaodu.core.imports import (
     PHASE_WRITE,
@@ -270,7 +271,7 @@ class EnterpriseImporter(Importer):
         Column(
             "联系电话",
             "contact_phone",
-            parse=text_of(_max(Enterprise, "contact_phone")),
+            parse=text_of(_max(Enterprise, "contact_phone_mask")),
             example="13800000000",
         ),
         Column(
@@ -308,6 +309,9 @@ class EnterpriseImporter(Importer):
                     kinds = (OrgKind.SQUAD,) if key == "squad" else ()
                     value = _collect(ctx, row, org_of, ctx, value, key, self.header_for(key), kinds)
                 fields[LINKS[key]] = value or None
+            elif key == "contact_phone":
+                # Personal information: stored encrypted, with its keyed hash and mask (core.pii).
+                fields.update(pii.protected_columns("contact_phone", value or ""))
             else:
                 fields[key] = value
         if "industry_code" in fields:
@@ -489,7 +493,8 @@ class EnterpriseImporter(Importer):
             values = {**data.fields, "township_id": town_id}
             if current is None:
                 creates.append((row, {**values, "credit_code": data.code, "organization_id": org_id}))
-            elif any(current[key] != value for key, value in values.items()):
+            elif any(current[key] != value for key, value in values.items() if not key.endswith("_enc")):
+                # (a ciphertext differs on every write: its keyed hash says whether the value did)
                 updates.append((row, {**values, "pk": current["pk"]}))
             else:
                 outcome.unchanged += 1

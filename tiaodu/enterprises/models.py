@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from tiaodu.core import pii
 from tiaodu.core.models import ScopedModel, TimeStampedModel
 from tiaodu.core.permissions import Scope
 from tiaodu.enterprises.choices import NeedKind, OutputTier, ServiceKind
@@ -39,7 +40,13 @@ class Enterprise(TimeStampedModel, ScopedModel):
     is_shuangbai = models.BooleanField(_("“双百”企业"), default=False)
     is_specialized = models.BooleanField(_("专精特新"), default=False)
     contact_name = models.CharField(_("联系人"), max_length=32, blank=True)
-    contact_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    # The contact's phone is personal information: encrypted at rest, found by keyed hash,
+    # shown masked; ``contact_phone`` reads the mask and encrypts what is assigned
+    # (tiaodu.core.pii). The full number: ``services.reveal_contact_phone`` (audited).
+    contact_phone_enc = models.TextField(_("联系电话(密文)"), blank=True, editable=False)
+    contact_phone_hash = models.CharField(_("联系电话检索码"), max_length=64, blank=True, editable=False)
+    contact_phone_mask = models.CharField(_("联系电话"), max_length=32, blank=True, editable=False)
+    contact_phone = pii.protected("contact_phone")
     address = models.CharField(_("地址"), max_length=255, blank=True)
     liaison_leader = models.ForeignKey(
         settings.AUTH_USER_MODEL,

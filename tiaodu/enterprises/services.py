@@ -13,6 +13,7 @@ from stdnum.cn import uscc
 
 from tiaodu.cases import services as cases
 from tiaodu.cases.models import Case
+from tiaodu.core import pii
 from tiaodu.core.errors import Conflict, FieldError, Forbidden, InvalidInput, invalid
 from tiaodu.core.industries import check_code
 from tiaodu.core.permissions import can, ensure_permitted, get_scoped
@@ -319,3 +320,19 @@ def record_service(actor: User | None, enterprise: Enterprise, **data: Any) -> S
     if actor is not None:
         ensure_permitted(actor, "add", row)
     return row
+
+
+def may_reveal_contact(user: Any, enterprise: Enterprise) -> bool:
+    """Whether ``user`` may see the full contact phone: those who keep the enterprise (its
+    township, its liaison department, the enterprise itself, administrators) — the roles whose
+    work is to call it. Everyone else sees the mask."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and Enterprise.objects.restrict(user, "change").filter(pk=enterprise.pk).exists()
+    )
+
+
+def reveal_contact_phone(user: Any, enterprise: Enterprise) -> str:
+    """The full contact phone for a user who may see it; the reveal (or the refusal) is written
+    to the security log (个人信息保护法)."""
+    return pii.reveal(user, enterprise, "contact_phone", allowed=may_reveal_contact, label=enterprise.name)

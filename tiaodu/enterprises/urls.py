@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.EnterpriseEditView.as_view(), name="create"),
     path("portal/", views.PortalView.as_view(), name="portal"),
     path("<int:pk>/", views.EnterpriseDetailView.as_view(), name="detail"),
+    path("<int:pk>/contact-phone/", views.EnterpriseContactView.as_view(), name="contact_phone"),
     path("<int:pk>/edit/", views.EnterpriseEditView.as_view(), name="edit"),
     path("<int:pk>/changes/", views.EnterpriseHistoryView.as_view(), name="changes"),
     path("<int:pk>/visits/new/", views.VisitCreateView.as_view(), name="visit_create"),

@@ -172,11 +172,32 @@ class EnterpriseDetailView(ScopedView):
             "services": served,
             "summary": summary,
             "can_change": Enterprise.objects.restrict(user, "change").filter(pk=enterprise.pk).exists(),
+            # The same users (those who keep the enterprise) may see the full phone, audited.
+            "can_reveal_contact": bool(enterprise.contact_phone_enc)
+            and services.may_reveal_contact(user, enterprise),
             "can_visit": can(user, "add", Visit),
             "can_need": can(user, "add", Need),
             "can_service": can(user, "add", ServiceRecord),
         }
         return render(request, "enterprises/enterprise_detail.html", context)
+
+
+class EnterpriseContactView(ScopedView):
+    """POST: the contact's full phone, shown once to those who keep the enterprise; every reveal
+    and every refusal is in the security log (个人信息保护法). Answers a fragment (htmx swaps it
+    in place of the mask)."""
+
+    model = Enterprise
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        user = current_user(request)
+        enterprise = get_scoped(Enterprise, user, pk=pk)
+        try:
+            phone = services.reveal_contact_phone(user, enterprise)
+        except ServiceError as exc:
+            context = {"error": exc.message, "code": exc.code}
+            return render(request, "enterprises/_contact_phone.html", context, status=exc.status)
+        return render(request, "enterprises/_contact_phone.html", {"phone": phone})
 
 
 class EnterpriseEditView(EditView):

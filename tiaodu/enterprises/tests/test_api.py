@@ -271,7 +271,7 @@ def test_patch(api: Any, users: dict[str, User]) -> None:
         .json()
     )
     assert (body["contact_phone"], body["is_key"], body["name"]) == (
-        "023-44551234",
+        "023*****1234",  # masked in every answer
         True,
         "重庆甲乙测试修改有限公司",
     )

@@ -19,6 +19,7 @@ from tiaodu.cases.models import Case, CaseEvent
 from tiaodu.core.errors import Forbidden
 from tiaodu.core.imports import run_import
 from tiaodu.core.models import ImportBatch
+from tiaodu.core.pii import decrypt
 from tiaodu.enterprises import services
 from tiaodu.enterprises.models import Enterprise, Visit
 from tiaodu.orgs.models import Organization
@@ -128,9 +129,11 @@ def test_enterprises_from_xlsx(users: Any, tmp_path: Path) -> None:
     assert (first.output_tier, first.is_specialized) == ("100m", True)
     assert (first.contact_name, first.contact_phone, first.address) == (
         "张三",
-        "13800000000",
+        "138****0000",  # the phone reads masked; the number is stored encrypted
         "古溪镇工业园1号",
     )
+    assert "13800000000" not in first.contact_phone_enc
+    assert decrypt(first.contact_phone_enc, field="contact_phone") == "13800000000"
     assert first.liaison_leader == users["leader"]
     assert first.resident_officer == users["squad1"]
     assert first.liaison_department.short_name == "经信委"
