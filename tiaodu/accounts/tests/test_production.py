@@ -16,6 +16,7 @@ from tiaodu.core.errors import InvalidInput
 from tiaodu.settings import production_problems
 
 GOOD_KEY = "k" * 10 + "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"  # 56 characters, many distinct
+GOOD_PI_KEY = "qH3Ucs0ZPwKYPUSdr-CLSc_RegClLYDgR86rr5E87lg"  # 32 bytes, urlsafe base64
 
 
 def start(tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -24,6 +25,7 @@ def start(tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
         "TIAODU_DATA_DIR": str(tmp_path),
         "TIAODU_ENV": "production",
         "TIAODU_SECRET_KEY": GOOD_KEY,
+        "TIAODU_PI_KEY": GOOD_PI_KEY,
         "TIAODU_ALLOWED_HOSTS": "tiaodu.example.gov.cn",
     }
     base.update(env)
@@ -49,6 +51,8 @@ def test_production_starts_with_safe_settings(tmp_path):
         ({"TIAODU_SECRET_KEY": "short"}, "at least 50 characters"),
         ({"TIAODU_SECRET_KEY": "abcd" * 20}, "at least 5 of them distinct"),
         ({"TIAODU_ALLOWED_HOSTS": "tiaodu.example.gov.cn,testserver"}, "testserver"),
+        ({"TIAODU_PI_KEY": None}, "TIAODU_PI_KEY must be set"),
+        ({"TIAODU_PI_KEY": "not-a-key"}, "TIAODU_PI_KEY must be set"),
     ],
 )
 def test_production_refuses_to_start(tmp_path, env, message):
@@ -67,6 +71,8 @@ def test_production_default_hosts_leave_out_testserver(tmp_path):
 def test_demo_mode_is_not_checked():
     assert production_problems(False, GOOD_KEY, ["tiaodu.example.gov.cn"]) == []
     assert len(production_problems(True, "x", ["testserver"])) == 3
+    assert len(production_problems(True, "x", ["testserver"], "")) == 4
+    assert production_problems(False, GOOD_KEY, [], GOOD_PI_KEY) == []
 
 
 @pytest.mark.django_db
