@@ -1,4 +1,4 @@
-"""Matching: the ranking and its reasons (occupation hierarchy, text, wage, commute, dorm), the
+"""Matching (the occupation catalogue is lane A's, loaded by migration 0002): the ranking and its reasons (occupation hierarchy, text, wage, commute, dorm), the
 pool (open vacancies; jobseekers with consent, of the district), the in-process index and its
 rebuild, recommend_all agreeing with the one-by-one ranking."""
 
@@ -28,28 +28,6 @@ SEATS = {
     YUXI: ("105.7700", "30.3000"),
     SHANGHE: ("105.6600", "30.0400"),
 }
-OCCUPATIONS = [
-    ("6", "生产制造及有关人员"),
-    ("6-05", "纺织、针织、印染人员"),
-    ("6-05-01", "纤维预处理人员"),
-    ("6-07", "纺织品、服装和皮革、毛皮制品加工制作人员"),
-    ("6-07-02", "服装加工制作人员"),
-    ("6-07-02-03", "缝纫工"),
-    ("6-07-02-02", "裁剪工"),
-    ("6-07-04", "皮革、毛皮及其制品加工人员"),
-    ("4", "社会生产服务和生活服务人员"),
-    ("4-02", "交通运输、仓储物流和邮政业服务人员"),
-]
-
-
-def occupations() -> None:
-    for code, name in OCCUPATIONS:
-        parent = Occupation.objects.filter(code=code.rsplit("-", 1)[0]).first() if "-" in code else None
-        Occupation.objects.get_or_create(
-            code=code, defaults={"name": name, "level": len(code.split("-")), "parent": parent}
-        )
-
-
 def seats() -> None:
     for code, (lon, lat) in SEATS.items():
         town = Region.objects.get(code=code)
@@ -66,7 +44,6 @@ def occ(code: str) -> Occupation:
 @pytest.fixture
 def scene(db: Any) -> dict[str, Any]:
     matching.clear_cache()
-    occupations()
     seats()
     f.settings_for("500152")
     garment = enterprise(credit_code(8_100_001), GUXI, "重庆古溪服饰有限公司")
@@ -77,22 +54,22 @@ def scene(db: Any) -> dict[str, Any]:
 
 def test_occupation_hierarchy_orders_and_explains(scene: dict[str, Any]) -> None:
     g = scene["garment"]
-    same = f.vacancy(g, "缝纫工", occupation=occ("6-07-02-03"), wage_min=3500, wage_max=5000)
-    minor = f.vacancy(g, "裁剪工", occupation=occ("6-07-02-02"), wage_min=3500, wage_max=5000)
-    middle = f.vacancy(g, "皮具工", occupation=occ("6-07-04"), wage_min=3500, wage_max=5000)
-    major = f.vacancy(g, "纺纱工", occupation=occ("6-05-01"), wage_min=3500, wage_max=5000)
-    other = f.vacancy(g, "仓管员", occupation=occ("4-02"), wage_min=3500, wage_max=5000)
+    same = f.vacancy(g, "缝纫工", occupation=occ("6-05-01-03"), wage_min=3500, wage_max=5000)
+    minor = f.vacancy(g, "裁剪工", occupation=occ("6-05-01-02"), wage_min=3500, wage_max=5000)
+    middle = f.vacancy(g, "服装工", occupation=occ("6-05"), wage_min=3500, wage_max=5000)
+    major = f.vacancy(g, "电子装配工", occupation=occ("6-25"), wage_min=3500, wage_max=5000)
+    other = f.vacancy(g, "仓管员", occupation=occ("4-02-06-01"), wage_min=3500, wage_max=5000)
     person = f.jobseeker(GUXI, "李秀英", wage_expected=4000)
-    person.desired_occupations.add(occ("6-07-02-03"))
+    person.desired_occupations.add(occ("6-05-01-03"))
 
     ranked = matching.vacancies_for(person, top=10, on=ON)
 
     assert [m.vacancy_id for m in ranked] == [same.pk, minor.pk, middle.pk, major.pk, other.pk]
     first = {r.kind: r for r in ranked[0].reasons}
-    assert first["occupation"].label == "职业匹配:同一细类(6-07-02-03 缝纫工)"
+    assert first["occupation"].label == "职业匹配:同一细类(6-05-01-03 缝纫工)"
     assert first["occupation"].points == 40
-    assert {r.kind: r for r in ranked[1].reasons}["occupation"].label.startswith("职业匹配:同一小类(6-07-02 ")
-    assert {r.kind: r for r in ranked[2].reasons}["occupation"].label.startswith("职业匹配:同一中类(6-07 ")
+    assert {r.kind: r for r in ranked[1].reasons}["occupation"].label.startswith("职业匹配:同一小类(6-05-01 ")
+    assert {r.kind: r for r in ranked[2].reasons}["occupation"].label.startswith("职业匹配:同一中类(6-05 ")
     assert {r.kind: r for r in ranked[3].reasons}["occupation"].label.startswith("职业匹配:同一大类(6 ")
     assert "occupation" not in {r.kind for r in ranked[4].reasons}
     assert first["wage"].label == "薪资:期望4000元,岗位3500–5000元"
@@ -174,9 +151,9 @@ def test_only_open_vacancies_of_the_district(scene: dict[str, Any]) -> None:
 
 
 def test_candidates_masked_with_consent_in_district(scene: dict[str, Any]) -> None:
-    job = f.vacancy(scene["garment"], "缝纫工", occupation=occ("6-07-02-03"), skills="缝纫")
+    job = f.vacancy(scene["garment"], "缝纫工", occupation=occ("6-05-01-03"), skills="缝纫")
     good = f.jobseeker(GUXI, "李秀英", experience="制衣厂缝纫")
-    good.desired_occupations.add(occ("6-07-02-03"))
+    good.desired_occupations.add(occ("6-05-01-03"))
     plain = f.jobseeker(YUXI, "王大力", experience="工地搬运")
     f.jobseeker(GUXI, "撤回者", experience="制衣厂缝纫", consent_withdrawn_on=date(2022, 2, 10))
     f.jobseeker(GUXI, "已匿名", experience="制衣厂缝纫", anonymised_on=date(2022, 2, 10))
@@ -208,20 +185,20 @@ def test_index_rebuilt_when_rows_change(scene: dict[str, Any]) -> None:
 def test_proposed_occupation_used_when_none_desired(scene: dict[str, Any], monkeypatch: Any) -> None:
     from tiaodu.employment import reference
 
-    sewing = f.vacancy(scene["garment"], "缝纫工", occupation=occ("6-07-02-03"))
-    f.vacancy(scene["garment"], "仓管员", occupation=occ("4-02"))
+    sewing = f.vacancy(scene["garment"], "缝纫工", occupation=occ("6-05-01-03"))
+    f.vacancy(scene["garment"], "仓管员", occupation=occ("4-02-06-01"))
     person = f.jobseeker(GUXI, "陈静", desired_text="想做缝纫")
     calls: list[tuple[str, str]] = []
 
     def propose(title: str, text: str = "") -> Occupation | None:
         calls.append((title, text))
-        return occ("6-07-02-03") if "缝纫" in title else None
+        return occ("6-05-01-03") if "缝纫" in title else None
 
     monkeypatch.setattr(reference, "propose_occupation", propose, raising=False)
     ranked = matching.vacancies_for(person, on=ON)
     assert calls and calls[0][0] == "想做缝纫"
     assert ranked[0].vacancy_id == sewing.pk
-    assert ranked[0].reasons[0].label == "职业匹配(按求职意向推断):同一细类(6-07-02-03 缝纫工)"
+    assert ranked[0].reasons[0].label == "职业匹配(按求职意向推断):同一细类(6-05-01-03 缝纫工)"
 
 
 def test_stub_proposer_degrades(scene: dict[str, Any], monkeypatch: Any) -> None:
@@ -231,7 +208,7 @@ def test_stub_proposer_degrades(scene: dict[str, Any], monkeypatch: Any) -> None
         raise NotImplementedError
 
     monkeypatch.setattr(reference, "propose_occupation", stub, raising=False)
-    f.vacancy(scene["garment"], "缝纫工", occupation=occ("6-07-02-03"))
+    f.vacancy(scene["garment"], "缝纫工", occupation=occ("6-05-01-03"))
     person = f.jobseeker(GUXI, "陈静", desired_text="想做缝纫")
     ranked = matching.vacancies_for(person, on=ON)
     assert len(ranked) == 1 and all(r.kind != "occupation" for r in ranked[0].reasons)
@@ -251,17 +228,17 @@ def test_education_and_age(scene: dict[str, Any]) -> None:
 
 def test_recommend_all_agrees_with_one_by_one(scene: dict[str, Any]) -> None:
     g, t, far = scene["garment"], scene["toys"], scene["far"]
-    f.vacancy(g, "缝纫工", occupation=occ("6-07-02-03"), skills="缝纫 平车", wage_min=3500, wage_max=5000)
+    f.vacancy(g, "缝纫工", occupation=occ("6-05-01-03"), skills="缝纫 平车", wage_min=3500, wage_max=5000)
     f.vacancy(t, "玩具装配工", skills="装配 玩具", wage_min=3000, wage_max=4200, housing=True)
-    f.vacancy(far, "皮具车工", occupation=occ("6-07-04"), skills="皮具 车工", wage_min=4000)
-    f.vacancy(g, "仓管员", occupation=occ("4-02"), skills="仓库 叉车", wage_max=3800)
+    f.vacancy(far, "皮具车工", occupation=occ("6-05"), skills="皮具 车工", wage_min=4000)
+    f.vacancy(g, "仓管员", occupation=occ("4-02-06-01"), skills="仓库 叉车", wage_max=3800)
     people = [
         f.jobseeker(GUXI, "甲", experience="制衣厂平车缝纫", wage_expected=4000),
         f.jobseeker(YUXI, "乙", experience="玩具厂装配", needs_dorm=True, max_commute_minutes=20),
         f.jobseeker(SHANGHE, "丙", experience="皮具厂车工", wage_expected=4500),
         f.jobseeker(GUILIN, "丁", experience="物流仓库叉车"),
     ]
-    people[0].desired_occupations.add(occ("6-07-02-03"))
+    people[0].desired_occupations.add(occ("6-05-01-03"))
 
     everyone = matching.recommend_all(Region.objects.get(code="500152"), top=3, on=ON, chunk=2)
 
