@@ -33,6 +33,8 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext_noop
+
 from tiaodu.core import figures as fig
 from tiaodu.employment import queries
 from tiaodu.employment.queries import EmploymentFigures, FairLine, Shortage, Tally
@@ -78,9 +80,9 @@ SHORTAGE_COLUMNS: tuple[Column, ...] = (
 )
 # name, heading, first column's label
 TABLES = (
-    ("by_township", "按镇街", "镇街"),
-    ("by_fair_kind", "按招聘会类型", "招聘会类型"),
-    ("by_occupation", "缺工按职业(中类)", "职业"),
+    ("by_township", gettext_noop("按镇街"), "镇街"),
+    ("by_fair_kind", gettext_noop("按招聘会类型"), "招聘会类型"),
+    ("by_occupation", gettext_noop("缺工按职业(中类)"), "职业"),
 )
 
 
