@@ -55,8 +55,16 @@ from tiaodu.employment.text import tokenize
 from tiaodu.regions.models import Region
 
 CHUNK = 2000
-# Not in the change log: ciphertexts, keyed hashes and the matching words.
-NOT_AUDITED = frozenset({"id_enc", "id_hash", "phone_enc", "phone_hash", "tokens"})
+# Not in the change log (append-only: nothing there can be erased later): see
+# ``jobseekers.logged_changes``.
+NOT_AUDITED = jobseekers.NOT_LOGGED
+
+
+def _masked(changes: dict[str, tuple[Any, Any]]) -> dict[str, tuple[Any, Any]]:
+    if "name" in changes:
+        before, after = changes["name"]
+        changes["name"] = (pii.mask_name(before) if before else None, pii.mask_name(after or ""))
+    return changes
 
 
 def _id_number(raw: Any) -> idcard.IdNumber:
@@ -371,7 +379,7 @@ class JobseekerImporter(Importer):
             )
             for _person, found, changes in group:
                 label = f"{found.masked_name} {found.id_mask}"
-                audited = {k: v for k, v in changes.items() if k not in NOT_AUDITED}
+                audited = _masked({k: v for k, v in changes.items() if k not in NOT_AUDITED})
                 entries.append(AuditEntry(found.pk, label, audited, created=False))
         if updates:
             Jobseeker.objects.filter(pk__in=[j.pk for _p, j, _c in updates]).update(version=F("version") + 1)

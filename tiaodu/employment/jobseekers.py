@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from auditlog.context import disable_auditlog
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -103,7 +104,10 @@ PI_ATTRS = (
     "desired_text",
     "tokens",
 )
-REDACTED = "***"
+# Never in the change log (see ``logged_changes``).
+NOT_LOGGED = frozenset(
+    {"id_enc", "id_hash", "phone_enc", "phone_hash", "tokens", "birth_date", "village", "experience"}
+)
 
 
 # --- settings and policy ------------------------------------------------------------------------
@@ -144,6 +148,21 @@ def can_reveal(user: Any, jobseeker: Jobseeker) -> bool:
         return bool(user.organization_id) and user.organization_id in department_ids(jobseeker.district)
     if user.role == Role.TOWN:
         return user.region_id is not None and user.region_id == jobseeker.township_id
+    return False
+
+
+def can_reveal_all(user: Any, queryset: Any) -> bool:
+    """Whether :func:`can_reveal` allows every row of ``queryset`` (a full export), decided with
+    one query rather than row by row."""
+    if not _active(user):
+        return False
+    if _is_admin(user):
+        return True
+    if user.role == Role.DEPARTMENT and user.organization_id:
+        districts = EmploymentSettings.objects.filter(departments=user.organization_id).values("region_id")
+        return not queryset.exclude(district_id__in=districts).exists()
+    if user.role == Role.TOWN and user.region_id:
+        return not queryset.exclude(township_id=user.region_id).exists()
     return False
 
 
@@ -550,7 +569,7 @@ def register(
         )
         row.tokens = tokenize(row.experience, row.skills, row.certificates, row.desired_text)
         try:
-            with transaction.atomic():
+            with transaction.atomic(), disable_auditlog():
                 row.save()
         except IntegrityError:  # a concurrent registration of the same person came first
             raise Conflict(
@@ -562,6 +581,9 @@ def register(
             row.desired_occupations.add(*occupations)
         if actor is not None:
             ensure_added(actor, row)
+        log_change(
+            actor, row, {k: (None, v) for k, v in snapshot(row).items() if v not in (None, "")}, created=True
+        )
     return row, True
 
 
@@ -573,8 +595,8 @@ def _merge(
     on: date,
     fair: JobFair | None,
 ) -> None:
-    newer = is_newer(row, on)
-    merge_into(row, incoming, newer)
+    before = snapshot(row)
+    merge_into(row, incoming, is_newer(row, on))
     if on < row.registered_on:
         row.registered_on = on
     if row.last_active_on is None or row.last_active_on < on:
@@ -582,7 +604,9 @@ def _merge(
     if fair is not None and row.registered_fair_id is None:
         row.registered_fair = fair
     claim_version(row, None, {"version": row.version})
-    row.save()
+    with disable_auditlog():
+        row.save()
+    log_change(actor, row, diff(before, row))
     if occupations:
         row.desired_occupations.add(*occupations)
 
@@ -629,6 +653,7 @@ def update_jobseeker(
     if errors:
         raise InvalidInput(errors)
     claim_version(row, version, {"version": row.version, "id_mask": row.id_mask})
+    before = snapshot(row)
     occupations = fields.pop("desired_occupations", None)
     if "phone" in fields:
         phone = fields.pop("phone")
@@ -640,7 +665,9 @@ def update_jobseeker(
     for attr, value in fields.items():
         setattr(row, attr, value)
     row.tokens = tokenize(row.experience, row.skills, row.certificates, row.desired_text)
-    row.save()
+    with disable_auditlog():
+        row.save()
+    log_change(actor, row, diff(before, row))
     if occupations is not None:
         row.desired_occupations.set(occupations)
     return row
@@ -668,39 +695,54 @@ def _anonymised_values(row: Jobseeker) -> dict[str, Any]:
     }
 
 
-def _redact_log(pks: Sequence[int]) -> None:
-    """Blank the personal fields in the change-log entries of these jobseekers."""
-    from auditlog.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
+def _json(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
 
-    if not pks:
-        return
-    content_type = ContentType.objects.get_for_model(Jobseeker)
-    names = set(PI_ATTRS)
-    entries = LogEntry.objects.filter(content_type=content_type, object_id__in=list(pks))
-    for entry in entries.iterator(500):
-        changes = entry.changes if isinstance(entry.changes, dict) else None
-        touched = False
-        if changes:
-            for key in list(changes):
-                if key in names:
-                    changes[key] = [REDACTED, REDACTED]
-                    touched = True
-        serialized = entry.serialized_data
-        if isinstance(serialized, dict) and isinstance(serialized.get("fields"), dict):
-            for key in names & set(serialized["fields"]):
-                serialized["fields"][key] = REDACTED
-                touched = True
-        if touched or entry.object_repr:
-            LogEntry.objects.filter(pk=entry.pk).update(
-                changes=changes, changes_text="", object_repr=ANONYMOUS_NAME, serialized_data=serialized
-            )
+
+def logged_changes(changes: dict[str, tuple[Any, Any]]) -> dict[str, list[Any]]:
+    """Changes as the change log keeps them: never the ciphertexts, keyed hashes, words, birth
+    date, village or work history; the name masked (the log is append-only, so what it holds
+    cannot be erased when the person is anonymised)."""
+    out: dict[str, list[Any]] = {}
+    for attr, (before, after) in changes.items():
+        if attr in NOT_LOGGED:
+            continue
+        if attr == "name":
+            before, after = pii.mask_name(before or "") or None, pii.mask_name(after or "")
+        out[attr.removesuffix("_id") if attr.endswith("_id") else attr] = [_json(before), _json(after)]
+    return out
+
+
+def snapshot(row: Jobseeker) -> dict[str, Any]:
+    return {f.attname: getattr(row, f.attname) for f in Jobseeker._meta.concrete_fields if f.attname != "id"}
+
+
+def diff(before: dict[str, Any], row: Jobseeker) -> dict[str, tuple[Any, Any]]:
+    after = snapshot(row)
+    skip = {"updated_at", "created_at", "version"}
+    return {k: (v, after[k]) for k, v in before.items() if k not in skip and after[k] != v}
+
+
+def log_change(
+    actor: Any, row: Jobseeker, changes: dict[str, tuple[Any, Any]], *, created: bool = False
+) -> None:
+    """One change-log entry for the row, with :func:`logged_changes` (the saves run with
+    auditlog disabled so that its own entry, with every field in clear, is not written)."""
+    from auditlog.models import LogEntry
+
+    action = LogEntry.Action.CREATE if created else LogEntry.Action.UPDATE
+    LogEntry.objects.log_create(
+        row,
+        force_log=True,
+        action=action,
+        changes=logged_changes(changes),
+        actor=actor if _active(actor) else None,
+        object_repr=f"{row.masked_name} {row.id_mask}",
+    )
 
 
 def anonymise(jobseeker: Jobseeker, on: date, *, actor: Any = None, reason: str = "retention") -> Jobseeker:
     """Erase the jobseeker's personal data (see the module docstring); idempotent."""
-    from auditlog.context import disable_auditlog
-
     from tiaodu.audit.choices import EventKind
     from tiaodu.audit.services import record_event
 
@@ -711,7 +753,7 @@ def anonymise(jobseeker: Jobseeker, on: date, *, actor: Any = None, reason: str 
         with disable_auditlog():  # the change log must not keep the values being erased
             Jobseeker.objects.filter(pk=jobseeker.pk).update(anonymised_on=on, **values)
             jobseeker.desired_occupations.clear()
-        _redact_log([jobseeker.pk])
+        log_change(actor, jobseeker, {"anonymised_on": (None, on), "name": (jobseeker.name, ANONYMOUS_NAME)})
         record_event(
             EventKind.PI_ANONYMISED,
             user=actor,
@@ -736,6 +778,7 @@ def withdraw_consent(actor: User, jobseeker: Jobseeker | int, on: date | None = 
             raise invalid("on", "date_order", _("撤回同意日期不能早于登记日期"))
         Jobseeker.objects.filter(pk=row.pk).update(consent_withdrawn_on=on)
         row.consent_withdrawn_on = on
+        log_change(actor, row, {"consent_withdrawn_on": (None, on)})
         anonymise(row, on, actor=actor, reason="consent withdrawn")
     return row
 
