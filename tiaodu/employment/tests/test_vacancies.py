@@ -430,7 +430,7 @@ def test_vacancies_from_need(users: dict) -> None:
 def test_need_rows_checked_all_or_nothing() -> None:
     user = staff(TONGNAN)
     labour = need(firm(12), 50, "缝纫工")
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"title": "缝纫工", "headcount": 20, "wage_min": 3500, "wage_max": 5000},
         {"title": "包装工", "headcount": 10, "requirements": "限女性", "published_on": date(2022, 2, 1)},
         {"title": "", "headcount": None},  # blank row: ignored
@@ -456,9 +456,9 @@ def test_only_labour_needs_and_visible_ones(users: dict) -> None:
         vacancies.vacancies_from_need(None, money)
     assert codes(caught.value.errors) == {("need", "need_not_labour")}
     labour = need(company, 5, "普工")
-    with pytest.raises(ServiceError) as caught:
+    with pytest.raises(ServiceError) as refused:
         vacancies.vacancies_from_need(users["qiye"], labour)  # another enterprise's need
-    assert caught.value.status == 404
+    assert refused.value.status == 404
     with pytest.raises(InvalidInput) as caught:
         vacancies.create_vacancy(
             None, enterprise=firm(14), title="普工", headcount=1, published_on=date(2022, 3, 1), need=labour
