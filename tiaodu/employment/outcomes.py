@@ -165,12 +165,12 @@ def allowed_actions(placement: Placement, user: User | None = None) -> list[Tran
     """The table's moves open from the placement's state (for ``user``'s role: enterprises only
     the steps marked ``enterprise``)."""
     moves = [t for t in TRANSITIONS.values() if placement.state in t.sources]
-    if user is not None and not _is_staff(user):
+    if user is not None and not is_staff(user):
         moves = [t for t in moves if t.enterprise]
     return moves
 
 
-def _is_staff(user: User) -> bool:
+def is_staff(user: User) -> bool:
     return bool(user.is_superuser or user.role in STAFF_ROLES)
 
 
@@ -194,7 +194,7 @@ def follow_up_from(placement: Placement, action: str) -> date | None:
 def display_name(user: User | None, jobseeker: Jobseeker) -> str:
     """The jobseeker's name as ``user`` may see it: in full for the employment staff and the
     towns, masked (张*) for everyone else (enterprises)."""
-    if user is not None and _is_staff(user):
+    if user is not None and is_staff(user):
         return jobseeker.name
     return jobseeker.masked_name
 
@@ -342,7 +342,7 @@ def advance(
         found = Placement.objects.select_for_update().get(pk=pk)
     else:
         found = get_scoped(Placement, actor, "change", pk=pk)
-        if not move.enterprise and not _is_staff(actor):
+        if not move.enterprise and not is_staff(actor):
             raise Forbidden(
                 "回访、离岗和终止由就业服务部门或镇街登记", audit=f"change employment.placement {pk}"
             )
