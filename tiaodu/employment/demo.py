@@ -501,6 +501,11 @@ class Intention:
     result: str = "意向"  # the furthest step (the fair-results file's 结果)
     steps: list[Step] = field(default_factory=list)  # the steps after the intention, dated
 
+    def result_day(self) -> date:
+        """The date of the furthest step the fair-results file records (its 结果日期)."""
+        action = {"面试": "interview", "录用": "hire", "入职": "start"}.get(self.result)
+        return next((s.on for s in self.steps if s.action == action), self.fair.day)
+
 
 @dataclass
 class TripPlan:
@@ -534,7 +539,7 @@ class SpringRows:
         the later steps through the outcome services on their own dates)."""
         fair_results = self.fair_results
         if results == "intention":
-            fair_results = [{**row, "结果": "意向"} for row in fair_results]
+            fair_results = [{**row, "结果": "意向", "结果日期": row["招聘会日期"]} for row in fair_results]
         return dict(
             zip(KINDS, (self.market_rules, self.vacancies, self.jobseekers, fair_results), strict=True)
         )
@@ -639,9 +644,9 @@ def spring_rows(
 
     # Booths: enterprise k at fair k % 10; the first 20 at a second fair too (k + 3).
     toy_index = next((i for i, f in enumerate(chosen) if f.name == TOY_FACTORY), None)
-    villager_fair = next(i for i, f in enumerate(fairs) if f.township == str(VILLAGER["所属镇街"]))
+    villager_fair = next((i for i, f in enumerate(fairs) if f.township == str(VILLAGER["所属镇街"])), None)
     order = list(range(figures.enterprises))
-    if toy_index is not None:
+    if toy_index is not None and villager_fair is not None:
         # The toy factory takes the slot of the enterprise that goes to the villager's fair.
         swap = next(k for k in order if k % figures.fairs == villager_fair)
         order[swap], order[toy_index] = order[toy_index], order[swap]
@@ -836,6 +841,7 @@ def spring_rows(
                 "统一社会信用代码": item.credit_code,
                 "岗位名称": item.title,
                 "结果": item.result,
+                "结果日期": item.result_day().isoformat(),
             }
         )
     for item in {(i.fair.name, i.id_number): i for i in rows.intentions}.values():
@@ -916,6 +922,7 @@ def spring_rows(
                     "统一社会信用代码": firm.credit_code,
                     "岗位名称": title,
                     "结果": "意向",
+                    "结果日期": park.day.isoformat(),
                 }
             )
     return rows
@@ -1199,30 +1206,8 @@ def load_employment_demo() -> bool:
         import_rows(kind, files[kind], rsj)
     organisers = [*settings.departments.all()[:1], gaoxin_org()]
     apply_plan(rows, rsj, organisers=organisers)
-    dadukou_staff = _dadukou_staff()
-    convert_dadukou_needs(dadukou_staff)
+    convert_dadukou_needs(None)
     return True
-
-
-def _dadukou_staff() -> Any:
-    """大渡口区's 人社局 user who converts the needs (not a demo login: no password shown)."""
-    from tiaodu.accounts.models import User
-    from tiaodu.core.demo import _user, demo_password
-    from tiaodu.orgs.choices import OrgKind
-    from tiaodu.orgs.models import Organization
-
-    existing = User.objects.filter(username="rsj-ddk").first()
-    if existing is not None:
-        return existing
-    office = Organization.objects.get(region__code=DADUKOU, kind=OrgKind.DEPARTMENT, short_name="人社局")
-    return _user(
-        "rsj-ddk",
-        "department",
-        demo_password(),
-        full_name="大渡口区人社局干部",
-        region_code=DADUKOU,
-        org=str(office.pk),
-    )
 
 
 def demo_accounts() -> list[DemoAccount]:
