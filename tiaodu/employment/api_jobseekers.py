@@ -6,8 +6,6 @@ POST /jobseekers/{id}/reveal {"field": "id"|"phone"} (audited; 403 ``pi_reveal_f
 refused). Names are masked for enterprises and leaders. Schema names start with EmploymentJobseeker.
 """
 
-from __future__ import annotations
-
 from datetime import date
 from typing import Annotated, Any, Literal
 
