@@ -39,7 +39,9 @@ def is_market_day(rule: MarketRule, day: date) -> bool:
     return str(day_number(rule, day) % 10) in (rule.digits or "")
 
 
-def _days(start: date, end: date) -> Iterable[date]:
+def period(start: date, end: date) -> Iterable[date]:
+    """The days from ``start`` to ``end`` (both included); ``date_range`` when the period is
+    backwards or longer than a year."""
     if end < start:
         raise invalid("to", "date_range", "结束日期不能早于开始日期")
     if (end - start).days >= MAX_PERIOD_DAYS:
@@ -53,7 +55,7 @@ def _days(start: date, end: date) -> Iterable[date]:
 def market_days(township: Region, start: date, end: date) -> list[date]:
     """The township's market days from ``start`` to ``end`` (both included), under all its rules."""
     rules = list(MarketRule.objects.filter(township=township))
-    return [day for day in _days(start, end) if any(is_market_day(rule, day) for rule in rules)]
+    return [day for day in period(start, end) if any(is_market_day(rule, day) for rule in rules)]
 
 
 def holiday_name(day: date) -> str | None:
@@ -85,7 +87,7 @@ def propose_fair_dates(
     """Every market day from ``start`` to ``end`` of the district's townships that have a 赶场
     rule (only ``townships`` when given), sorted by day then township code; days on which the
     township already has a fair are left out, statutory holidays are flagged (``holiday``)."""
-    days = list(_days(start, end))
+    days = list(period(start, end))
     rules = (
         MarketRule.objects.filter(district=district)
         .select_related("township")
@@ -130,7 +132,7 @@ def month_calendar(
         rules = [r for r in rules if r.township_id in wanted]
     weeks: list[list[tuple[date | None, list[Region]]]] = []
     week: list[tuple[date | None, list[Region]]] = [(None, [])] * first.weekday()
-    for day in _days(first, last):
+    for day in period(first, last):
         towns: list[Region] = []
         for rule in rules:
             if rule.township not in towns and is_market_day(rule, day):
