@@ -67,6 +67,13 @@ class Scheduled:
 SCHEDULE: tuple[Scheduled, ...] = (
     Scheduled("sweep", "tiaodu.cases.tasks.sweep_cards", time(1, 0), gettext_noop("红黄牌督办扫描")),
     Scheduled("housekeeping", "tiaodu.core.tasks.housekeeping", time(3, 0), gettext_noop("例行清理")),
+    # 个人信息保护法: jobseekers past their district's retention period are anonymised.
+    Scheduled(
+        "pi-retention",
+        "tiaodu.employment.tasks.anonymise_expired",
+        time(3, 30),
+        gettext_noop("个人信息到期匿名化"),
+    ),
 )
 SWEEP = SCHEDULE[0]
 

@@ -59,13 +59,14 @@ def test_each_scheduled_task_is_enqueued_once_a_day_from_its_time_on() -> None:
     assert enqueue_due(at("2026-12-07", "01:00")) == ["sweep"]
     assert enqueue_due(at("2026-12-07", "01:01")) == []  # a second worker's beat: nothing twice
     assert enqueue_due(at("2026-12-07", "02:59")) == []
-    assert enqueue_due(at("2026-12-07", "09:15")) == ["housekeeping"]  # late start: caught up
+    assert enqueue_due(at("2026-12-07", "03:00")) == ["housekeeping"]
+    assert enqueue_due(at("2026-12-07", "09:15")) == ["pi-retention"]  # late start: caught up
     assert (queued(SWEEP_PATH), queued(HOUSEKEEPING_PATH)) == (1, 1)
     marker = ScheduledTask.objects.get(name="sweep")
     assert marker.scheduled_for.isoformat() == "2026-12-07"  # type: ignore[union-attr]
     assert DBTaskResult.objects.get(task_path=SWEEP_PATH).id.hex == marker.result_id.replace("-", "")
     # The worker was down all of the 8th: on the 9th each task runs once, not twice.
-    assert enqueue_due(at("2026-12-09", "23:00")) == ["sweep", "housekeeping"]
+    assert enqueue_due(at("2026-12-09", "23:00")) == ["sweep", "housekeeping", "pi-retention"]
     assert (queued(SWEEP_PATH), queued(HOUSEKEEPING_PATH)) == (2, 2)
 
 
