@@ -9,8 +9,6 @@ number in the platform (``jobseeker_id``) or by 身份证号 (``id_number``: fou
 the district's jobseekers the user may see); answers carry only the masked ID.
 """
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Annotated, Any
 
