@@ -5,7 +5,7 @@ is spelled out next to each figure."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -403,3 +403,36 @@ def test_follow_up_rules() -> None:
     assert queries.follow_up(start, None, None, date(2024, 4, 20), 90, end) is False
     assert queries.follow_up(start, None, False, date(2024, 4, 2), 30, end) is False  # found at the check
     assert queries.follow_up(start, None, None, None, 30, end) is None
+
+
+def _numbers(t: queries.Tally) -> queries.Tally:
+    return replace(t, key="", name="")
+
+
+def test_a_township_report_is_its_row_of_the_district_table() -> None:
+    w = spring()
+    district = queries.figures(WANZHOU, FROM, TO)
+    for town in w.towns:
+        alone = queries.figures(town.code, FROM, TO)
+        assert _numbers(alone.total) == _numbers(district.by_township[town.pk])
+    # People counts add up over the townships; distinct counts are united in the whole.
+    rows = district.townships()
+    assert sum(t.demand for t in rows) == district.total.demand
+    assert sum(t.checked_30 for t in rows) == district.total.checked_30
+
+
+def test_a_counted_need_keeps_its_vacancy_out_wherever_the_work_is() -> None:
+    w = spring()
+    e1 = w.enterprises["E1"]  # 高笋塘街道
+    need = Need.objects.create(enterprise=e1, kind=NeedKind.LABOUR, raised_on=date(2024, 5, 1), people=8)
+    before = queries.figures(WANZHOU, FROM, TO)
+    # The need's vacancy is worked in 太白街道: the 8 people are counted once, at the need.
+    moved = factories.vacancy(e1, "搬运工", headcount=8, published_on=date(2024, 5, 2), need=need)
+    Vacancy.objects.filter(pk=moved.pk).update(township=w.towns[1])
+    after = queries.figures(WANZHOU, FROM, TO)
+    assert after.total.demand == before.total.demand == 175 + 8
+    assert queries.figures(T2, FROM, TO).total.demand == 65
+    # A need raised before the range is not counted: its vacancy published in the range is.
+    Need.objects.filter(pk=need.pk).update(raised_on=date(2024, 2, 1))
+    assert queries.figures(T2, FROM, TO).total.demand == 65 + 8
+    assert queries.figures(WANZHOU, FROM, TO).total.demand == 175 + 8
