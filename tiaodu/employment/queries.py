@@ -376,8 +376,7 @@ def _proposed(job_types: str) -> str:
     if text not in _PROPOSED:
         from tiaodu.employment import reference
 
-        propose = getattr(reference, "propose_occupation", None)
-        found = propose(text) if propose is not None else None
+        found = reference.propose_occupation(text)
         _PROPOSED[text] = found.code if found is not None else UNCLASSIFIED
     return _PROPOSED[text]
 

@@ -436,3 +436,20 @@ def test_a_counted_need_keeps_its_vacancy_out_wherever_the_work_is() -> None:
     Need.objects.filter(pk=need.pk).update(raised_on=date(2024, 2, 1))
     assert queries.figures(T2, FROM, TO).total.demand == 65 + 8
     assert queries.figures(WANZHOU, FROM, TO).total.demand == 175 + 8
+
+
+def test_a_need_s_work_types_find_their_occupation_in_the_shipped_catalogue() -> None:
+    from tiaodu.employment import reference
+
+    spring()
+    firm = Enterprise.objects.get(name="万州测试企业E3")
+    Need.objects.create(
+        enterprise=firm, kind=NeedKind.LABOUR, raised_on=date(2024, 4, 1), people=33, job_types="缝纫工"
+    )
+    proposed = reference.propose_occupation("缝纫工")
+    assert proposed is not None  # the catalogue knows 缝纫工
+    queries._PROPOSED.clear()
+    f = queries.figures(WANZHOU, FROM, TO)
+    row = f.by_occupation[queries.middle(proposed.code)]
+    assert row.demand == 33 and row.name and row.name != queries.UNCLASSIFIED_NAME
+    assert queries.UNCLASSIFIED not in f.by_occupation or f.by_occupation[""].demand == 0
