@@ -23,7 +23,7 @@ from tiaodu.regions.models import Region
 from tiaodu.regions.services import normalize_code
 
 
-class PlacementFilter(TextSafeFilterSchema):
+class EmploymentPlacementFilter(TextSafeFilterSchema):
     state: OutcomeState | None = Field(
         None, description="状态:" + "、".join(f"{v}({label})" for v, label in OutcomeState.choices)
     )

@@ -31,7 +31,7 @@ from tiaodu.core.views import (
 )
 from tiaodu.employment import outcomes
 from tiaodu.employment.choices import OutcomeState
-from tiaodu.employment.forms_outcomes import ActionForm, OpenPlacementForm, PlacementFilter
+from tiaodu.employment.forms_outcomes import ActionForm, OpenPlacementForm, EmploymentPlacementFilter
 from tiaodu.employment.models import JobFair, Jobseeker, Placement, Vacancy
 from tiaodu.enterprises.models import Enterprise
 
@@ -58,7 +58,7 @@ def url_or_none(name: str, *args: Any) -> str | None:
 
 class PlacementListView(ObjectListView):
     model = Placement
-    filterset = PlacementFilter
+    filterset = EmploymentPlacementFilter
     title = gettext_lazy("求职对接")
     export_name = "employment-placements"
     detail_url_name = "employment:placement-detail"
