@@ -31,7 +31,7 @@ from tiaodu.core.views import (
 )
 from tiaodu.employment import outcomes
 from tiaodu.employment.choices import OutcomeState
-from tiaodu.employment.forms_outcomes import ActionForm, OpenPlacementForm, EmploymentPlacementFilter
+from tiaodu.employment.forms_outcomes import ActionForm, EmploymentPlacementFilter, OpenPlacementForm
 from tiaodu.employment.models import JobFair, Jobseeker, Placement, Vacancy
 from tiaodu.enterprises.models import Enterprise
 
