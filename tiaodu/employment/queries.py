@@ -358,27 +358,26 @@ def _demand(out: EmploymentFigures, user: User | None, whole: bool) -> None:
     ):
         if need_pk not in largest or headcount > largest[need_pk][0]:
             largest[need_pk] = (headcount, code)
+    memo: dict[str, str] = {}
     for need in needs:
         for tally in out.groups(need["enterprise__township"]):
             tally.demand_needs += need["people"]
-        code = largest[need["pk"]][1] if need["pk"] in largest else _proposed(need["job_types"])
+        code = largest[need["pk"]][1] if need["pk"] in largest else _proposed(need["job_types"], memo)
         out.occupation(middle(code)).demand += need["people"]
 
 
-_PROPOSED: dict[str, str] = {}
-
-
-def _proposed(job_types: str) -> str:
-    """The occupation code proposed for a need's 工种 text ("" when none)."""
+def _proposed(job_types: str, memo: dict[str, str]) -> str:
+    """The occupation code proposed for a need's 工种 text ("" when none); ``memo`` keeps the
+    proposals of one report (the same text is proposed once)."""
     text = (job_types or "").strip()
     if not text:
         return UNCLASSIFIED
-    if text not in _PROPOSED:
+    if text not in memo:
         from tiaodu.employment import reference
 
         found = reference.propose_occupation(text)
-        _PROPOSED[text] = found.code if found is not None else UNCLASSIFIED
-    return _PROPOSED[text]
+        memo[text] = found.code if found is not None else UNCLASSIFIED
+    return memo[text]
 
 
 def _buses(out: EmploymentFigures, user: User | None, whole: bool) -> None:

@@ -331,9 +331,7 @@ def test_a_need_without_vacancies_takes_the_proposed_occupation(monkeypatch: pyt
     monkeypatch.setattr(
         reference, "propose_occupation", lambda title, text="": proposed.get(title), raising=False
     )
-    queries._PROPOSED.clear()
     f = queries.figures(WANZHOU, FROM, TO)
-    queries._PROPOSED.clear()
     assert f.by_occupation["6-92"].demand == 80 + 12
     assert f.by_occupation[""].demand == 7 and f.total.demand == 175 + 19
 
@@ -448,7 +446,6 @@ def test_a_need_s_work_types_find_their_occupation_in_the_shipped_catalogue() ->
     )
     proposed = reference.propose_occupation("缝纫工")
     assert proposed is not None  # the catalogue knows 缝纫工
-    queries._PROPOSED.clear()
     f = queries.figures(WANZHOU, FROM, TO)
     row = f.by_occupation[queries.middle(proposed.code)]
     assert row.demand == 33 and row.name and row.name != queries.UNCLASSIFIED_NAME
