@@ -581,7 +581,7 @@ def spring_rows(
     prefix = district.name
     townships = list(townships) or list(hosts)
     rows.market_rules = [
-        {"所属镇街": f"{prefix}{t}", "场镇": place, "历法(公历/农历)": cal, "逢几赶场": "、".join(d)}
+        {"所属镇街": f"{prefix}{t}", "场镇": place, "历法": cal, "逢几赶场": "、".join(d)}
         for t, place, cal, d in markets
     ]
     rules = {t: (cal, d) for t, _p, cal, d in markets}
