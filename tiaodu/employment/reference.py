@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 
 from tiaodu.core import resolve
 from tiaodu.core.errors import FieldError, Forbidden, InvalidInput, invalid
@@ -214,10 +214,11 @@ _index_cache: dict[str, Any] = {}
 
 
 def occupation_index() -> OccupationIndex:
-    """The index of the current catalogue (rebuilt when the catalogue's row count or last change
-    differs from the cached one's: one small aggregate query per call)."""
-    state = Occupation.objects.aggregate(n=Max("pk"), changed=Max("updated_at"))
-    key = (Occupation.objects.count(), state["n"], state["changed"])
+    """The index of the current catalogue (rebuilt when the catalogue's row count, highest id or
+    last change differs from the cached one's: one small aggregate query per call). Callers that
+    propose for many titles at once take the index once and call its ``propose``."""
+    state = Occupation.objects.aggregate(n=Count("pk"), top=Max("pk"), changed=Max("updated_at"))
+    key = (state["n"], state["top"], state["changed"])
     if _index_cache.get("key") != key:
         _index_cache["index"] = OccupationIndex(Occupation.objects.all())
         _index_cache["key"] = key
