@@ -14,8 +14,9 @@ Each row is one jobseeker × one vacancy at one fair:
 - the vacancy is the enterprise's (by 统一社会信用代码) vacancy with that title — the latest
   published on or before the fair's date, else the earliest after it; none is ``vacancy_unknown``;
 - the enterprise gets a booth at the fair with that vacancy if it has none, the jobseeker is
-  signed in, and :func:`outcomes.record_result` walks the placement up to the result (never
-  backwards), each missing step dated the result's date.
+  signed in, the placement is opened as an intention dated the fair's day
+  (:func:`outcomes.open_placement`) and :func:`outcomes.record_result` walks it up to the result
+  (never backwards), each missing later step dated the result's date.
 
 All or nothing: a bad row writes nothing and every bad row is listed. Duplicate rows (same fair,
 jobseeker and vacancy) are allowed: the furthest result wins.
@@ -296,6 +297,12 @@ class FairResultImporter(Importer):
             .values_list("state", flat=True)
             .first()
         )
+        if data.on != fair.held_on:
+            # The intention was reached at the fair: dated the fair's day, the later steps the
+            # result's date (record_result alone would date the intention on the result's day).
+            outcomes.open_placement(  # type: ignore[attr-defined]
+                actor, jobseeker=data.jobseeker, vacancy=data.vacancy, on=fair.held_on, fair=fair
+            )
         placement = outcomes.record_result(  # type: ignore[attr-defined]
             actor, jobseeker=data.jobseeker, vacancy=data.vacancy, result=data.result, on=data.on, fair=fair
         )

@@ -69,6 +69,34 @@ def test_import_creates_fair_booth_and_walks_results(tmp_path: Path) -> None:
     assert JobFair.objects.filter(name=NAME).count() == 1
 
 
+def test_result_date_dates_the_later_steps(tmp_path: Path) -> None:
+    s = scene()
+    number = factories.id_number(GUXI)
+    person = factories.jobseeker(GUXI, "导入戊", number=number)
+    path = tmp_path / "dated.xlsx"
+    row = [
+        NAME,
+        "2021-03-05",
+        "赶场天专场",
+        "古溪镇",
+        number,
+        s["toys"].credit_code,
+        "缝纫工",
+        "入职",
+        "2021-03-20",
+    ]
+    write_xlsx(path, [[*HEADER, "结果日期"], row])
+    result = run_import("fair-results", path, actor=s["staff"])
+    assert result.ok, result.error_lines()
+    placement = Placement.objects.get(jobseeker=person, vacancy=s["sewer"])
+    assert placement.intended_on == date(2021, 3, 5)
+    assert placement.hired_on == placement.started_on == date(2021, 3, 20)
+    early = tmp_path / "early.xlsx"
+    write_xlsx(early, [[*HEADER, "结果日期"], [*row[:8], "2021-03-01"]])
+    refused = run_import("fair-results", early, actor=s["staff"])
+    assert [e.code for e in refused.errors] == ["outcome_date_order"]
+
+
 def test_import_bad_rows_write_nothing(tmp_path: Path) -> None:
     s = scene()
     known = factories.id_number(GUXI)
