@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -212,17 +212,10 @@ def _check_day(on: Any, field: str = "on") -> date:
 
 
 def _touch(jobseeker: Jobseeker, on: date) -> None:
-    """The jobseeker's last activity moves to ``on`` (lane B's ``jobseekers.touch``)."""
+    """The jobseeker's last activity moves to ``on`` (the retention period runs from it)."""
     from tiaodu.employment import jobseekers
 
-    touch = getattr(jobseekers, "touch", None)
-    if touch is not None:
-        touch(jobseeker, on)
-        return
-    # Until lane B's service lands: the same rule (last_active_on = the later of the two).
-    Jobseeker.objects.filter(pk=jobseeker.pk).filter(
-        Q(last_active_on__isnull=True) | Q(last_active_on__lt=on)
-    ).update(last_active_on=on)
+    jobseekers.touch(jobseeker, on)
 
 
 # --- opening --------------------------------------------------------------------------------------
@@ -264,23 +257,7 @@ def open_placement(
 
     existing = Placement.objects.select_for_update().filter(jobseeker=jobseeker, vacancy=vacancy).first()
     if existing is not None:
-        changed: list[str] = []
-        if fair is not None and existing.fair_id is None:
-            existing.fair = fair
-            changed.append("fair")
-        if trip is not None and existing.trip_id is None:
-            existing.trip = trip
-            changed.append("trip")
-        if on < existing.intended_on:
-            existing.intended_on = on
-            changed.append("intended_on")
-        if actor is not None:
-            ensure_permitted(actor, "change" if changed else "view", existing)
-        if changed:
-            claim_version(existing, None)
-            existing.save(update_fields=[*changed, "updated_at"])
-        _touch(jobseeker, on)
-        return existing
+        return _reopen(actor, existing, on=on, fair=fair, trip=trip)
 
     service_org = jobseeker.service_org
     if service_org is None:
@@ -288,24 +265,54 @@ def open_placement(
 
         settings = EmploymentSettings.objects.filter(region_id=jobseeker.district_id).first()
         service_org = settings.departments.order_by("pk").first() if settings is not None else None
-    placement = Placement.objects.create(
-        district_id=jobseeker.district_id,
-        township_id=jobseeker.township_id,
-        jobseeker=jobseeker,
-        vacancy=vacancy,
-        enterprise_id=vacancy.enterprise_id,
-        occupation_id=vacancy.occupation_id,
-        fair=fair,
-        trip=trip,
-        state=S.INTENDED,
-        intended_on=on,
-        service_org=service_org,
-        created_by=actor,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: someone else may open the same pair meanwhile
+            placement = Placement.objects.create(
+                district_id=jobseeker.district_id,
+                township_id=jobseeker.township_id,
+                jobseeker=jobseeker,
+                vacancy=vacancy,
+                enterprise_id=vacancy.enterprise_id,
+                occupation_id=vacancy.occupation_id,
+                fair=fair,
+                trip=trip,
+                state=S.INTENDED,
+                intended_on=on,
+                service_org=service_org,
+                created_by=actor,
+            )
+    except IntegrityError:
+        existing = Placement.objects.select_for_update().get(jobseeker=jobseeker, vacancy=vacancy)
+        return _reopen(actor, existing, on=on, fair=fair, trip=trip)
     if actor is not None:
         ensure_added(actor, placement)
     _touch(jobseeker, on)
     return placement
+
+
+def _reopen(
+    actor: User | None, existing: Placement, *, on: date, fair: JobFair | None, trip: BusTrip | None
+) -> Placement:
+    """The existing placement of a pair: fair and trip filled if empty, the intention date moved
+    back to ``on`` if earlier (checked against the actor's "change" scope when anything changes,
+    its "view" scope otherwise)."""
+    changed: list[str] = []
+    if fair is not None and existing.fair_id is None:
+        existing.fair = fair
+        changed.append("fair")
+    if trip is not None and existing.trip_id is None:
+        existing.trip = trip
+        changed.append("trip")
+    if on < existing.intended_on:
+        existing.intended_on = on
+        changed.append("intended_on")
+    if actor is not None:
+        ensure_permitted(actor, "change" if changed else "view", existing)
+    if changed:
+        claim_version(existing, None)
+        existing.save(update_fields=[*changed, "updated_at"])
+    _touch(existing.jobseeker, on)
+    return existing
 
 
 # --- moving ---------------------------------------------------------------------------------------
