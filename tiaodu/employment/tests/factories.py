@@ -72,6 +72,7 @@ def jobseeker(
 ) -> Jobseeker:
     township = Region.objects.get(code=township_code)
     district = township.parent
+    assert district is not None
     parsed = idcard.parse(number or id_number(township_code))
     fields.setdefault("registered_on", date(2022, 2, 1))
     fields.setdefault("service_org", rsj(district.code))
