@@ -806,6 +806,13 @@ def vacancies_from_need(
     people than the need did (``need_headcount_exceeded``)."""
     need_row = _need_of(need, None, actor)
     assert need_row is not None
+    if rows is None and need_row.people is not None and converted_headcount(need_row) >= need_row.people:
+        raise ServiceError(
+            "need_fully_converted",
+            f"该用工需求的{need_row.people}人已全部转为岗位",
+            [FieldError("rows", "need_fully_converted", "用工需求的人数已全部转为岗位")],
+            status=409,
+        )
     given = [dict(r) for r in rows] if rows is not None else prefill_rows(need_row)
     given = [r for r in given if any(v not in (None, "", False) for k, v in r.items() if k != "published_on")]
     if not given:

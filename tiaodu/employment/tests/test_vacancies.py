@@ -423,6 +423,9 @@ def test_vacancies_from_need(users: dict) -> None:
     with pytest.raises(ServiceError) as caught:
         vacancies.vacancies_from_need(user, labour.pk, [{"title": "普工", "headcount": 1}])
     assert caught.value.code == "need_headcount_exceeded"
+    with pytest.raises(ServiceError) as caught:
+        vacancies.vacancies_from_need(user, labour)
+    assert caught.value.code == "need_fully_converted" and caught.value.status == 409
     assert Vacancy.objects.filter(need=labour).count() == 2
 
 
