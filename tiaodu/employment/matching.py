@@ -881,3 +881,81 @@ def _occupation_names() -> dict[str, str]:
         _names_cache["names"] = dict(Occupation.objects.values_list("code", "name"))
         _names_cache["stamp"] = stamp
     return _names_cache["names"]  # type: ignore[no-any-return]
+
+
+# --- what a user may ask (command line, pages, API) -----------------------------------------------
+
+CANDIDATE_ROLES = ("department", "town")
+
+
+def _is_admin(user: Any) -> bool:
+    return bool(user.is_superuser or user.role == "admin")
+
+
+def find_jobseeker(actor: Any, number: str, region: str | None = None) -> Jobseeker:
+    """The jobseeker with this 居民身份证号 among those ``actor`` may see (all when None), by keyed
+    hash; ``id_number_*`` for a malformed number, ``not_found``, ``jobseeker_ambiguous``."""
+    from tiaodu.core import pii
+    from tiaodu.core.errors import FieldError, InvalidInput, NotFound, ServiceError
+    from tiaodu.employment import idcard
+
+    try:
+        parsed = idcard.parse(number)
+    except idcard.IdNumberError as exc:
+        raise InvalidInput([FieldError("id_number", exc.code, exc.message)]) from None
+    qs = Jobseeker.objects.restrict(actor) if actor is not None else Jobseeker.objects.all()
+    qs = qs.filter(id_hash=pii.blind_index(parsed.number, field="id"))
+    if region:
+        qs = qs.filter(district__code=region)
+    found = list(qs.select_related("township", "district")[:2])
+    if not found:
+        raise NotFound(_("没有找到该身份证号的求职者(或您无权查看)"))
+    if len(found) > 1:
+        raise ServiceError("jobseeker_ambiguous", _("该身份证号在多个区县登记,请用 --region 指定区县"))
+    return found[0]
+
+
+def find_vacancy(actor: Any, pk: int) -> Vacancy:
+    from tiaodu.core.errors import NotFound
+    from tiaodu.core.permissions import get_scoped
+
+    if actor is not None:
+        return get_scoped(Vacancy, actor, "view", pk=pk)
+    found = Vacancy.objects.select_related("enterprise").filter(pk=pk).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def ranked_vacancies(
+    actor: Any, jobseeker: Jobseeker, *, top: int = 10, on: date | None = None
+) -> list[Match]:
+    """:func:`vacancies_for` as ``actor`` may see it: enterprises are refused (a jobseeker's
+    recommendations are the service's, not a competitor's), the vacancies are those the actor
+    may view. The jobseeker must already have been fetched through the actor's scope."""
+    from tiaodu.core.errors import Forbidden
+
+    if actor is None or _is_admin(actor):
+        return vacancies_for(jobseeker, top=top, on=on)
+    if actor.role == "enterprise":
+        raise Forbidden(_("企业用户不能查看求职者的岗位推荐"))
+    pool = (
+        Vacancy.objects.restrict(actor).filter(district_id=jobseeker.district_id).values_list("pk", flat=True)
+    )
+    return vacancies_for(jobseeker, top=top, on=on, pool=list(pool))
+
+
+def ranked_candidates(actor: Any, vacancy: Vacancy, *, top: int = 10, on: date | None = None) -> list[Match]:
+    """:func:`candidates_for` as ``actor`` may see it: staff only (人社局/就业服务 department users
+    and town users, within the jobseekers they may view; administrators). Enterprises never get
+    candidates who have not applied to or met them: they are refused here."""
+    from tiaodu.core.errors import Forbidden
+
+    if actor is None or _is_admin(actor):
+        return candidates_for(vacancy, top=top, on=on)
+    if actor.role not in CANDIDATE_ROLES:
+        raise Forbidden(_("只有就业服务部门和镇街工作人员可以查看推荐的求职者"))
+    within = (
+        Jobseeker.objects.restrict(actor).filter(district_id=vacancy.district_id).values_list("pk", flat=True)
+    )
+    return candidates_for(vacancy, top=top, on=on, within=list(within))
