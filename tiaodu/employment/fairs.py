@@ -13,7 +13,8 @@ intentions (初步求职意向) recorded on the spot.
   to the booth, and the placement is opened by :func:`outcomes.open_placement` dated the fair's day.
 - :func:`live_counts` — the figures the fair page refreshes while the fair is on.
 - :func:`register_at_fair` — the public page's self-registration: :func:`jobseekers.register`
-  with ``via=SELF`` and the fair, then a QR sign-in.
+  with ``via=SELF`` and the fair, then a QR sign-in on the fair's day (registration only before
+  it; refused with ``fair_over`` after it).
 
 A fair's figures are counted from its rows (booths, attendances, placements with ``fair``), not
 from any running total.
@@ -341,21 +342,25 @@ def fair_by_key(key: Any) -> JobFair | None:
 
 
 @transaction.atomic
-def register_at_fair(fair: JobFair, **data: Any) -> tuple[Jobseeker, FairAttendance, bool]:
+def register_at_fair(fair: JobFair, **data: Any) -> tuple[Jobseeker, FairAttendance | None, bool]:
     """A jobseeker registers themself on the fair's public page (no login): registered through
     :func:`jobseekers.register` (``via=SELF``, the fair; an ID number already registered in the
-    district is merged, not doubled) and signed in by QR. Returns (jobseeker, attendance,
+    district is merged, not doubled) and, on the fair's day, signed in by QR (before it the
+    registration alone; after it ``fair_over``). Returns (jobseeker, attendance or None,
     created)."""
     from tiaodu.employment import jobseekers
 
+    today = timezone.localdate()
+    if fair.held_on < today:
+        raise Conflict("fair_over", "该招聘会已结束,不能再登记签到")
     data.pop("via", None)
     data.pop("fair", None)
     person, created = jobseekers.register(  # type: ignore[attr-defined]
-        None, via=RegisteredVia.SELF, fair=fair, registered_on=timezone.localdate(), **data
+        None, via=RegisteredVia.SELF, fair=fair, registered_on=today, **data
     )
     if person.district_id != fair.district_id:
         raise Conflict("jobseeker_other_district", "求职者不是该招聘会所在区县登记的")
-    attendance = sign_in(None, fair, person, via=SignInVia.QR)
+    attendance = sign_in(None, fair, person, via=SignInVia.QR) if fair.held_on == today else None
     return person, attendance, created
 
 

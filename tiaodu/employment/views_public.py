@@ -5,7 +5,8 @@
   meals, work place), sized for a 360 px wide phone;
 - ``employment:fair-public-register`` (``…/register/``): the jobseeker registers themself
   (:func:`fairs.register_at_fair` → :func:`jobseekers.register` with ``via=SELF`` and the fair)
-  and is signed in by QR; the answer shows only a confirmation with the masked ID number.
+  and, on the fair's day, signed in by QR (before it: registered only; after it the address leads
+  back to the fair's page); the answer shows only a confirmation with the masked ID number.
 
 The key is the fair's random ``public_key`` (a UUID): an unknown key is a plain 404, the same for
 every address, so fairs cannot be enumerated. Registrations from one client address are limited
@@ -18,8 +19,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -82,11 +84,15 @@ class FairPublicRegisterView(View):
 
     def get(self, request: HttpRequest, key: Any) -> HttpResponse:
         fair = _fair(key)
+        if fair.held_on < timezone.localdate():
+            return HttpResponseRedirect(reverse("employment:fair-public", args=[fair.public_key]))
         form = PublicRegisterForm(district=fair.district, purpose=_purpose(fair))
         return self.render_form(request, fair, form)
 
     def post(self, request: HttpRequest, key: Any) -> HttpResponse:
         fair = _fair(key)
+        if fair.held_on < timezone.localdate():
+            return HttpResponseRedirect(reverse("employment:fair-public", args=[fair.public_key]))
         form = PublicRegisterForm(request.POST, district=fair.district, purpose=_purpose(fair))
         if _over_limit(request):
             form.is_valid()
@@ -118,7 +124,7 @@ class FairPublicRegisterView(View):
                 if not exc.errors:
                     form.add_error(None, exc.message)
             else:
-                context = {"fair": fair, "id_mask": person.id_mask, "signed_in_at": attendance.signed_in_at}
+                context = {"fair": fair, "id_mask": person.id_mask, "attendance": attendance}
                 return render(request, "employment/public/registered.html", context)
         return self.render_form(request, fair, form, status=422)
 

@@ -155,21 +155,39 @@ def test_public_vacancies_only_open_ones() -> None:
 
 
 def test_register_at_fair_merges_and_signs_in() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     s = scene()
-    fair = _fair(s)
+    today = timezone.localdate()
+    fair = _fair(s, held_on=today)
     number = factories.id_number(GUXI, date(1990, 5, 6), "f")
     person, attendance, created = fairs.register_at_fair(
         fair, township=s["guxi"], name="赵六", id_number=number, phone="13800001234", consent=True
     )
-    assert created and attendance.via == SignInVia.QR and attendance.jobseeker == person
+    assert created and attendance is not None
+    assert attendance.via == SignInVia.QR and attendance.jobseeker == person
     again, attendance2, created2 = fairs.register_at_fair(
         fair, township=s["guxi"], name="赵六", id_number=number, consent=True
     )
-    assert not created2 and again.pk == person.pk and attendance2.pk == attendance.pk
+    assert not created2 and again.pk == person.pk
+    assert attendance2 is not None and attendance2.pk == attendance.pk
     assert Jobseeker.objects.filter(district=s["district"], name="赵六").count() == 1
     with pytest.raises(ServiceError):
         fairs.register_at_fair(fair, township=s["guxi"], name="错号", id_number="500152199001011230")
     assert FairAttendance.objects.filter(fair=fair).count() == 1
+    later = _fair(s, name="下周的招聘会", held_on=today + timedelta(days=7))
+    early, no_attendance, _created = fairs.register_at_fair(
+        later, township=s["guxi"], name="钱十六", id_number=factories.id_number(GUXI), consent=True
+    )
+    assert no_attendance is None and not FairAttendance.objects.filter(fair=later).exists()
+    assert early.registered_fair == later
+    over = _fair(s, name="已结束的招聘会", held_on=today - timedelta(days=1))
+    with pytest.raises(ServiceError) as exc:
+        fairs.register_at_fair(over, township=s["guxi"], name="孙十七", id_number=factories.id_number(GUXI))
+    assert exc.value.code == "fair_over"
+    assert not Jobseeker.objects.filter(name="孙十七").exists()
 
 
 def test_find_jobseeker_by_hash_in_scope(users: dict) -> None:

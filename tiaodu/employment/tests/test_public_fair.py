@@ -111,6 +111,26 @@ def test_self_registration_errors_change_nothing() -> None:
     assert FairAttendance.objects.filter(fair=fair).count() == before
 
 
+def test_past_fair_takes_no_registration() -> None:
+    from datetime import timedelta
+
+    s = scene()
+    fair = fairs.create_fair(
+        s["staff"],
+        township=s["guxi"],
+        name="昨天的招聘会",
+        kind=FairKind.MARKET_DAY,
+        held_on=timezone.localdate() - timedelta(days=1),
+    )
+    page = Client().get(reverse("employment:fair-public", args=[fair.public_key])).content.decode()
+    assert 'id="public-fair-over"' in page and 'id="public-register-link"' not in page
+    url = reverse("employment:fair-public-register", args=[fair.public_key])
+    response = Client().post(url, {"name": "迟到", "id_number": factories.id_number(GUXI), "consent": "on"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("employment:fair-public", args=[fair.public_key])
+    assert not Jobseeker.objects.filter(name="迟到").exists()
+
+
 def test_registrations_from_one_client_are_limited(monkeypatch: pytest.MonkeyPatch) -> None:
     s = scene()
     fair = _fair(s)
