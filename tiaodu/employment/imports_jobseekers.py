@@ -17,6 +17,7 @@ changed jobseeker, without the ciphertexts, hashes or plain ID numbers.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -51,10 +52,12 @@ from tiaodu.core.resolve import district_of, resolver_for
 from tiaodu.employment import idcard, jobseekers
 from tiaodu.employment.choices import Education, PriorityGroup, RegisteredVia
 from tiaodu.employment.models import Jobseeker
-from tiaodu.employment.text import tokenize
+from tiaodu.employment.text import words
 from tiaodu.regions.models import Region
 
 CHUNK = 2000
+# The blocks jieba cuts one by one (its ``re_han_default``).
+_BLOCKS = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+")
 # Not in the change log (append-only: nothing there can be erased later): see
 # ``jobseekers.logged_changes``.
 NOT_AUDITED = jobseekers.NOT_LOGGED
@@ -245,11 +248,21 @@ class JobseekerImporter(Importer):
             ctx.report(PHASE_WRITE, done, len(rows))
 
     def _tokens(self, ctx: ImportContext, *texts: str) -> str:
-        table: dict[tuple[str, ...], str] = ctx.cache.setdefault("tokens", {})
-        found = table.get(texts)
-        if found is None:
-            found = table[texts] = tokenize(*texts)
-        return found
+        """``text.tokenize(*texts)``, memoised per block of text: jieba cuts each run of Chinese
+        characters, letters and digits on its own (``jieba.re_han_default``) and the words drop
+        everything between them, so the words of a text are the words of its blocks in order —
+        the same tokens, with each distinct block (在制衣厂做缝纫工) cut once per import."""
+        table: dict[str, list[str]] = ctx.cache.setdefault("blocks", {})
+        out: list[str] = []
+        for value in texts:
+            if not value:
+                continue
+            for block in _BLOCKS.findall(value):
+                found = table.get(block)
+                if found is None:
+                    found = table[block] = words(block)
+                out.extend(found)
+        return " ".join(out)
 
     def _service_org(self, ctx: ImportContext, district: Region) -> int | None:
         org = memo(ctx, "service_orgs", district.pk, lambda: jobseekers.service_org_for(ctx.actor, district))

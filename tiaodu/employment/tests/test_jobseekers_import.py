@@ -143,3 +143,22 @@ def test_template_lists_the_columns(users: dict) -> None:
     assert headers[:4] == ["姓名", "身份证号", "手机号", "所属镇街"] and "重点群体" in headers
     example = wb.worksheets[0].cell(row=2, column=2).value
     assert idcard.parse(str(example)).sex == "f"
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ("2015年起在广东东莞制衣厂做缝纫工3年,后在玩具厂做包装工2年", "平车、包缝", "", "缝纫工、普工"),
+        ("Worked at Foxconn (富士康) as QC-inspector; 会用CAD和Excel!", "C1驾照 叉车", "电工证#2", "质检员"),
+        ("", "", "", ""),
+    ],
+)
+def test_import_words_are_the_same_as_tokenize(texts: tuple[str, ...]) -> None:
+    from tiaodu.core.imports import ImportContext
+    from tiaodu.employment.imports_jobseekers import JobseekerImporter
+    from tiaodu.employment.text import tokenize
+
+    importer = JobseekerImporter()
+    ctx = ImportContext(importer, None, False, "x.xlsx")
+    assert importer._tokens(ctx, *texts) == tokenize(*texts)
+    assert importer._tokens(ctx, *texts) == tokenize(*texts)  # memoised the second time
