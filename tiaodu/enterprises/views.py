@@ -34,6 +34,7 @@ from tiaodu.core.views import (
     handle_service_error,
     redirect_with_message,
 )
+from tiaodu.employment.models import Vacancy
 from tiaodu.enterprises import services
 from tiaodu.enterprises.appeals import WORKFLOW
 from tiaodu.enterprises.filters import EnterpriseFilter
@@ -176,6 +177,8 @@ class EnterpriseDetailView(ScopedView):
             "can_reveal_contact": bool(enterprise.contact_phone_enc)
             and services.may_reveal_contact(user, enterprise),
             "can_visit": can(user, "add", Visit),
+            # A labour need turns into vacancies (稳就业) without re-entry.
+            "can_post_vacancies": can(user, "add", Vacancy),
             "can_need": can(user, "add", Need),
             "can_service": can(user, "add", ServiceRecord),
         }

@@ -102,3 +102,17 @@ def test_reveal_refused_audited(
     assert SecurityEvent.objects.filter(kind=EventKind.PI_REVEAL_REFUSED, user=leader).count() == 3
     ok = Client().post(f"/api/v1/enterprises/{firm.pk}/contact-phone", **bearer(users["guxi"]))
     assert ok.json() == {"contact_name": "王五", "contact_phone": PHONE}
+
+
+def test_labour_need_links_to_vacancies(users: dict[str, User], client_for: Any) -> None:
+    """The profile's labour needs link to 转为岗位 for those who may post vacancies."""
+    from datetime import date
+
+    from tiaodu.enterprises.models import Need
+
+    firm, _created = services.save_enterprise(None, credit_code(302), GUXI, name="重庆用工需求测试有限公司")
+    need = Need.objects.create(enterprise=firm, kind="labour", raised_on=date(2022, 2, 1), people=30)
+    page = client_for(users["admin"]).get(f"/enterprises/{firm.pk}/").content.decode()
+    assert f"/employment/vacancies/needs/{need.pk}/" in page
+    page = client_for(users["leader"]).get(f"/enterprises/{firm.pk}/").content.decode()
+    assert f"/employment/vacancies/needs/{need.pk}/" not in page
