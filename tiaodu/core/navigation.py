@@ -14,6 +14,10 @@ CASE_WORKERS = ("admin", "leader", "department", "town")
 INVESTMENT_READERS = ("admin", "leader", "department", "squad")
 # 安全生产: 应急管理局 and the sector departments, town safety offices, leaders (enterprises get their hazards).
 SAFETY_STAFF = ("admin", "leader", "department", "town")
+# 稳就业: 人社局 and 就业服务 staff, towns; leaders read vacancies, fairs, buses and the report, not
+# the jobseekers (personal information); enterprises post vacancies and follow their candidates.
+EMPLOYMENT_STAFF = ("admin", "leader", "department", "town")
+JOBSEEKER_KEEPERS = ("admin", "department", "town")
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,31 @@ MENU: list[MenuItem] = [
     MenuItem(_("执法与事故"), "safety:document-list", "safety.view_enforcementdocument", SAFETY_STAFF),
     MenuItem(_("安全生产情况"), "safety:report", "safety.view_inspection", SAFETY_STAFF),
     MenuItem(_("安全生产一张图"), "safety:map", "safety.view_unit", SAFETY_STAFF),
+    MenuItem(_("岗位信息"), "employment:vacancy-list", "employment.view_vacancy", EMPLOYMENT_STAFF),
+    MenuItem(_("我的岗位"), "employment:vacancy-list", "employment.view_vacancy", ("enterprise",)),
+    MenuItem(_("求职登记"), "employment:jobseeker-register", "employment.add_jobseeker", JOBSEEKER_KEEPERS),
+    MenuItem(_("求职者"), "employment:jobseeker-list", "employment.view_jobseeker", JOBSEEKER_KEEPERS),
+    MenuItem(
+        _("招聘会"), "employment:fair-list", "employment.view_jobfair", (*EMPLOYMENT_STAFF, "enterprise")
+    ),
+    MenuItem(_("求职专车"), "employment:bus-list", "employment.view_bustrip", EMPLOYMENT_STAFF),
+    MenuItem(
+        _("求职对接"),
+        "employment:placement-list",
+        "employment.view_placement",
+        (*JOBSEEKER_KEEPERS, "enterprise"),
+    ),
+    MenuItem(_("就业回访"), "employment:follow-ups", "employment.view_placement", JOBSEEKER_KEEPERS),
+    MenuItem(_("稳就业情况"), "employment:report", "employment.view_vacancy", EMPLOYMENT_STAFF),
+    MenuItem(
+        _("职业分类与赶场日"), "employment:occupation-list", "employment.view_occupation", EMPLOYMENT_STAFF
+    ),
+    MenuItem(
+        _("就业服务设置"),
+        "employment:settings",
+        "employment.change_employmentsettings",
+        ("admin", "department"),
+    ),
     MenuItem(_("经济运行监测"), "monitoring:dashboard", "monitoring.view_indexvalue", GOVERNMENT),
     MenuItem(_("月通报"), "monitoring:bulletin", "monitoring.view_indexvalue", GOVERNMENT),
     MenuItem(_("监测报送"), "reporting:list", "reporting.view_reportinground", (*GOVERNMENT, "enterprise")),
