@@ -187,7 +187,7 @@ def add_booth(
     if found:
         booth.vacancies.add(*found)
     if created and actor is not None:
-        ensure_added(actor, target)
+        ensure_added(actor, booth)
     return booth
 
 
