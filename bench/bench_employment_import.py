@@ -191,6 +191,9 @@ def worker(out: Path, rows: int, reps: int) -> None:
     write_rows(second, rows, townships, offset=rows * 3, repeats=False)
     setup["generate_xlsx_s"] = round(time.perf_counter() - start, 1)
     distinct = len({experience(i) for i in range(rows)})
+    from tiaodu.employment.imports_jobseekers import _BLOCKS
+
+    blocks = len({b for i in range(rows) for b in _BLOCKS.findall(experience(i))})
 
     reads: list[float] = []
     imports: dict[str, Any] = {}
@@ -240,6 +243,7 @@ def worker(out: Path, rows: int, reps: int) -> None:
         },
         "rows": rows,
         "distinct_work_histories": distinct,
+        "distinct_text_blocks_of_work_histories": blocks,
         "jobseekers_in_database": Jobseeker.objects.count(),
         "setup_seconds": setup,
         "reader_seconds": {"runs": [round(r, 2) for r in reads], "median": round(median, 2)},

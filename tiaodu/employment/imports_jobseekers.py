@@ -358,7 +358,9 @@ class JobseekerImporter(Importer):
         return {k: getattr(row, k) for k in values if k in attnames}
 
     def _merge(self, ctx: ImportContext, row: Jobseeker, person: _Person) -> dict[str, tuple[Any, Any]]:
-        changes = jobseekers.merge_into(row, person.values, jobseekers.is_newer(row, person.on))
+        changes = jobseekers.merge_into(
+            row, person.values, jobseekers.is_newer(row, person.on), lambda *texts: self._tokens(ctx, *texts)
+        )
         if person.on < row.registered_on:
             changes["registered_on"] = (row.registered_on, person.on)
             row.registered_on = person.on

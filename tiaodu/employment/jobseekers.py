@@ -37,7 +37,7 @@ Rules
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -66,6 +66,7 @@ if TYPE_CHECKING:
     from tiaodu.orgs.models import Organization
 
 ANONYMOUS_NAME = "已匿名"
+TEXT_FIELDS = frozenset({"experience", "skills", "certificates", "desired_text"})
 PHONE_RE = re.compile(r"1[3-9]\d{9}")
 ID_LIKE_RE = re.compile(r"\d{17}[\dXx]")
 MAX_WAGE = 1_000_000
@@ -375,7 +376,9 @@ def check_text(errors: list[FieldError], fields: dict[str, Any]) -> None:
 # --- merging ------------------------------------------------------------------------------------
 
 
-def merge_into(row: Jobseeker, incoming: dict[str, Any], newer: bool) -> dict[str, tuple[Any, Any]]:
+def merge_into(
+    row: Jobseeker, incoming: dict[str, Any], newer: bool, tokenizer: Callable[..., str] = tokenize
+) -> dict[str, tuple[Any, Any]]:
     """Merge checked values (Jobseeker attnames; ``groups`` a list) into ``row`` in memory and
     return the changes (attname → (before, after)). Blank fields are filled; when ``newer``, a
     non-empty incoming value wins; groups are unioned; work history is appended when new."""
@@ -413,9 +416,10 @@ def merge_into(row: Jobseeker, incoming: dict[str, Any], newer: bool) -> dict[st
             groups.append(code)
     if " ".join(groups) != row.groups:
         put("groups", " ".join(groups))
-    tokens = tokenize(row.experience, row.skills, row.certificates, row.desired_text)
-    if tokens != row.tokens:
-        put("tokens", tokens)
+    if TEXT_FIELDS & changes.keys():  # the words follow the texts (cut only when one changed)
+        tokens = tokenizer(row.experience, row.skills, row.certificates, row.desired_text)
+        if tokens != row.tokens:
+            put("tokens", tokens)
     return changes
 
 
@@ -440,6 +444,9 @@ def _actor_home_check(actor: User, township: Region) -> None:
 
         home = actor_district(actor)
     if home is None or not township.path.startswith(home.path):
+        raise Forbidden(audit=f"add employment.jobseeker township={township.code}")
+    if actor.role == Role.DEPARTMENT and actor.organization_id not in department_ids(district_of(township)):
+        # Only the district's employment departments keep jobseekers (not every department).
         raise Forbidden(audit=f"add employment.jobseeker township={township.code}")
 
 

@@ -152,11 +152,47 @@ def test_who_may_register(users: dict) -> None:
         jobseekers.register(users["qiye"], township=GUXI, name="钱七", id_number=id_number())
     with pytest.raises(Forbidden):
         jobseekers.register(users["leader"], township=GUXI, name="钱七", id_number=id_number())
+    with pytest.raises(Forbidden):  # a department that is not an employment department
+        jobseekers.register(users["jxw"], township=GUXI, name="钱七", id_number=id_number())
     with pytest.raises(Forbidden):  # no user: only self-registration at a fair
         jobseekers.register(None, township=GUXI, name="钱七", id_number=id_number())
     assert not Jobseeker.objects.exists()
     row, created = jobseekers.register(town_user(GUXI), township=GUXI, name="钱七", id_number=id_number())
     assert created and row.registered_via == RegisteredVia.STAFF
+
+
+def test_a_non_employment_department_cannot_merge(users: dict) -> None:
+    number = id_number(GUXI)
+    jobseekers.register(staff(TONGNAN), township=GUXI, name="周九", id_number=number, wage_expected=3000)
+    with pytest.raises(Forbidden):
+        jobseekers.register(users["jxw"], township=GUXI, name="周九", id_number=number, wage_expected=9000)
+    assert Jobseeker.objects.get().wage_expected == 3000
+
+
+def test_self_registration_at_a_fair(users: dict) -> None:
+    from tiaodu.employment.models import JobFair
+
+    district = Region.objects.get(code=TONGNAN)
+    settings_for(TONGNAN)
+    fair = JobFair.objects.create(
+        district=district,
+        township=Region.objects.get(code=GUXI),
+        name="春风行动古溪专场",
+        kind="spring",
+        held_on=date(2022, 2, 15),
+    )
+    row, created = jobseekers.register(
+        None, township="古溪镇", name="吴十", id_number=id_number(), via=RegisteredVia.SELF, fair=fair
+    )
+    assert created and row.registered_fair == fair and row.registered_by is None
+    assert row.registered_via == RegisteredVia.SELF and row.service_org is not None
+    with pytest.raises(InvalidInput) as info:  # a township of another district
+        ddk = Region.objects.filter(code__startswith=DADUKOU, level=4).order_by("code").first()
+        assert ddk is not None
+        jobseekers.register(
+            None, township=ddk, name="吴十", id_number=id_number(), via=RegisteredVia.SELF, fair=fair
+        )
+    assert codes(info.value) == {"township_unknown"}
 
 
 def test_desired_occupations_by_code(users: dict) -> None:
