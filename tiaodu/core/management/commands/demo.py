@@ -39,9 +39,19 @@ class Command(BaseCommand):
         from tiaodu.safety.demo import demo_accounts, load_safety_demo
 
         load_safety_demo()
+        # 潼南区's 2022 春风行动 (fairs on market days, job buses, outcomes) and 大渡口区's 2020 labour
+        # needs as vacancies, loaded through the employment imports and services.
+        from tiaodu.employment.demo import demo_accounts as employment_accounts
+        from tiaodu.employment.demo import load_employment_demo
+
+        load_employment_demo()
         self.stdout.write("演示账号(密码相同):")
         for account in accounts:
             self.stdout.write(f"  {account.username:<8} {account.role:<11} {account.where}")
-        for username, role, where in demo_accounts():
-            self.stdout.write(f"  {username:<8} {role:<11} {where}")
+        shown = {account.username for account in accounts}
+        more = [*demo_accounts(), *((a.username, a.role, a.where) for a in employment_accounts())]
+        for username, role, where in more:
+            if username not in shown:
+                shown.add(username)
+                self.stdout.write(f"  {username:<8} {role:<11} {where}")
         self.stdout.write(f"演示密码:{demo_password()}")
