@@ -212,7 +212,7 @@ def add_rider(
             )
     except IntegrityError:
         return BusRider.objects.get(trip=target, jobseeker=person)
-    jobseekers.touch(person, target.run_on)  # type: ignore[attr-defined]
+    jobseekers.touch(person, target.run_on)
     return rider
 
 
@@ -250,7 +250,7 @@ def record_intention(
     day = on or target.run_on
     if day < target.run_on:
         raise invalid("on", "outcome_date_order", "意向日期不能早于发车日期")
-    placement: Placement = outcomes.open_placement(  # type: ignore[attr-defined]
+    placement: Placement = outcomes.open_placement(
         actor, jobseeker=rider.jobseeker, vacancy=job, on=day, trip=target
     )
     return placement

@@ -214,7 +214,7 @@ def _moment(fair: JobFair, at: datetime | None) -> datetime:
 def _touch(jobseeker: Jobseeker, on: date) -> None:
     from tiaodu.employment import jobseekers
 
-    jobseekers.touch(jobseeker, on)  # type: ignore[attr-defined]
+    jobseekers.touch(jobseeker, on)
 
 
 @transaction.atomic
@@ -292,9 +292,7 @@ def record_intention(
         )
         if actor is not None:
             FairAttendance.objects.filter(fair=target, jobseeker=person).update(signed_in_by=actor)
-    placement: Placement = outcomes.open_placement(  # type: ignore[attr-defined]
-        actor, jobseeker=person, vacancy=job, on=day, fair=target
-    )
+    placement: Placement = outcomes.open_placement(actor, jobseeker=person, vacancy=job, on=day, fair=target)
     return placement
 
 
@@ -355,7 +353,7 @@ def register_at_fair(fair: JobFair, **data: Any) -> tuple[Jobseeker, FairAttenda
         raise Conflict("fair_over", "该招聘会已结束,不能再登记签到")
     data.pop("via", None)
     data.pop("fair", None)
-    person, created = jobseekers.register(  # type: ignore[attr-defined]
+    person, created = jobseekers.register(
         None, via=RegisteredVia.SELF, fair=fair, registered_on=today, **data
     )
     if person.district_id != fair.district_id:

@@ -300,10 +300,10 @@ class FairResultImporter(Importer):
         if data.on != fair.held_on:
             # The intention was reached at the fair: dated the fair's day, the later steps the
             # result's date (record_result alone would date the intention on the result's day).
-            outcomes.open_placement(  # type: ignore[attr-defined]
+            outcomes.open_placement(
                 actor, jobseeker=data.jobseeker, vacancy=data.vacancy, on=fair.held_on, fair=fair
             )
-        placement = outcomes.record_result(  # type: ignore[attr-defined]
+        placement = outcomes.record_result(
             actor, jobseeker=data.jobseeker, vacancy=data.vacancy, result=data.result, on=data.on, fair=fair
         )
         if before is None:

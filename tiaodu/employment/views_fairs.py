@@ -351,7 +351,7 @@ class FairSignInView(_FairActionView):
                     form.add_error(None, _("本区县尚未登记该身份证号,请补充姓名、所属镇街等信息后登记并签到"))
                     return self.render_form(request, fair, form, status=422, register=True)
                 town = Region.objects.get(pk=data["township"])
-                person, _created = jobseekers.register(  # type: ignore[attr-defined]
+                person, _created = jobseekers.register(
                     user,
                     township=town,
                     name=data["name"],
@@ -436,7 +436,7 @@ class FairPlannerView(ScopedView):
             townships = list(Region.objects.filter(pk__in=data["townships"])) if data["townships"] else None
             try:
                 proposals = list(
-                    markets.propose_fair_dates(  # type: ignore[attr-defined]
+                    markets.propose_fair_dates(
                         district, data["date_from"], data["date_to"], townships=townships
                     )
                 )
