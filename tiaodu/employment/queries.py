@@ -26,11 +26,14 @@ N余人达成初步求职意向         distinct jobseekers with a ``Placement``
 达成意向/录用/入职N人         distinct jobseekers with a placement whose ``intended_on`` /
                               ``hired_on`` / ``started_on`` is in the range, located at the
                               jobseeker's township recorded on the placement
-30天回访、在岗                of the placements started in the range, those whose 30-day result is
-                              known on the end date: checked (``checked_30_on`` on or before it,
-                              ``employed_30`` the result), or ended (``ended_on`` on or before it)
-                              before the 30th day or recorded as not employed at 30 days. 在岗率 =
-                              still employed ÷ known. The same for 90 days.
+30天回访、在岗                of the placements started in the range whose 30th day is on or before
+                              the end date (the cohort whose 30 days are complete — counting the
+                              early leavers of a cohort still under way would understate the
+                              rate), those whose 30-day result is known on the end date: checked
+                              (``checked_30_on`` on or before it, ``employed_30`` the result), or
+                              ended (``ended_on`` on or before it) before the 30th day or recorded
+                              as not employed at 30 days. 在岗率 = still employed ÷ known. The same
+                              for 90 days.
 缺工(按职业中类)              demand − hires per 中类 of 《职业分类大典》 (the code's first two
                               parts, "6-05"): a vacancy's demand goes to its occupation, a need's
                               people to the occupation of its largest vacancy, else to the one
@@ -421,7 +424,10 @@ def follow_up(
     started: date, checked_on: date | None, employed: bool | None, ended_on: date | None, days: int, end: date
 ) -> bool | None:
     """The ``days``-day follow-up of a start as known on ``end``: True (still employed), False
-    (no longer), None (not known yet)."""
+    (no longer), None (not known yet, or the ``days`` are not over on ``end``: a cohort is
+    counted once its days are complete, so early leavers alone do not make the rate)."""
+    if started + timedelta(days=days) > end:
+        return None
     if checked_on is not None and checked_on <= end and employed is not None:
         return employed
     left = ended_on is not None and ended_on <= end

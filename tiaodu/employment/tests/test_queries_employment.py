@@ -450,3 +450,14 @@ def test_a_need_s_work_types_find_their_occupation_in_the_shipped_catalogue() ->
     row = f.by_occupation[queries.middle(proposed.code)]
     assert row.demand == 33 and row.name and row.name != queries.UNCLASSIFIED_NAME
     assert queries.UNCLASSIFIED not in f.by_occupation or f.by_occupation[""].demand == 0
+
+
+def test_follow_up_counts_a_cohort_once_its_days_are_over() -> None:
+    """Early leavers of a cohort still under way are not counted: on 31 March, a start of
+    2 March has no 30-day result yet even if that person left on 10 March (else a quarter's
+    report would show only its leavers as the 90-day rate)."""
+    end = date(2024, 3, 31)
+    assert queries.follow_up(date(2024, 3, 2), None, None, date(2024, 3, 10), 30, end) is None
+    assert queries.follow_up(date(2024, 3, 1), None, None, date(2024, 3, 10), 30, end) is False
+    assert queries.follow_up(date(2024, 1, 2), None, None, date(2024, 1, 10), 90, end) is None
+    assert queries.follow_up(date(2024, 1, 1), None, None, date(2024, 1, 10), 90, end) is False
