@@ -178,3 +178,12 @@ def test_full_export_refused_is_audited(client_for: Any, users: dict) -> None:
     assert not SecurityEvent.objects.filter(kind="pi_exported_full").exists()
     masked = cells(client.get(f"{LIST}export.xlsx"))
     assert "张*" in str(masked) and "张三" not in str(masked)
+
+
+def test_import_page_and_template(client_for: Any, users: dict) -> None:
+    client = client_for(staff(TONGNAN))
+    assert client.get("/employment/import/jobseekers/").status_code == 200
+    response = client.get("/employment/import/jobseekers/template.xlsx")
+    assert response.status_code == 200
+    headers = [c.value for c in load_workbook(BytesIO(response.content)).worksheets[0][1]]
+    assert headers[:4] == ["姓名", "身份证号", "手机号", "所属镇街"]
