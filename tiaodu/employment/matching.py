@@ -85,7 +85,7 @@ class Reason:
     points: float
 
 
-@dataclass
+@dataclass(slots=True)
 class Match:
     score: float
     label: str  # a vacancy: "缝纫工 · 企业名称"; a candidate: masked name and masked ID number
@@ -370,8 +370,11 @@ class _Text:
     """BM25 (bm25s) over one side's token lists; the score matrix is kept for batch queries."""
 
     def __init__(self, docs: list[list[str]]) -> None:
+        import logging
+
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.n = len(docs)
         self.model = bm25s.BM25(k1=1.5, b=0.75)
         self.model.index([d or [""] for d in docs], show_progress=False)
@@ -559,7 +562,10 @@ def _reasons(
         )
     wage = js.wage[jrow]
     lo, hi = vac.lo[vcol], vac.hi[vcol]
-    if not np.isnan(wage) and not (np.isnan(lo) and np.isnan(hi)):
+    if np.isnan(wage) or (np.isnan(lo) and np.isnan(hi)):
+        label = _("薪资:求职者未填期望月薪") if np.isnan(wage) else _("薪资:岗位未写明月薪")
+        out.append(Reason("wage", label, float(parts.wage[i, j])))
+    else:
         if np.isnan(lo) or np.isnan(hi):
             offer = _("%(w)d元") % {"w": int(hi if np.isnan(lo) else lo)}
         else:
@@ -572,7 +578,9 @@ def _reasons(
             )
         )
     minutes = parts.minutes[i, j]
-    if not np.isnan(minutes):
+    if np.isnan(minutes):
+        out.append(Reason("commute", _("通勤时间未知(镇街驻地未设置)"), float(parts.commute[i, j])))
+    else:
         limit = int(js.limit[jrow])
         if minutes <= limit:
             label = _("通勤约%(m)d分钟") % {"m": round(float(minutes))}
@@ -616,6 +624,7 @@ def _shared(query: list[str], doc: list[str], text: _Text) -> list[str]:
 class _VacancyIndex:
     def __init__(self, district_id: int, on: date, seats: dict[int, tuple[float, float]]) -> None:
         qs = open_vacancies_qs(district_id, on).order_by("pk")
+        self.seats = seats
         self.rows = _vacancies(_vacancy_rows(qs), seats)
         self.text = _Text(self.rows.tokens)
         self.position = {int(v): i for i, v in enumerate(self.rows.ids)}
@@ -630,13 +639,20 @@ class _VacancyIndex:
 class _SeekerIndex:
     def __init__(self, district_id: int, seats: dict[int, tuple[float, float]], default_limit: int) -> None:
         qs = pool_jobseekers_qs(district_id).order_by("pk")
+        self.seats = seats
         self.rows = _seekers(_seeker_rows(qs), seats, default_limit)
         self.text = _Text(self.rows.tokens)
         self.position = {int(v): i for i, v in enumerate(self.rows.ids)}
 
 
 _cache: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
+_checked: dict[tuple[Any, ...], float] = {}
 _cache_lock = threading.Lock()
+# How long an index is used without re-reading its freshness stamps (aggregate queries over the
+# district's rows). A change saved through the ORM in this process (save, delete, desired
+# occupations) forces the re-check at once (signals below); bulk writes and other processes'
+# writes are seen within this many seconds.
+STAMP_SECONDS = 5.0
 
 
 def _stamp(qs: Any) -> tuple[Any, ...]:
@@ -649,19 +665,46 @@ def _seat_stamp(district_id: int) -> tuple[Any, ...]:
 
 
 def clear_cache() -> None:
-    """Forget every index (tests; after a bulk load that kept ``updated_at``)."""
+    """Forget every index (tests; after a bulk load)."""
     with _cache_lock:
         _cache.clear()
+        _checked.clear()
 
 
-def _cached(key: tuple[Any, ...], stamp: tuple[Any, ...], build: Any) -> Any:
+def changed(**kwargs: Any) -> None:
+    """Signal receiver: a row the indexes read was written here; re-check the stamps next time."""
+    _checked.clear()
+
+
+def _connect_signals() -> None:
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    for model in (Vacancy, Jobseeker, TownshipSeat, Occupation, EmploymentSettings):
+        post_save.connect(changed, sender=model, dispatch_uid=f"matching-save-{model.__name__}")
+        post_delete.connect(changed, sender=model, dispatch_uid=f"matching-delete-{model.__name__}")
+    m2m_changed.connect(
+        changed, sender=Jobseeker.desired_occupations.through, dispatch_uid="matching-desired-occupations"
+    )
+
+
+_connect_signals()
+
+
+def _fresh(key: tuple[Any, ...], stamp: Any, build: Any) -> Any:
+    """The cached index under ``key`` if checked recently, else after comparing ``stamp()``."""
+    import time
+
+    held = _cache.get(key)
+    if held is not None and time.monotonic() - _checked.get(key, -1e9) < STAMP_SECONDS:
+        return held[1]
+    current = stamp()
     with _cache_lock:
         held = _cache.get(key)
-        if held is not None and held[0] == stamp:
-            return held[1]
-        index = build()
-        _cache[key] = (stamp, index)
-        return index
+        if held is None or held[0] != current:
+            held = (current, build())
+            _cache[key] = held
+        _checked[key] = time.monotonic()
+        return held[1]
 
 
 def open_vacancies_qs(district_id: int, on: date) -> Any:
@@ -682,19 +725,28 @@ def pool_jobseekers_qs(district_id: int) -> Any:
 
 
 def vacancy_index(district_id: int, on: date) -> _VacancyIndex:
-    stamp = _stamp(Vacancy.objects.filter(district_id=district_id)) + _seat_stamp(district_id)
-    return _cached(  # type: ignore[no-any-return]
-        ("v", district_id, on), stamp, lambda: _VacancyIndex(district_id, on, _seats(district_id))
+    return _fresh(  # type: ignore[no-any-return]
+        ("v", district_id, on),
+        lambda: _stamp(Vacancy.objects.filter(district_id=district_id)) + _seat_stamp(district_id),
+        lambda: _VacancyIndex(district_id, on, _seats(district_id)),
     )
 
 
 def seeker_index(district_id: int) -> _SeekerIndex:
-    pool = Jobseeker.objects.filter(district_id=district_id)
-    through = Jobseeker.desired_occupations.through.objects.filter(jobseeker__district_id=district_id)
-    limit = _default_limit(district_id)
-    stamp = (*_stamp(pool), through.count(), limit, *_seat_stamp(district_id))
-    return _cached(  # type: ignore[no-any-return]
-        ("j", district_id), stamp, lambda: _SeekerIndex(district_id, _seats(district_id), limit)
+    def stamp() -> tuple[Any, ...]:
+        through = Jobseeker.desired_occupations.through.objects.aggregate(n=Count("pk"), last=Max("pk"))
+        return (
+            *_stamp(Jobseeker.objects.filter(district_id=district_id)),
+            through["n"],
+            through["last"],
+            _default_limit(district_id),
+            *_seat_stamp(district_id),
+        )
+
+    return _fresh(  # type: ignore[no-any-return]
+        ("j", district_id),
+        stamp,
+        lambda: _SeekerIndex(district_id, _seats(district_id), _default_limit(district_id)),
     )
 
 
@@ -724,7 +776,7 @@ def vacancies_for(
     vac = index.rows
     if len(vac.ids) == 0:
         return []
-    seats = _seats(jobseeker.district_id)
+    seats = index.seats
     row = _seeker_rows(Jobseeker.objects.filter(pk=jobseeker.pk))
     if not row:
         return []
@@ -769,7 +821,7 @@ def candidates_for(
     js = index.rows
     if len(js.ids) == 0:
         return []
-    seats = _seats(vacancy.district_id)
+    seats = index.seats
     vrows = _vacancy_rows(Vacancy.objects.filter(pk=vacancy.pk))
     vac = _vacancies(vrows, seats)
     raw = index.text.scores(vac.tokens[0])
@@ -801,25 +853,77 @@ def candidates_for(
 
 
 def recommend_all(
-    district: Any, *, top: int = 10, on: date | None = None, chunk: int = 1000, reasons: bool = False
+    district: Any,
+    *,
+    top: int = 10,
+    on: date | None = None,
+    chunk: int = 500,
+    reasons: bool = False,
+    limit: int | None = None,
+    threads: int = 2,
 ) -> dict[int, list[Match]]:
     """The ``top`` vacancies for every jobseeker of the district (jobseeker id → matches).
 
-    Chunks of jobseekers are scored against every open vacancy at once; the text part is the
-    sparse product of the jobseekers' words with the vacancies' BM25 weights. ``reasons``
-    (default off, for speed) adds the reasons to each match."""
+    The same score as :func:`vacancies_for`, computed for chunks of jobseekers against every open
+    vacancy at once from tables built once: occupation points per (desired-occupation profile ×
+    vacancy occupation), commute and dorm points per (origin seat × commute limit × needs a dorm)
+    and vacancy, the wage part as one outer product, the text part as the sparse product of the
+    jobseekers' words with the vacancies' BM25 weights; education and age only for the vacancies
+    that state them. ``reasons`` (default off, for speed) adds each match's reasons; ``limit``:
+    only the first jobseekers (by id); ``threads``: chunks scored at once."""
     on = _today(on)
     district_id = getattr(district, "pk", district)
     vindex = vacancy_index(district_id, on)
     jindex = seeker_index(district_id)
     vac, js = vindex.rows, jindex.rows
-    out: dict[int, list[Match]] = {}
-    if len(vac.ids) == 0 or len(js.ids) == 0:
+    nv, n = len(vac.ids), len(js.ids)
+    if nv == 0 or n == 0:
         return {int(i): [] for i in js.ids}
     from scipy import sparse
 
+    # occupation: points per profile × code (+ a last column of zeros for vacancies without a code)
+    occ_pc = np.zeros((len(js.profile_list), len(vac.code_list) + 1), dtype=np.float32)
+    if vac.code_list:
+        occ_pc[:, :-1] = OCCUPATION_POINTS[_level_table(js.profile_codes, vac.codes)]
+    vcode = np.where(vac.code >= 0, vac.code, len(vac.code_list))
+    # per profile × vacancy when it fits in memory (rows are then copied, not gathered)
+    occ_pv = occ_pc[:, vcode] if occ_pc.shape[0] * nv <= OCC_TABLE_MAX else None
+    # commute + dorm: one row per (origin, limit, needs dorm) met among the jobseekers
+    keys = np.stack([js.origin, js.limit.astype(np.int64), js.dorm.astype(np.int64)], axis=1)
+    ukeys, key_of = np.unique(keys, axis=0, return_inverse=True)
+    key_of = key_of.reshape(-1)
+    travel = np.empty((len(ukeys), nv), dtype=np.float32)
+    for k, (origin, most, dorm) in enumerate(ukeys):
+        minutes = (
+            commute_minutes(js.origins[origin, 0], js.origins[origin, 1], vac.lon, vac.lat)
+            if origin >= 0
+            else np.full(nv, np.nan)
+        )
+        with np.errstate(invalid="ignore"):
+            points = np.where(
+                minutes <= most,
+                COMMUTE_POINTS * (1 - 0.5 * minutes / most),
+                np.where(bool(dorm) & vac.housing, 0.0, COMMUTE_PENALTY),
+            )
+        points = np.where(np.isnan(minutes), COMMUTE_POINTS / 2, points)
+        if dorm:
+            points = points + np.where(vac.housing, DORM_POINTS, DORM_PENALTY)
+        travel[k] = points
+    # wage: clip(−35 + 50 × ceiling / expected, −5, 15) is 15 × (1 − shortfall / 30 %) bounded
+    top_wage = np.where(np.isnan(vac.hi), vac.lo, vac.hi)
+    no_top = np.flatnonzero(np.isnan(top_wage))
+    top50 = np.nan_to_num(top_wage, nan=0.0).astype(np.float32) * np.float32(
+        WAGE_POINTS / WAGE_SHORTFALL_ZERO
+    )
+    inv_wage = np.where(np.isnan(js.wage), 0.0, 1.0 / np.where(np.isnan(js.wage), 1.0, js.wage)).astype(
+        np.float32
+    )
+    offset = np.float32(WAGE_POINTS - WAGE_POINTS / WAGE_SHORTFALL_ZERO)
+    # vacancies with an education or age requirement: scored apart
+    strict = np.flatnonzero((vac.edu > 0) | ~np.isnan(vac.age_min) | ~np.isnan(vac.age_max))
+    # text: jobseekers' words (rows) × vocabulary, times vocabulary × vacancies BM25 weights
     vocab = vindex.text.vocab
-    weights = vindex.matrix()  # vocabulary × vacancies
+    weights = vindex.matrix()
     size = weights.shape[0]
     indptr, indices = [0], []
     for words in js.tokens:
@@ -828,59 +932,141 @@ def recommend_all(
         indptr.append(len(indices))
     query = sparse.csr_matrix(
         (np.ones(len(indices), dtype=np.float32), np.array(indices, dtype=np.int64), np.array(indptr)),
-        shape=(len(js.ids), size),
+        shape=(n, size),
     )
     names = _occupation_names() if reasons else {}
-    n = len(js.ids)
-    for start in range(0, n, chunk):
+    k = min(top, nv)
+    labels = [f"{t} · {e}" for t, e in zip(vac.titles, vac.enterprises, strict=True)]
+    vacancy_ids = vac.ids.tolist()
+    seeker_ids = js.ids.tolist()
+    out: dict[int, list[Match]] = {}
+    local = threading.local()
+
+    def score_chunk(start: int) -> tuple[np.ndarray, np.ndarray, list[list[float]]]:
+        """One chunk's best columns and scores (numpy releases the GIL: chunks run in threads)."""
+        if not hasattr(local, "buf"):
+            local.buf = np.empty((chunk, nv), dtype=np.float32)
+            local.tmp = np.empty((chunk, nv), dtype=np.float32)
         rows = np.arange(start, min(n, start + chunk))
-        raw = (query[rows] @ weights).toarray().astype(np.float32)
-        parts = _score(js, rows, vac, slice(None), _normalise(raw, axis=1), on)
-        total = parts.total()
-        k = min(top, total.shape[1])
-        best = np.argpartition(-total, k - 1, axis=1)[:, :k]
-        for i, r in enumerate(rows):
-            cand = best[i]
-            order = cand[np.lexsort((cand, -total[i, cand]))]
-            matches = []
-            for j in order:
-                c = int(j)
-                matches.append(
+        m = len(rows)
+        total, part = local.buf[:m], local.tmp[:m]
+        if occ_pv is not None:
+            np.take(occ_pv, js.profile[rows], axis=0, out=total)
+        else:
+            np.take(occ_pc[js.profile[rows]], vcode, axis=1, out=total)
+        np.take(travel, key_of[rows], axis=0, out=part)
+        total += part
+        np.multiply(inv_wage[rows][:, None], top50[None, :], out=part)
+        part += offset
+        np.clip(part, WAGE_FLOOR_POINTS, WAGE_POINTS, out=part)
+        if len(no_top):
+            part[:, no_top] = WAGE_POINTS / 2
+        unknown = np.flatnonzero(np.isnan(js.wage[rows]))
+        if len(unknown):
+            part[unknown] = WAGE_POINTS / 2
+        total += part
+        raw = query[rows] @ weights
+        if raw.nnz:
+            counts = np.diff(raw.indptr)
+            nonempty = counts > 0
+            best = np.zeros(m, dtype=np.float32)
+            best[nonempty] = np.maximum.reduceat(raw.data, raw.indptr[:-1][nonempty])
+            scale = np.where(best > 0, TEXT_POINTS / np.where(best > 0, best, 1), 0).astype(np.float32)
+            total[np.repeat(np.arange(m), counts), raw.indices] += raw.data.astype(np.float32) * np.repeat(
+                scale, counts
+            )
+        if len(strict):
+            sub = _score(js, rows, vac, strict, np.zeros((m, len(strict)), dtype=np.float32), on)
+            total[:, strict] += sub.education + sub.age
+        best_cols = _top_rows(total, k)
+        scores = np.round(np.take_along_axis(total, best_cols, axis=1).astype(np.float64), 1).tolist()
+        return rows, best_cols, scores
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    starts = range(0, n if limit is None else min(n, limit), chunk)
+    with ThreadPoolExecutor(max_workers=max(1, min(threads, len(starts)))) as pool:
+        for rows, best_cols, chunk_scores in pool.map(score_chunk, starts):
+            for i, r in enumerate(rows.tolist()):
+                order = best_cols[i]
+                matches = [
                     Match(
-                        score=round(float(total[i, c]), 1),
-                        label=f"{vac.titles[c]} · {vac.enterprises[c]}",
-                        reasons=_reasons(
-                            parts,
-                            i,
-                            c,
-                            js=js,
-                            jrow=int(r),
-                            vac=vac,
-                            vcol=c,
-                            shared_words=_shared(js.tokens[r], vac.tokens[c], vindex.text),
-                            names=names,
-                        )
-                        if reasons
-                        else [],
-                        vacancy_id=int(vac.ids[c]),
-                        title=vac.titles[c],
-                        enterprise=vac.enterprises[c],
-                        township=vac.townships[c],
+                        score,
+                        labels[c],
+                        [],
+                        vacancy_ids[c],
+                        None,
+                        vac.titles[c],
+                        vac.enterprises[c],
+                        vac.townships[c],
                     )
-                )
-            out[int(js.ids[r])] = matches
+                    for c, score in zip(order.tolist(), chunk_scores[i], strict=True)
+                ]
+                if reasons:
+                    _explain(matches, js, r, vac, order, vindex.text, on, names)
+                out[seeker_ids[r]] = matches
     return out
 
 
-_names_cache: dict[str, Any] = {}
+OCC_TABLE_MAX = 50_000_000  # profile × vacancy occupation points kept as one table up to this size
+TOP_WINDOW = 12.0  # points under a row's best within which its top matches are looked for first
+
+
+def _top_rows(total: np.ndarray, k: int) -> np.ndarray:
+    """(rows, k) column indices of each row's ``k`` largest values, best first, ties by column
+    (what :func:`_top` gives one row at a time). The values within ``TOP_WINDOW`` of each row's
+    best are sorted; rows with fewer than ``k`` such values fall back to a full partition."""
+    m, n = total.shape
+    out = np.empty((m, k), dtype=np.int64)
+    if k >= n:
+        for i in range(m):
+            out[i] = _top(total[i], k)
+        return out
+    threshold = total.max(axis=1) - np.float32(TOP_WINDOW)
+    r_idx, c_idx = np.nonzero(total >= threshold[:, None])
+    counts = np.bincount(r_idx, minlength=m)
+    values = total[r_idx, c_idx]
+    order = np.lexsort((c_idx, -values, r_idx))
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    enough = counts >= k
+    picked = order[(starts[enough][:, None] + np.arange(k)[None, :])]
+    out[enough] = c_idx[picked]
+    for i in np.flatnonzero(~enough).tolist():
+        out[i] = _top(total[i], k)
+    return out
+
+
+def _explain(
+    matches: list[Match],
+    js: _Seekers,
+    row: int,
+    vac: _Vacancies,
+    cols: np.ndarray,
+    text: _Text,
+    on: date,
+    names: dict[str, str],
+) -> None:
+    """Fill in the reasons of one jobseeker's matches (their text part relative to the best
+    textual match among all the open vacancies, as in the ranking)."""
+    raw = text.scores(js.tokens[row])
+    best = raw.max() if raw.size else 0
+    norm = (raw[cols] / best if best > 0 else np.zeros(len(cols))).astype(np.float32)[None, :]
+    parts = _score(js, np.array([row]), vac, cols, norm, on)
+    for j, match in enumerate(matches):
+        c = int(cols[j])
+        words = _shared(js.tokens[row], vac.tokens[c], text)
+        match.reasons = _reasons(
+            parts, 0, j, js=js, jrow=row, vac=vac, vcol=c, shared_words=words, names=names
+        )
 
 
 def _occupation_names() -> dict[str, str]:
-    stamp = _stamp(Occupation.objects.all())
-    if _names_cache.get("stamp") != stamp:
-        _names_cache["names"] = dict(Occupation.objects.values_list("code", "name"))
-        _names_cache["stamp"] = stamp
-    return _names_cache["names"]  # type: ignore[no-any-return]
+    """Code → name of the catalogue (for the reasons)."""
+    return _fresh(  # type: ignore[no-any-return]
+        ("names",),
+        lambda: _stamp(Occupation.objects.all()),
+        lambda: dict(Occupation.objects.values_list("code", "name")),
+    )
 
 
 # --- what a user may ask (command line, pages, API) -----------------------------------------------

@@ -28,6 +28,8 @@ SEATS = {
     YUXI: ("105.7700", "30.3000"),
     SHANGHE: ("105.6600", "30.0400"),
 }
+
+
 def seats() -> None:
     for code, (lon, lat) in SEATS.items():
         town = Region.objects.get(code=code)

@@ -53,7 +53,8 @@ class Command(BaseCommand):
             else:
                 self.for_vacancy(actor, options["vacancy"], top, on)
         except ServiceError as exc:
-            raise CommandError(f"{exc.code}: {exc.message}") from None
+            detail = "; ".join(f"{e.code}: {e.message}" for e in exc.errors)
+            raise CommandError(detail or f"{exc.code}: {exc.message}") from None
         except ValueError as exc:
             raise CommandError(f"date_format: 日期格式应为YYYY-MM-DD({exc})") from None
 
