@@ -1212,8 +1212,26 @@ def load_employment_demo() -> bool:
 
 
 def demo_accounts() -> list[DemoAccount]:
-    """The employment demo's logins (the password is the demo's one)."""
-    return [
-        DemoAccount("rsj", "department", "区人力社保局(稳就业)"),
-        DemoAccount("guxi", "town", "古溪镇(求职登记)"),
-    ]
+    """The employment demo's own login (the password is the demo's one); 古溪镇's ``guxi``, who
+    registers its township's jobseekers, is one of the base demo's accounts."""
+    return [DemoAccount("rsj", "department", "区人力社保局(稳就业)")]
+
+
+def write_files(folder: Any, rows: SpringRows | None = None) -> list[Any]:
+    """The demo's four import files as xlsx in ``folder`` (to try the imports by hand:
+    ``tiaodu import vacancies 岗位.xlsx --as rsj`` …), in the order they must be imported."""
+    from pathlib import Path
+
+    rows = rows or tongnan_rows()
+    names = {
+        "market-rules": "赶场规则",
+        "vacancies": "岗位",
+        "jobseekers": "求职者登记",
+        "fair-results": "招聘会对接结果",
+    }
+    paths = []
+    for kind, data in rows.by_kind().items():
+        path = Path(folder) / f"{names[kind]}.xlsx"
+        path.write_bytes(xlsx_file(data, f"{rows.district.name}{names[kind]}({rows.start.year}年春风行动)"))
+        paths.append(path)
+    return paths

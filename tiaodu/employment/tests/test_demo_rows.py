@@ -7,7 +7,7 @@ posts of the vacancies published in the period, trips and distinct riders."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -100,3 +100,16 @@ def test_jobseekers_are_valid_and_unique(rows: demo.SpringRows) -> None:
     assert all(len(r["手机号"]) == 11 and r["手机号"].startswith("1") for r in rows.jobseekers)
     keys = [(r["统一社会信用代码"], r["岗位名称"]) for r in rows.vacancies]
     assert len(keys) == len(set(keys))  # a vacancy is named by its enterprise and title
+
+
+def test_the_files_for_trying_the_imports(rows: demo.SpringRows, tmp_path: Any) -> None:
+    from openpyxl import load_workbook
+
+    paths = demo.write_files(tmp_path, rows)
+    assert [p.name for p in paths] == ["赶场规则.xlsx", "岗位.xlsx", "求职者登记.xlsx", "招聘会对接结果.xlsx"]
+    sheet = load_workbook(paths[1], read_only=True).active
+    assert sheet is not None
+    table = list(sheet.iter_rows(values_only=True))
+    assert table[1][:2] == ("统一社会信用代码", "岗位名称") and len(table) == 2 + len(rows.vacancies)
+    published = table[2][list(rows.vacancies[0]).index("发布日期")]
+    assert isinstance(published, datetime) and published.date().isoformat() == rows.vacancies[0]["发布日期"]
