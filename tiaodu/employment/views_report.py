@@ -7,82 +7,48 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from tiaodu.core import exports
 from tiaodu.core import figures as fig
-from tiaodu.core.http import current_user
-from tiaodu.core.views import ScopedView, period_report
+from tiaodu.core.views_report import PeriodReportView
 from tiaodu.employment.models import JobFair, Vacancy
 from tiaodu.employment.report import TABLES, EmploymentReport, employment_report
-from tiaodu.enterprises.views_report import default_params, region_choices
-from tiaodu.projects.views_report import PeriodForm
-
-PARAMS = ("region", "date_from", "date_to")
 
 
-class ReportForm(PeriodForm):
-    """The period form of the other reports; the regions are the districts with vacancies (each
-    with its townships) for administrators, else the user's own region."""
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, user=user, **kwargs)
-        self.fields["region"].choices = region_choices(user, Vacancy)  # type: ignore[attr-defined]
-
-
-def _report(region: Any, date_from: date, date_to: date, user: Any) -> EmploymentReport:
-    return employment_report(region, date_from, date_to, user=user)
-
-
-class ReportPage(ScopedView):
+class ReportPage(PeriodReportView):
     """The report is for the roles that read job fairs (leaders, employment and other departments,
     towns; an enterprise sees its own fairs' figures)."""
 
     model = JobFair
+    region_model = Vacancy  # administrators choose among the districts with vacancies
+    template_name = "employment/report/report.html"
+    file_prefix = "employment"
 
-    def report(self, request: HttpRequest) -> tuple[ReportForm, EmploymentReport | None, str]:
-        user = current_user(request)
-        params = {**default_params(user), **{k: v for k, v in request.GET.items() if v}}
-        form = ReportForm(params, user=user)
-        report: EmploymentReport | None = period_report(form, _report, user)
-        return form, report, urlencode({k: params[k] for k in PARAMS if k in params})
+    def build(self, region: Any, date_from: date, date_to: date, user: Any) -> EmploymentReport:
+        return employment_report(region, date_from, date_to, user=user)
 
-    def page(
-        self, request: HttpRequest, form: ReportForm, report: EmploymentReport | None, query: str
-    ) -> HttpResponse:
-        context: dict[str, Any] = {"form": form, "report": report, "query": query}
-        if report is not None:
-            context["tables"] = [
-                (name, _(heading), report.header(name), rows)
-                for name, heading, _first in TABLES
-                if (rows := report.rows(name, text=True))
-            ]
-        return render(request, "employment/report/report.html", context)
+    def tables(self, report: EmploymentReport) -> list[Any]:
+        return [
+            (name, _(heading), report.header(name), rows)
+            for name, heading, _first in TABLES
+            if (rows := report.rows(name, text=True))
+        ]
+
+    def workbook(self, report: EmploymentReport) -> bytes:
+        return workbook(report)
 
 
 class ReportView(ReportPage):
     """GET ?region=&date_from=&date_to=: the sentences, the key figures and the tables."""
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return self.page(request, *self.report(request))
 
 
 class ReportXlsxView(ReportPage):
     """GET ?region=&date_from=&date_to=: the workbook (the page with the form's errors when the
     period is refused)."""
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        form, report, query = self.report(request)
-        if report is None:
-            return self.page(request, form, report, query)
-        return exports.xlsx_response(
-            workbook(report),
-            f"employment-{report.region_code}-{report.date_from:%Y%m%d}-{report.date_to:%Y%m%d}.xlsx",
-        )
+    as_xlsx = True
 
 
 def workbook(report: EmploymentReport) -> bytes:

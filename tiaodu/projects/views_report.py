@@ -27,9 +27,10 @@ class PeriodForm(StyledForm):
     date_from = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("截至日期"), widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, model: Any = Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = region_choices(user, Project)  # type: ignore[attr-defined]
+        # The districts offered to administrators: those with rows of ``model``.
+        self.fields["region"].choices = region_choices(user, model)  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -4,75 +4,46 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
-from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from tiaodu.core import exports
 from tiaodu.core import figures as fig
-from tiaodu.core.http import current_user
-from tiaodu.core.views import ScopedView, period_report
-from tiaodu.enterprises.views_report import default_params, region_choices
-from tiaodu.projects.views_report import PeriodForm
+from tiaodu.core.views_report import PeriodReportView
 from tiaodu.safety.models import Inspection, Unit
 from tiaodu.safety.report import COLUMNS, MONEY_COLUMNS, TABLES, SafetyReport, safety_report
 
-PARAMS = ("region", "date_from", "date_to")
 
-
-class ReportForm(PeriodForm):
-    """The period form of the other reports; the regions are those with regulated units (each
-    district with its townships) or the user's own."""
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, user=user, **kwargs)
-        self.fields["region"].choices = region_choices(user, Unit)  # type: ignore[attr-defined]
-
-
-class ReportPage(ScopedView):
+class ReportPage(PeriodReportView):
     model = Inspection
+    region_model = Unit  # administrators choose among the districts with regulated units
+    template_name = "safety/report/report.html"
+    file_prefix = "safety"
 
-    def report(self, request: HttpRequest) -> tuple[ReportForm, SafetyReport | None, str]:
-        user = current_user(request)
-        params = {**default_params(user), **{k: v for k, v in request.GET.items() if v}}
-        form = ReportForm(params, user=user)
-        report: SafetyReport | None = period_report(form, safety_report, user)
-        return form, report, urlencode({k: params[k] for k in PARAMS if k in params})
+    def build(self, region: Any, date_from: date, date_to: date, user: Any) -> SafetyReport:
+        return safety_report(region, date_from, date_to, user)
 
-    def page(
-        self, request: HttpRequest, form: ReportForm, report: SafetyReport | None, query: str
-    ) -> HttpResponse:
-        context: dict[str, Any] = {"form": form, "report": report, "query": query}
-        if report is not None:
-            context["tables"] = [
-                (name, _("按%(what)s") % {"what": first}, report.header(first), report.rows(name, text=True))
-                for name, first in TABLES
-            ]
-        return render(request, "safety/report/report.html", context)
+    def tables(self, report: SafetyReport) -> list[Any]:
+        return [
+            (name, _("按%(what)s") % {"what": first}, report.header(first), report.rows(name, text=True))
+            for name, first in TABLES
+        ]
+
+    def workbook(self, report: SafetyReport) -> bytes:
+        return workbook(report)
 
 
 class ReportView(ReportPage):
     """GET ?region=&date_from=&date_to=: the bulletin, the key figures and the three tables."""
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return self.page(request, *self.report(request))
 
 
 class ReportXlsxView(ReportPage):
     """GET ?region=&date_from=&date_to=: the workbook (the page with the form's errors when the
     period is refused)."""
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        form, report, query = self.report(request)
-        if report is None:
-            return self.page(request, form, report, query)
-        return exports.xlsx_response(
-            workbook(report),
-            f"safety-{report.region_code}-{report.date_from:%Y%m%d}-{report.date_to:%Y%m%d}.xlsx",
-        )
+    as_xlsx = True
 
 
 def workbook(report: SafetyReport) -> bytes:
