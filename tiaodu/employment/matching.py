@@ -919,6 +919,21 @@ def recommend_all(
         np.float32
     )
     offset = np.float32(WAGE_POINTS - WAGE_POINTS / WAGE_SHORTFALL_ZERO)
+    # expected wages are round figures: one row of wage points per distinct figure when that fits
+    wages, wage_of = np.unique(np.nan_to_num(js.wage, nan=-1.0), return_inverse=True)
+    wage_of = wage_of.reshape(-1)
+    wage_tab = None
+    if len(wages) * nv <= OCC_TABLE_MAX:
+        wage_tab = np.empty((len(wages), nv), dtype=np.float32)
+        for w, expected in enumerate(wages.tolist()):
+            if expected < 0:
+                wage_tab[w] = WAGE_POINTS / 2
+                continue
+            row = wage_tab[w]
+            np.multiply(np.float32(1.0 / expected), top50, out=row)
+            row += offset
+            np.clip(row, WAGE_FLOOR_POINTS, WAGE_POINTS, out=row)
+            row[no_top] = WAGE_POINTS / 2
     # vacancies with an education or age requirement: scored apart
     strict = np.flatnonzero((vac.edu > 0) | ~np.isnan(vac.age_min) | ~np.isnan(vac.age_max))
     # text: jobseekers' words (rows) × vocabulary, times vocabulary × vacancies BM25 weights
@@ -956,14 +971,17 @@ def recommend_all(
             np.take(occ_pc[js.profile[rows]], vcode, axis=1, out=total)
         np.take(travel, key_of[rows], axis=0, out=part)
         total += part
-        np.multiply(inv_wage[rows][:, None], top50[None, :], out=part)
-        part += offset
-        np.clip(part, WAGE_FLOOR_POINTS, WAGE_POINTS, out=part)
-        if len(no_top):
-            part[:, no_top] = WAGE_POINTS / 2
-        unknown = np.flatnonzero(np.isnan(js.wage[rows]))
-        if len(unknown):
-            part[unknown] = WAGE_POINTS / 2
+        if wage_tab is not None:
+            np.take(wage_tab, wage_of[rows], axis=0, out=part)
+        else:
+            np.multiply(inv_wage[rows][:, None], top50[None, :], out=part)
+            part += offset
+            np.clip(part, WAGE_FLOOR_POINTS, WAGE_POINTS, out=part)
+            if len(no_top):
+                part[:, no_top] = WAGE_POINTS / 2
+            unknown = np.flatnonzero(np.isnan(js.wage[rows]))
+            if len(unknown):
+                part[unknown] = WAGE_POINTS / 2
         total += part
         raw = query[rows] @ weights
         if raw.nnz:
@@ -972,9 +990,9 @@ def recommend_all(
             best = np.zeros(m, dtype=np.float32)
             best[nonempty] = np.maximum.reduceat(raw.data, raw.indptr[:-1][nonempty])
             scale = np.where(best > 0, TEXT_POINTS / np.where(best > 0, best, 1), 0).astype(np.float32)
-            total[np.repeat(np.arange(m), counts), raw.indices] += raw.data.astype(np.float32) * np.repeat(
-                scale, counts
-            )
+            raw.data = raw.data.astype(np.float32) * np.repeat(scale, counts)
+            raw.toarray(out=part)
+            total += part
         if len(strict):
             sub = _score(js, rows, vac, strict, np.zeros((m, len(strict)), dtype=np.float32), on)
             total[:, strict] += sub.education + sub.age
