@@ -248,3 +248,20 @@ def test_recommend_all_agrees_with_one_by_one(scene: dict[str, Any]) -> None:
     for p in people:
         single = matching.vacancies_for(p, top=3, on=ON)
         assert [(m.vacancy_id, m.score) for m in everyone[p.pk]] == [(m.vacancy_id, m.score) for m in single]
+
+
+def test_recommend_all_with_reasons(scene: dict[str, Any]) -> None:
+    f.vacancy(
+        scene["garment"], "缝纫工", occupation=occ("6-05-01-03"), skills="缝纫", wage_min=3500, wage_max=5000
+    )
+    f.vacancy(scene["toys"], "玩具装配工", skills="装配", housing=True)
+    person = f.jobseeker(GUXI, "甲", experience="制衣厂缝纫", wage_expected=4000, needs_dorm=True)
+
+    everyone = matching.recommend_all(Region.objects.get(code="500152"), top=2, on=ON, reasons=True)
+
+    single = matching.vacancies_for(person, top=2, on=ON)
+    assert [[r.label for r in m.reasons] for m in everyone[person.pk]] == [
+        [r.label for r in m.reasons] for m in single
+    ]
+    for m in everyone[person.pk]:
+        assert m.score == pytest.approx(sum(r.points for r in m.reasons), abs=0.2)
