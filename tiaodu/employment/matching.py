@@ -26,7 +26,9 @@ age        outside the vacancy's stated age range on the day: −15.
 The index of a district (arrays of every open vacancy / every jobseeker with consent, and the
 BM25 index of their tokens) is built once and kept in this process; it is rebuilt when the
 district's rows change (count and latest ``updated_at`` of the vacancies, of the jobseekers and
-their desired occupations, of the township seats, of the occupation catalogue). Scoring is
+their desired occupations, of the township seats, of the occupation catalogue). Those stamps are
+re-read at most every ``STAMP_SECONDS`` (5 s), and at once after a save or delete through the ORM
+in this process (signals); bulk writes and other processes are seen within the 5 s. Scoring is
 vectorised with numpy: one jobseeker against 20,000 vacancies or one vacancy against 100,000
 jobseekers is a handful of array operations (bench/bench_matching.py).
 """
