@@ -17,7 +17,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -56,14 +56,6 @@ def page_district(request: HttpRequest) -> Region:
     if district is None:
         district = Region.objects.get(code=settings.HOME_REGION_CODE)
     return district_of(district)
-
-
-def url_of(name: str, *args: Any) -> str:
-    """A page of another part of the module, or "" while it is not there."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 def public_url(request: HttpRequest, fair: JobFair) -> str:
@@ -164,8 +156,8 @@ def _fair_context(request: HttpRequest, fair: JobFair) -> dict[str, Any]:
         "qr": mark_safe(qr_svg(url, inline=True)),  # noqa: S308  # segno's own markup of our URL
         "may_change": may_change,
         "may_record": may_change and can(user, "add", Placement),
-        "jobseeker_url": url_of("employment:jobseeker-list"),
-        "placement_list_url": url_of("employment:placement-list"),
+        "jobseeker_url": reverse("employment:jobseeker-list"),
+        "placement_list_url": reverse("employment:placement-list"),
     }
 
 

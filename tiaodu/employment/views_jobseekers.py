@@ -265,6 +265,10 @@ def render_detail(
         "withdraw_url": reverse("employment:jobseeker-withdraw", args=[row.pk])
         if changeable and row.anonymised_on is None
         else "",
+        # The service's recommendations (staff; an enterprise never gets them).
+        "matching_url": reverse("employment:matching-jobseeker", args=[row.pk])
+        if user.role != "enterprise" and row.anonymised_on is None
+        else "",
     }
     return render(request, "employment/jobseekers/detail.html", context)
 

@@ -16,7 +16,7 @@ from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -78,14 +78,6 @@ def place_text(vacancy: Vacancy) -> str:
 def perks_text(vacancy: Vacancy) -> str:
     perks = [str(label) for flag, label in ((vacancy.housing, _("包住")), (vacancy.meals, _("包吃"))) if flag]
     return "、".join(perks)
-
-
-def url_of(name: str, *args: Any) -> str:
-    """A page of another part of the module, or "" while it is not there."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 def own_enterprise(user: Any) -> Any:
@@ -217,7 +209,7 @@ class VacancyDetailView(ScopedView):
             else "",
             "may_change": may_change,
             "statuses": [(code, label) for code, label in VacancyStatus.choices if code != vacancy.status],
-            "matching_url": url_of("employment:matching-vacancy", vacancy.pk)
+            "matching_url": reverse("employment:matching-vacancy", args=[vacancy.pk])
             if getattr(user, "role", None) in (Role.ADMIN, Role.DEPARTMENT, Role.TOWN)
             else "",
         }
