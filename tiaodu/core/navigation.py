@@ -70,6 +70,10 @@ MENU: list[MenuItem] = [
     MenuItem(
         _("招聘会"), "employment:fair-list", "employment.view_jobfair", (*EMPLOYMENT_STAFF, "enterprise")
     ),
+    MenuItem(
+        _("招聘会计划"), "employment:fair-planner", "employment.add_jobfair", ("admin", "department", "town")
+    ),
+    MenuItem(_("稳就业数据导入"), "employment:import", "employment.add_vacancy", ("admin", "department")),
     MenuItem(_("求职专车"), "employment:bus-list", "employment.view_bustrip", EMPLOYMENT_STAFF),
     MenuItem(
         _("求职对接"),

@@ -92,7 +92,7 @@ class _Fields(StyledForm):
         label=_("意向职业编码"),
         max_length=255,
         required=False,
-        help_text=_("职业分类大典编码,多个用空格分隔,例如 6-05-01-01"),
+        help_text=_("职业分类大典编码,多个用空格分隔,例如 6-05-01-03"),
     )
     wage_expected = forms.IntegerField(
         label=_("期望月薪(元)"), min_value=1, max_value=1_000_000, required=False

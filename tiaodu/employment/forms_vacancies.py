@@ -108,7 +108,7 @@ class VacancyForm(VersionedEditForm):
         label=_("职业编码"),
         max_length=16,
         required=False,
-        help_text=_("《职业分类大典(2022年版)》编码,如 6-05-01-01;留空由平台根据岗位名称推荐"),
+        help_text=_("《职业分类大典(2022年版)》编码,如 6-05-01-03;留空由平台根据岗位名称推荐"),
     )
     headcount = forms.IntegerField(label=_("招聘人数"), min_value=1, max_value=100_000)
     wage_min = forms.IntegerField(label=_("月薪下限(元)"), min_value=0, max_value=1_000_000, required=False)

@@ -284,8 +284,14 @@ class JobseekerImporter(Importer):
         }
         creates: list[tuple[_Person, dict[str, Any]]] = []
         updates: list[tuple[_Person, Jobseeker, dict[str, tuple[Any, Any]]]] = []
+        # A person already registered where the importer may not change them (another township's)
+        # is left as registered: knowing an ID number must not let anyone rewrite a record.
+        keep = jobseekers.changeable_ids(ctx.actor, [j.pk for j in existing.values()])
         for key, group in chunk.items():
             found = existing.get(key)
+            if found is not None and found.pk not in keep:
+                ctx.counts["unchanged"] += 1
+                continue
             if found is None:
                 first, rest = group[0], group[1:]
                 values = self._new_values(ctx, first)

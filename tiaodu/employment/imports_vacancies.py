@@ -77,7 +77,7 @@ class VacancyImporter(Importer):
             "职业编码",
             "occupation",
             parse=text_of(16),
-            example="6-05-01-01",
+            example="6-05-01-03",
             note="《职业分类大典(2022年版)》编码;留空由平台根据岗位名称推荐(显示为“推荐”)",
         ),
         Column("招聘人数", "headcount", True, integer_between(1, vacancies.MAX_HEADCOUNT), example=20),

@@ -541,7 +541,13 @@ def register(
     with transaction.atomic():
         existing = Jobseeker.objects.select_for_update().filter(district=district, id_hash=digest).first()
         if existing is not None:
-            _merge(actor, existing, incoming, occupations, on, fair)
+            if existing.pk in changeable_ids(actor, [existing.pk], anonymous=actor is None):
+                _merge(actor, existing, incoming, occupations, on, fair)
+            else:
+                # Registered already, by someone else's township (or this is the person's own
+                # phone at a fair): the record is not rewritten — knowing an ID number must not
+                # let anyone replace a name or a phone. Only the activity is noted.
+                _note_activity(existing, on, fair)
             return existing, False
         row = Jobseeker(
             district=district,
@@ -592,6 +598,29 @@ def register(
             actor, row, {k: (None, v) for k, v in snapshot(row).items() if v not in (None, "")}, created=True
         )
     return row, True
+
+
+def changeable_ids(actor: Any, pks: list[int], *, anonymous: bool = False) -> set[int]:
+    """Those of ``pks`` the actor may change: all for the system (``actor`` None: the command
+    line), none for an ``anonymous`` self-registration, else those in the actor's scope."""
+    if not pks or anonymous:
+        return set()
+    if actor is None:
+        return set(pks)
+    return set(Jobseeker.objects.restrict(actor, "change").filter(pk__in=pks).values_list("pk", flat=True))
+
+
+def _note_activity(row: Jobseeker, on: date, fair: JobFair | None) -> None:
+    """A known person showed up again (a fair, a registration elsewhere): the dates only."""
+    updates: dict[str, Any] = {}
+    if row.last_active_on is None or row.last_active_on < on:
+        updates["last_active_on"] = on
+    if fair is not None and row.registered_fair_id is None:
+        updates["registered_fair"] = fair
+    if updates:
+        Jobseeker.objects.filter(pk=row.pk).update(**updates, updated_at=timezone.now())
+        for name, value in updates.items():
+            setattr(row, name, value)
 
 
 def _merge(
@@ -758,7 +787,10 @@ def anonymise(jobseeker: Jobseeker, on: date, *, actor: Any = None, reason: str 
     values = _anonymised_values(jobseeker)
     with transaction.atomic():
         with disable_auditlog():  # the change log must not keep the values being erased
-            Jobseeker.objects.filter(pk=jobseeker.pk).update(anonymised_on=on, **values)
+            # updated_at moves too: the matching index sees the change and drops the person.
+            Jobseeker.objects.filter(pk=jobseeker.pk).update(
+                anonymised_on=on, updated_at=timezone.now(), **values
+            )
             jobseeker.desired_occupations.clear()
         log_change(actor, jobseeker, {"anonymised_on": (None, on), "name": (jobseeker.name, ANONYMOUS_NAME)})
         record_event(
@@ -783,7 +815,7 @@ def withdraw_consent(actor: User, jobseeker: Jobseeker | int, on: date | None = 
             raise Conflict("jobseeker_anonymised", _("该求职者的个人信息已匿名化"))
         if on < row.registered_on:
             raise invalid("on", "date_order", _("撤回同意日期不能早于登记日期"))
-        Jobseeker.objects.filter(pk=row.pk).update(consent_withdrawn_on=on)
+        Jobseeker.objects.filter(pk=row.pk).update(consent_withdrawn_on=on, updated_at=timezone.now())
         row.consent_withdrawn_on = on
         log_change(actor, row, {"consent_withdrawn_on": (None, on)})
         anonymise(row, on, actor=actor, reason="consent withdrawn")

@@ -378,10 +378,15 @@ class _Text:
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.n = len(docs)
+        self.idf_order: dict[str, float] = {}
+        self.model: Any = None
+        self.vocab: dict[str, int] = {}
+        self._df = np.zeros(0, dtype=np.int64)
+        if not docs:  # nobody (left) in the pool: bm25s cannot index an empty corpus
+            return
         self.model = bm25s.BM25(k1=1.5, b=0.75)
         self.model.index([d or [""] for d in docs], show_progress=False)
-        self.vocab: dict[str, int] = self.model.vocab_dict
-        self.idf_order: dict[str, float] = {}
+        self.vocab = self.model.vocab_dict
         s = self.model.scores
         indptr = np.asarray(s["indptr"])
         self._df = np.diff(indptr)  # documents per token
@@ -396,6 +401,8 @@ class _Text:
         """(documents × vocabulary) CSR of the per-token BM25 weights."""
         from scipy import sparse
 
+        if self.model is None:
+            return sparse.csr_matrix((0, 0), dtype=np.float32)
         s = self.model.scores
         return sparse.csc_matrix(
             (s["data"], s["indices"], s["indptr"]), shape=(s["num_docs"], len(s["indptr"]) - 1)

@@ -167,7 +167,14 @@ class EmploymentSettings(TimeStampedModel, ScopedModel):
     the district's jobseekers), how long personal data is kept after the last activity, the
     purpose a jobseeker consents to, the default longest commute."""
 
-    region = _district()
+    # Reached from the rows of the district (``district__employment_settings__departments``): the
+    # employment departments keep every jobseeker, sign-in, rider and outcome of their district.
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("所属区县"),
+        on_delete=models.PROTECT,
+        related_name="employment_settings",
+    )
     departments = models.ManyToManyField(
         "orgs.Organization", verbose_name=_("就业服务部门"), blank=True, related_name="+"
     )
@@ -371,7 +378,11 @@ class Jobseeker(TimeStampedModel, ScopedModel, VersionedModel):
 
     scope = Scope(
         town_region="township",
-        orgs=("service_org", "placements__enterprise__organization"),
+        orgs=(
+            "service_org",
+            "district__employment_settings__departments",
+            "placements__enterprise__organization",
+        ),
         actions=JOBSEEKER_ACTIONS,
     )
 
@@ -489,7 +500,9 @@ class FairAttendance(TimeStampedModel, ScopedModel):
     signed_in_by = _person(_("登记人"))
 
     scope = Scope(
-        town_region="jobseeker__township", orgs=("jobseeker__service_org",), actions=JOBSEEKER_ACTIONS
+        town_region="jobseeker__township",
+        orgs=("jobseeker__service_org", "jobseeker__district__employment_settings__departments"),
+        actions=JOBSEEKER_ACTIONS,
     )
 
     class Meta:
@@ -579,7 +592,11 @@ class BusRider(TimeStampedModel, ScopedModel):
     )
     township = _township()
 
-    scope = Scope(town_region="township", orgs=("jobseeker__service_org",), actions=JOBSEEKER_ACTIONS)
+    scope = Scope(
+        town_region="township",
+        orgs=("jobseeker__service_org", "jobseeker__district__employment_settings__departments"),
+        actions=JOBSEEKER_ACTIONS,
+    )
 
     class Meta:
         ordering = ["trip", "pk"]
@@ -647,7 +664,9 @@ class Placement(TimeStampedModel, ScopedModel, VersionedModel):
     created_by = _person(_("登记人"))
 
     scope = Scope(
-        town_region="township", orgs=("service_org", "enterprise__organization"), actions=PLACEMENT_ACTIONS
+        town_region="township",
+        orgs=("service_org", "district__employment_settings__departments", "enterprise__organization"),
+        actions=PLACEMENT_ACTIONS,
     )
 
     class Meta:

@@ -311,6 +311,14 @@ def update_settings(actor: Any, district: Region, **fields: Any) -> EmploymentSe
     if actor is not None:
         row = get_scoped(EmploymentSettings, actor, "change", pk=row.pk)
     ensure_keeper(actor, "change", EmploymentSettings, district)
+    # The departments decide who may reveal the district's personal data: only administrators
+    # and the employment departments themselves change the settings (not any department).
+    admin = actor is not None and (actor.is_superuser or actor.role == "admin")
+    if actor is not None and not admin and not is_employment_staff(actor, district):
+        raise Forbidden(
+            "只有系统管理员和本区县就业服务部门可以修改就业服务设置",
+            audit=f"change employment.employmentsettings region={district.code}",
+        )
     errors: list[FieldError] = []
     limits = {
         "retention_days": (30, 36500, "个人信息保存期限"),

@@ -1,4 +1,4 @@
-"""/employment/import/: the five employment imports (单位, 检查记录, 隐患, 行政处罚, 事故) on the import page
+"""/employment/import/: the employment imports (职业, 赶场规则, 岗位, 求职者, 招聘会结果) on the import page
 every module uses — the same services as ``tiaodu import …``; the fill-in templates."""
 
 from __future__ import annotations
