@@ -147,17 +147,13 @@ def _level_table(profiles: np.ndarray, codes: np.ndarray) -> np.ndarray:
 
 
 def _propose(title: str, text: str) -> str | None:
-    """The code lane A's ``reference.propose_occupation`` reads from a text (None while it is a stub)."""
+    """The occupation code ``reference.propose_occupation`` reads from a text, if any."""
     from tiaodu.employment import reference
 
-    fn = getattr(reference, "propose_occupation", None)
-    if fn is None or not (title or text):
+    if not (title or text):
         return None
-    try:
-        occupation = fn(title, text)
-    except NotImplementedError:
-        return None
-    return getattr(occupation, "code", None) or None
+    occupation = reference.propose_occupation(title, text)
+    return occupation.code if occupation is not None else None
 
 
 # --- commute ----------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ Every page starts from ``Model.objects.restrict(user)`` / ``get_scoped``; writes
 
 from __future__ import annotations
 
+import abc
 import io
 from typing import Any
 
@@ -249,7 +250,7 @@ class FairCreateView(ScopedView):
         return render(request, self.template_name, context, status=status)
 
 
-class _FairActionView(ScopedView):
+class _FairActionView(ScopedView, abc.ABC):
     """A form on one fair the user may change (booths, sign-in, intentions)."""
 
     model = JobFair
@@ -263,8 +264,9 @@ class _FairActionView(ScopedView):
             get_scoped(JobFair, request.user, "change", pk=pk)  # raises Forbidden, logged
         return JobFair.objects.select_related("district", "township").get(pk=found.pk)
 
+    @abc.abstractmethod
     def make_form(self, request: HttpRequest, fair: JobFair, data: Any = None) -> Any:
-        raise NotImplementedError
+        """The action's form, bound to ``data`` on a POST."""
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         fair = self.fair(request, pk)

@@ -203,13 +203,11 @@ def test_proposed_occupation_used_when_none_desired(scene: dict[str, Any], monke
     assert ranked[0].reasons[0].label == "职业匹配(按求职意向推断):同一细类(6-05-01-03 缝纫工)"
 
 
-def test_stub_proposer_degrades(scene: dict[str, Any], monkeypatch: Any) -> None:
+def test_no_proposed_occupation_leaves_the_rest(scene: dict[str, Any], monkeypatch: Any) -> None:
+    """A wish the catalogue cannot place: no occupation part, the other parts still rank."""
     from tiaodu.employment import reference
 
-    def stub(title: str, text: str = "") -> None:
-        raise NotImplementedError
-
-    monkeypatch.setattr(reference, "propose_occupation", stub, raising=False)
+    monkeypatch.setattr(reference, "propose_occupation", lambda title, text="": None)
     f.vacancy(scene["garment"], "缝纫工", occupation=occ("6-05-01-03"))
     person = f.jobseeker(GUXI, "陈静", desired_text="想做缝纫")
     ranked = matching.vacancies_for(person, on=ON)
