@@ -33,7 +33,9 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
 	touch $@
 
 ## Front-end packages from npm (pinned in package-lock.json), copied into static files: no CDN.
-## Also Noto Sans SC (TrueType, SIL OFL), which the bulletin's PDF embeds and its charts use (ADR 0023).
+## Also Noto Sans SC and Noto Serif SC (TrueType, SIL OFL), which the PDFs embed and the charts use
+## (ADR 0023, 0039); ECharts (Apache-2.0) for the workbench charts, Tom Select (Apache-2.0) for
+## searchable multi-selects.
 assets: $(VENDOR)/.stamp
 $(VENDOR)/.stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -51,6 +53,11 @@ $(VENDOR)/.stamp: package.json package-lock.json
 	cp node_modules/@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf $(VENDOR)/fonts/NotoSansSC-Regular.ttf
 	cp node_modules/@expo-google-fonts/noto-sans-sc/700Bold/NotoSansSC_700Bold.ttf $(VENDOR)/fonts/NotoSansSC-Bold.ttf
 	cp node_modules/@expo-google-fonts/noto-sans-sc/LICENSE_FONT $(VENDOR)/fonts/OFL.txt
+	cp node_modules/@expo-google-fonts/noto-serif-sc/400Regular/NotoSerifSC_400Regular.ttf $(VENDOR)/fonts/NotoSerifSC-Regular.ttf
+	cp node_modules/@expo-google-fonts/noto-serif-sc/700Bold/NotoSerifSC_700Bold.ttf $(VENDOR)/fonts/NotoSerifSC-Bold.ttf
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/
+	cp node_modules/tom-select/dist/js/tom-select.complete.min.js $(VENDOR)/
+	cp node_modules/tom-select/dist/css/tom-select.bootstrap5.min.css $(VENDOR)/
 	touch $@
 
 checks:
