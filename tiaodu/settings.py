@@ -181,10 +181,11 @@ MIDDLEWARE = [
     # Request time limits on the database; a locked database answers 503 database_busy.
     "tiaodu.core.middleware.DatabaseGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The interface language: the user's choice, else Chinese (Accept-Language is ignored).
+    "tiaodu.core.middleware.UserLanguageMiddleware",
     # Messages before the idle timeout, which tells the user why they were logged out.
     "django.contrib.messages.middleware.MessageMiddleware",
     "tiaodu.accounts.middleware.IdleTimeoutMiddleware",

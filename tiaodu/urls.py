@@ -1,6 +1,6 @@
 from django.urls import include, path
-from django.views.i18n import set_language
 
+from tiaodu.accounts.views import set_language
 from tiaodu.core.api import api
 from tiaodu.core.health import healthz
 

@@ -16,6 +16,14 @@ from tiaodu.accounts.choices import Role
 from tiaodu.core.models import ScopedModel
 from tiaodu.core.permissions import SELF, Scope, ScopedQuerySet
 
+# The interface languages a user may choose (settings.LANGUAGES); Chinese unless chosen otherwise.
+DEFAULT_LANGUAGE = "zh-hans"
+
+
+class Language(models.TextChoices):
+    ZH_HANS = "zh-hans", "简体中文"
+    EN = "en", "English"
+
 
 class UserQuerySet(ScopedQuerySet["User"]):
     pass
@@ -52,6 +60,13 @@ class User(AbstractUser, ScopedModel):
         _("须修改密码"),
         default=False,
         help_text=_("初始密码或管理员重置的密码:下次登录后须先修改密码才能使用系统"),
+    )
+    language = models.CharField(
+        _("界面语言"),
+        max_length=8,
+        choices=Language.choices,
+        default=DEFAULT_LANGUAGE,
+        help_text=_("用户自己选择的界面语言;浏览器的语言设置不起作用"),
     )
 
     objects = UserManager()  # type: ignore[misc]

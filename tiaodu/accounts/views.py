@@ -13,13 +13,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 from tiaodu.accounts import services
 from tiaodu.accounts.choices import Role
 from tiaodu.accounts.filters import UserFilter
 from tiaodu.accounts.forms import LoginForm, PasswordChangeForm, TokenForm, UserForm
 from tiaodu.accounts.lockout import address_throttled
-from tiaodu.accounts.models import ApiToken, User
+from tiaodu.accounts.models import ApiToken, Language, User
 from tiaodu.core.errors import ServiceError
 from tiaodu.core.http import client_address, current_user
 from tiaodu.core.permissions import get_scoped
@@ -31,6 +32,20 @@ from tiaodu.core.views import (
     apply_service_error,
     redirect_with_message,
 )
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The language switcher: a signed-in user's choice is kept on the user (every later
+    session, on any browser, speaks it); the cookie Django's view sets serves the login page and
+    anonymous visitors. An unknown language changes nothing."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    user = request.user
+    if language in Language.values and isinstance(user, User) and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return response
 
 
 class LoginView(auth_views.LoginView):

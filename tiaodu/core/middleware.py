@@ -1,5 +1,6 @@
 """Request id (correlates a request's audit entries), database time limits and the 503 for a
-busy database, the audit trail's client address, and extra security headers."""
+busy database, the audit trail's client address, extra security headers, and the interface
+language (the user's choice, Chinese first)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from tiaodu.core.dbbusy import BUSY_MESSAGE, DATABASE_BUSY, is_database_busy
 from tiaodu.core.http import client_address
@@ -201,3 +203,41 @@ class AuditlogMiddleware(BaseAuditlogMiddleware):
         if getattr(settings, "AUDITLOG_DISABLE_REMOTE_ADDR", False):
             return None
         return client_address(request)
+
+
+# --- The interface language: Chinese first ------------------------------------------------------
+
+
+def chosen_language(request: HttpRequest) -> str:
+    """The language the interface speaks to this request: the signed-in user's own choice
+    (``User.language``), for an anonymous visitor the language cookie set by the switcher, else
+    Simplified Chinese. The browser's Accept-Language is never consulted: the platform's users
+    expect Chinese whatever their browser is set to."""
+    available = {code for code, _name in settings.LANGUAGES}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        language = getattr(user, "language", "")
+        return language if language in available else settings.LANGUAGE_CODE
+    cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    return cookie if cookie in available else settings.LANGUAGE_CODE
+
+
+class UserLanguageMiddleware:
+    """Activates ``chosen_language`` for the request (in place of Django's LocaleMiddleware,
+    which follows Accept-Language); after the response the thread is back to the default
+    language, so work outside requests on this thread speaks Chinese. Sits after the
+    authentication middleware (it reads ``request.user``)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = chosen_language(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        try:
+            response = self.get_response(request)
+        finally:
+            translation.activate(settings.LANGUAGE_CODE)
+        response.headers.setdefault("Content-Language", language)
+        return response
