@@ -203,3 +203,53 @@ class Job(models.Model):
     @property
     def ready(self) -> bool:
         return self.status == JobStatus.SUCCEEDED and bool(self.result_name)
+
+
+class DocumentKind(models.TextChoices):
+    """The reports issued as official documents (公文), each with its issuing profile."""
+
+    BULLETIN = "bulletin", _("经济运行月通报")
+    ENTERPRISES = "enterprises", _("企业服务情况报告")
+    PROJECTS = "projects", _("重点项目推进情况报告")
+    DISPATCH = "dispatch", _("重点项目调度通报")
+    INVESTMENT = "investment", _("招商引资情况报告")
+    SAFETY = "safety", _("安全生产执法检查情况通报")
+    EMPLOYMENT = "employment", _("稳就业工作情况报告")
+    TARGETS = "targets", _("目标任务考核情况通报")
+
+
+class IssuingProfile(TimeStampedModel, ScopedModel):
+    """Who issues a district's report as an official document (GB/T 9704 版头 and 版记): the
+    issuing body, its mark, the prefix of its document numbers, the addressees, 抄送 and 印发机关.
+    A district without a row for a kind uses the defaults of
+    :func:`tiaodu.core.officialdoc.profiles.default_profile` (ADR 0039); administrators edit them."""
+
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("区县"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("公文类别"), max_length=16, choices=DocumentKind.choices)
+    issuer = models.CharField(
+        _("发文机关"), max_length=64, help_text=_("全称,例如:重庆市潼南区经济和信息化委员会")
+    )
+    mark = models.CharField(
+        _("发文机关标志"), max_length=64, help_text=_("例如:重庆市潼南区经济和信息化委员会文件")
+    )
+    number_prefix = models.CharField(
+        _("发文字号机关代字"), max_length=16, blank=True, help_text=_("例如:潼经信;空则不标发文字号")
+    )
+    addressee = models.CharField(_("主送机关"), max_length=255, blank=True)
+    cc = models.TextField(_("抄送机关"), blank=True, help_text=_("每行一个"))
+    printer = models.CharField(_("印发机关"), max_length=64, blank=True, help_text=_("空则为发文机关办公室"))
+
+    scope = Scope(
+        region="region", district_wide=True, actions={"leader": "view", "department": "view", "town": "view"}
+    )
+
+    class Meta:
+        ordering = ["region", "kind"]
+        verbose_name = _("公文发文设置")
+        verbose_name_plural = _("公文发文设置")
+        constraints = [models.UniqueConstraint(fields=["region", "kind"], name="issuing_profile_region_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.get_kind_display()}"
