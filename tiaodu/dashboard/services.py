@@ -1,42 +1,23 @@
-"""What each role's home page (工作台) shows, computed from the user's own scope."""
+"""What each role's home page (工作台) shows: the title line and, per module, the work to do today
+(from the providers of :mod:`tiaodu.core.workbench`) and, for leaders, the district at a glance.
+
+The dashboard does not know the modules: every ``tiaodu/<app>/workbench.py`` contributes its
+lines and panels through the registry, and reads through the user's own scope.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any
+from datetime import date
 
-from django.db.models import Count, Q
-from django.urls import reverse
-from django.utils import timezone
+from django.apps import apps
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from tiaodu.accounts.choices import Role
 from tiaodu.accounts.models import User
-from tiaodu.audit.choices import ALERT_KINDS
-from tiaodu.audit.models import SecurityEvent
-from tiaodu.audit.taskruns import sweep_warning
-from tiaodu.orgs.choices import OrgKind
+from tiaodu.core import workbench
 from tiaodu.orgs.models import Organization
-
-
-@dataclass
-class Tile:
-    label: str
-    value: int | str
-    url: str = ""
-
-
-@dataclass
-class Dashboard:
-    title: str
-    tiles: list[Tile] = field(default_factory=list)
-    organizations: list[Organization] = field(default_factory=list)
-    events: list[SecurityEvent] = field(default_factory=list)
-    squads: list[Organization] = field(default_factory=list)
-    warnings: list[Tile] = field(default_factory=list)  # label = the line, url = where to look
-
 
 TITLES = {
     Role.ADMIN: gettext_noop("系统管理工作台"),
@@ -48,98 +29,81 @@ TITLES = {
     Role.OWNER: gettext_noop("项目业主工作台"),
 }
 
+# The section headings, by the module (app label) a provider registers under; a module not
+# listed here is headed by its app's verbose name.
+MODULE_NAMES = {
+    "cases": gettext_noop("企业诉求"),
+    "enterprises": gettext_noop("企业服务"),
+    "projects": gettext_noop("重点项目"),
+    "dispatch": gettext_noop("项目调度"),
+    "investment": gettext_noop("招商引资"),
+    "reporting": gettext_noop("监测报送"),
+    "monitoring": gettext_noop("经济运行监测"),
+    "targets": gettext_noop("目标考核"),
+    "safety": gettext_noop("安全生产"),
+    "employment": gettext_noop("稳就业"),
+    "events": gettext_noop("集中活动"),
+    "accounts": gettext_noop("账号与令牌"),
+    "audit": gettext_noop("安全审计"),
+}
 
-def build(user: User) -> Dashboard:
+
+def module_name(module: str) -> str:
+    if module in MODULE_NAMES:
+        return _(MODULE_NAMES[module])
+    try:
+        return str(apps.get_app_config(module).verbose_name)
+    except LookupError:
+        return module
+
+
+@dataclass
+class ChartPanel:
+    """A panel as the template shows it: the panel and the id of its chart's JSON."""
+
+    panel: workbench.Panel
+    chart_id: str = ""
+
+
+@dataclass
+class Section:
+    module: str
+    name: str
+    tasks: list[workbench.Task] = field(default_factory=list)
+    panels: list[ChartPanel] = field(default_factory=list)
+
+
+@dataclass
+class Dashboard:
+    title: str
+    sections: list[Section] = field(default_factory=list)
+    organizations: list[Organization] = field(default_factory=list)
+    squads: list[Organization] = field(default_factory=list)
+
+    @property
+    def task_count(self) -> int:
+        return sum(1 for s in self.sections for t in s.tasks if t.count)
+
+    @property
+    def glance(self) -> list[Section]:
+        """Sections with panels (the district at a glance), in registry order."""
+        return [s for s in self.sections if s.panels]
+
+
+def build(user: User, today: date | None = None) -> Dashboard:
     board = Dashboard(title=_(TITLES.get(Role(user.role), gettext_noop("工作台"))))
-    orgs = Organization.objects.restrict(user)
-    counts: dict[str, Any] = dict(orgs.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
-    if user.role in (Role.ADMIN, Role.LEADER, Role.DEPARTMENT, Role.TOWN):
-        for kind in (OrgKind.DEPARTMENT, OrgKind.TOWN, OrgKind.SQUAD, OrgKind.ENTERPRISE):
-            board.tiles.append(Tile(str(kind.label), counts.get(kind, 0), f"/orgs/?kind={kind.value}"))
-        board.tiles.append(
-            Tile(_("用户"), User.objects.restrict(user).filter(is_active=True).count(), "/accounts/users/")
-        )
-    case_tiles(board, user)
-    reporting_tiles(board, user)
-    if user.role == Role.ADMIN:
-        since = timezone.now() - timedelta(days=7)
-        alerts = SecurityEvent.objects.filter(kind__in=ALERT_KINDS, created_at__gte=since)
-        board.tiles.append(Tile(_("近7日安全告警"), alerts.count(), "/audit/events/"))
-        board.events = list(alerts[:10])
-        if warning := sweep_warning():
-            board.warnings.append(Tile(warning, "", reverse("audit:tasks")))
+    for raw in workbench.collect(user, today):
+        section = Section(raw.module, module_name(raw.module), tasks=list(raw.tasks))
+        for panel in raw.panels:
+            chart_id = f"chart-{raw.module}-{panel.key}" if panel.chart else ""
+            section.panels.append(ChartPanel(panel, chart_id))
+        board.sections.append(section)
     if user.role == Role.SQUAD:
         board.squads = list(
             Organization.objects.squads_of(user).prefetch_related("members").select_related("leader")
         )
-        board.tiles.append(Tile(_("我的专班"), len(board.squads)))
-    if user.role in (Role.ENTERPRISE, Role.OWNER, Role.DEPARTMENT) and user.organization_id:
-        board.organizations = list(orgs.filter(pk=user.organization_id).select_related("region"))
-    if user.role == Role.TOWN:
-        board.organizations = list(orgs.select_related("region").order_by("kind", "name")[:20])
+    if user.role in (Role.ENTERPRISE, Role.OWNER, Role.DEPARTMENT, Role.TOWN) and user.organization_id:
+        board.organizations = list(
+            Organization.objects.restrict(user).filter(pk=user.organization_id).select_related("region")
+        )
     return board
-
-
-CASE_ROLES = (Role.ADMIN, Role.LEADER, Role.DEPARTMENT, Role.TOWN)
-
-
-def case_tiles(board: Dashboard, user: User) -> None:
-    """企业诉求: open appeals in scope, my 待办, and the 红黄牌 counts (enterprises: their own)."""
-    from tiaodu.cases import queries
-    from tiaodu.cases.choices import Card
-    from tiaodu.cases.models import Case
-    from tiaodu.enterprises.appeals import WORKFLOW
-    from tiaodu.enterprises.choices import AppealState
-
-    if user.role in CASE_ROLES:
-        counts = (
-            Case.objects.restrict(user)
-            .filter(workflow=WORKFLOW, is_open=True)
-            .aggregate(
-                open=Count("pk"),
-                red=Count("pk", filter=Q(card=Card.RED)),
-                yellow=Count("pk", filter=Q(card=Card.YELLOW)),
-            )
-        )
-        board.tiles += [
-            Tile(_("未办结诉求"), counts["open"], f"/cases/?workflow={WORKFLOW}&is_open=true"),
-            Tile(_("我的待办"), queries.inbox(user).count(), "/cases/inbox/"),
-            Tile(_("红牌督办"), counts["red"], "/cases/board/?card=red"),
-            Tile(_("黄牌督办"), counts["yellow"], "/cases/board/?card=yellow"),
-        ]
-    elif user.role == Role.ENTERPRISE and user.organization_id:
-        mine = Case.objects.restrict(user).filter(workflow=WORKFLOW, submitter_org_id=user.organization_id)
-        counts = mine.aggregate(
-            open=Count("pk", filter=Q(is_open=True)),
-            to_rate=Count("pk", filter=Q(state=AppealState.RESOLVED)),
-        )
-        board.tiles += [
-            Tile(_("办理中的诉求"), counts["open"], "/enterprises/portal/"),
-            Tile(_("待评价"), counts["to_rate"], "/enterprises/portal/"),
-        ]
-
-
-def reporting_tiles(board: Dashboard, user: User) -> None:
-    """监测报送: rounds being filled and open output alerts (government), or the enterprise's own
-    reports still to file."""
-    from tiaodu.reporting.choices import AlertState, RoundState
-    from tiaodu.reporting.models import OutputAlert, ReportingRound, ReportSlot
-
-    if user.role in CASE_ROLES:
-        rounds = ReportingRound.objects.restrict(user).filter(state=RoundState.OPEN).count()
-        alerts = OutputAlert.objects.restrict(user).filter(state=AlertState.OPEN).count()
-        board.tiles += [
-            Tile(_("填报中的报送任务"), rounds, "/reporting/?state=open"),
-            Tile(_("待处理产值预警"), alerts, "/reporting/alerts/?state=open"),
-        ]
-    elif user.role == Role.ENTERPRISE and user.organization_id:
-        due = (
-            ReportSlot.objects.restrict(user)
-            .filter(
-                organization_id=user.organization_id,
-                round__state=RoundState.OPEN,
-                submitted_at__isnull=True,
-            )
-            .count()
-        )
-        board.tiles.append(Tile(_("待报送"), due, "/reporting/"))
