@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tiaodu.cases.models import Case
 from tiaodu.cases.workflow import Transition
-from tiaodu.core.forms import StyledForm
+from tiaodu.core.forms import SearchSelect, SearchSelectMultiple, StyledForm
 from tiaodu.orgs.choices import OrgKind
 from tiaodu.orgs.models import Organization
 from tiaodu.regions.choices import Level
@@ -77,15 +77,15 @@ class ActionForm(StyledForm):
         if transition.action == "assign":
             choices = handler_choices(user, case)
             self.fields["handling_org"] = forms.TypedChoiceField(
-                label=_("责任部门"), coerce=int, choices=[("", "—"), *choices]
+                label=_("责任部门"), coerce=int, choices=[("", "—"), *choices], widget=SearchSelect()
             )
             self.fields["co_orgs"] = forms.TypedMultipleChoiceField(
                 label=_("配合部门"),
                 coerce=int,
                 required=False,
                 choices=choices,
-                help_text=_("可多选(按住 Ctrl)"),
-                widget=forms.SelectMultiple(attrs={"size": 4}),
+                help_text=_("可多选,输入名称搜索;责任部门不能同时作为配合部门"),
+                widget=SearchSelectMultiple(attrs={"size": 4}),
             )
             current = case.handling_org_id or case.category.department_id
             self.initial.setdefault("handling_org", current)

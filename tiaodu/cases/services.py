@@ -98,6 +98,9 @@ def open_case(
     cat = category(workflow, category_ref)
     if errors:
         raise InvalidInput(errors)
+    co_orgs = list(co_orgs)
+    handler = handling_org or cat.department
+    check_co_handlers(handler.pk if handler else None, (o.pk for o in co_orgs))
     state = initial_state or wf.initial
     if state not in wf.states:
         raise invalid("state", "state_unknown", f"状态“{state}”不存在")
@@ -135,6 +138,22 @@ def open_case(
         note=f"受理,办结时限{case.due_on:%Y-%m-%d}",
     )
     return case
+
+
+CO_HANDLER_IS_RESPONSIBLE = "co_handler_is_responsible"
+
+
+def check_co_handlers(handling_org_id: int | None, co_org_ids: Iterable[int]) -> None:
+    """A case's responsible department (责任部门) cannot also be one of its co-handlers (配合部门):
+    it would count twice in the inbox and the reports and co-handle its own case."""
+    if handling_org_id is not None and handling_org_id in set(co_org_ids):
+        message = "责任部门不能同时作为配合部门"
+        raise ServiceError(
+            CO_HANDLER_IS_RESPONSIBLE,
+            message,
+            [FieldError("co_orgs", CO_HANDLER_IS_RESPONSIBLE, message)],
+            status=400,
+        )
 
 
 def party_of(actor: User, case: Case) -> set[str]:
@@ -224,6 +243,16 @@ def _apply_step(case: Case, wf: Workflow, move: Transition, step: Step) -> None:
     if "dispatcher" not in move.parties and (step.handling_org is not None or step.co_orgs is not None):
         field_name = "handling_org" if step.handling_org is not None else "co_orgs"
         raise invalid(field_name, "routing_not_allowed", f"“{move.label}”时不能指定责任部门或配合部门")
+    if step.co_orgs is not None:
+        step.co_orgs = list(step.co_orgs)
+    if step.handling_org is not None or step.co_orgs is not None:
+        handler = step.handling_org.pk if step.handling_org is not None else case.handling_org_id
+        co_ids = (
+            [o.pk for o in step.co_orgs]
+            if step.co_orgs is not None
+            else case.co_orgs.values_list("pk", flat=True)
+        )
+        check_co_handlers(handler, co_ids)
     if step.handling_org is not None:
         case.handling_org = step.handling_org
     if move.action == "assign" and case.handling_org_id is None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.functional import Promise
 
 
 class StyledForm(forms.Form):
@@ -41,3 +42,44 @@ class VersionedEditForm(StyledForm):
             except ServiceError as exc:
                 self.add_error(None, exc.errors[0].message if exc.errors else exc.message)
         return cleaned
+
+
+class _SearchSelectMixin:
+    """Marks a select for ``tiaodu/select.js``, which turns it into a searchable Tom Select
+    (type to filter, remove buttons, no Ctrl-click). Without JavaScript it stays a plain select."""
+
+    attrs: dict[str, Any]
+
+    def _mark(self, placeholder: str | Promise | None) -> None:
+        from django.utils.translation import gettext_lazy
+
+        self.attrs.setdefault("data-search-select", "")
+        self.attrs.setdefault("data-no-results", gettext_lazy("没有匹配的选项"))
+        if placeholder is not None:
+            self.attrs.setdefault("data-placeholder", placeholder)
+
+
+class SearchSelect(_SearchSelectMixin, forms.Select):
+    """A single choice with type-to-search."""
+
+    def __init__(
+        self, attrs: dict[str, Any] | None = None, choices: Any = (), placeholder: str | Promise | None = None
+    ):
+        super().__init__(attrs, choices)
+        self._mark(placeholder)
+
+
+class SearchSelectMultiple(_SearchSelectMixin, forms.SelectMultiple):
+    """Several choices: typing filters the options, each pick shows as a tag with a remove button."""
+
+    def __init__(
+        self, attrs: dict[str, Any] | None = None, choices: Any = (), placeholder: str | Promise | None = None
+    ):
+        super().__init__(attrs, choices)
+        self._mark(placeholder)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    """A file input that accepts several files at once (``<input type=file multiple>``)."""
+
+    allow_multiple_selected = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -232,8 +233,13 @@ def raise_appeal(
     source: str = "",
     visit: Visit | None = None,
     title: str = "",
+    handling_org: Organization | None = None,
+    co_orgs: Iterable[Organization] = (),
 ) -> Case:
-    """An enterprise's difficulty or appeal becomes a closed-loop case (受理)."""
+    """An enterprise's difficulty or appeal becomes a closed-loop case (受理).
+
+    ``handling_org`` (default: the category's department) and ``co_orgs`` route it at once when
+    a dispatcher registers it (新增诉求); the responsible one cannot also be a co-handler."""
     if actor is not None:
         get_scoped(Enterprise, actor, "view", pk=enterprise.pk)
     case = cases.open_case(
@@ -246,6 +252,8 @@ def raise_appeal(
         raised_on=raised_on,
         submitter_org=enterprise.organization,
         source=source or (VISIT_SOURCE if visit else ""),
+        handling_org=handling_org,
+        co_orgs=co_orgs,
     )
     if visit is not None:
         visit.cases.add(case)
