@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -129,8 +130,21 @@ class RoundActionView(core_views.RoundActionView):
         return _("已催报%(n)d个未报项目") % {"n": services.remind(user, pk, note).missing_count}
 
 
+def back_url(request: HttpRequest, default: str) -> str:
+    """Where the report form returns to: ``next`` (the workbench links the form with ``?next=/``)
+    when it is a path of this site, else ``default``."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
 class ReportView(ScopedView):
-    """The report form of one project in one round (its responsible unit, township or squad)."""
+    """The report form of one project in one round (its responsible unit, township or squad,
+    or the project owner). Opened from the workbench with ``?next=/``, it returns there once
+    submitted, so the unit sees its list of reports to fill shrink."""
 
     model = DispatchReport
     action = "change"
@@ -183,7 +197,7 @@ class ReportView(ScopedView):
             else:
                 return redirect_with_message(
                     request,
-                    reverse("dispatch:detail", args=[pk]),
+                    back_url(request, reverse("dispatch:detail", args=[pk])),
                     _("已提交“%(name)s”的调度填报") % {"name": slot.project.name},
                 )
         # shown again with the version it was rendered with, so the check still holds
@@ -199,7 +213,11 @@ class ReportView(ScopedView):
         version: Any = None,
     ) -> HttpResponse:
         closed = not slot.round.is_open
+        detail = reverse("dispatch:detail", args=[slot.round_id])
+        back = back_url(request, detail)
         context = {
+            "next": back if back != detail else "",
+            "back": back,
             "object": slot,
             "round": slot.round,
             "project": slot.project,
