@@ -55,7 +55,7 @@ def _panels(user: Any) -> list[workbench.Panel]:
     rows = []
     for card in board.cards:
         c = card.comparison
-        value = fig.NO_VALUE if c.value is None else f"{c.value_text}{c.unit}"
+        value = fig.NO_VALUE if c.value is None else c.value_text
         rows.append(
             [
                 c.indicator_name,
