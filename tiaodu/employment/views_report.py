@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 
 from tiaodu.core import exports
 from tiaodu.core import figures as fig
+from tiaodu.core.officialdoc import OfficialDocument
 from tiaodu.core.views_report import PeriodReportView
+from tiaodu.employment.document import build_document
 from tiaodu.employment.models import JobFair, Vacancy
 from tiaodu.employment.report import TABLES, EmploymentReport, employment_report
 
@@ -39,9 +41,14 @@ class ReportPage(PeriodReportView):
     def workbook(self, report: EmploymentReport) -> bytes:
         return workbook(report)
 
+    def document(
+        self, report: EmploymentReport, user: Any, *, number: int | None = None, signed_on: date | None = None
+    ) -> OfficialDocument:
+        return build_document(report, user, number=number, signed_on=signed_on)
+
 
 class ReportView(ReportPage):
-    """GET ?region=&date_from=&date_to=: the sentences, the key figures and the tables."""
+    """GET ?region=&date_from=&date_to= [&export=docx|pdf&number=&signed_on=]: the sentences, the key figures and the tables."""
 
 
 class ReportXlsxView(ReportPage):

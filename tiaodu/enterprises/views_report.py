@@ -1,4 +1,5 @@
-"""企业服务情况 on the web: the bulletin of a region and period, its tables, and xlsx / docx exports.
+"""企业服务情况 on the web: the bulletin of a region and period, its tables, the xlsx export and the
+official document (公文, docx / PDF, :mod:`tiaodu.enterprises.document`).
 
 ``org`` (走访单位) narrows the visits to those made by one organisation; the organisations offered
 are the visiting units of the visits the user may see.
@@ -10,7 +11,7 @@ the signed-in user's scope, so the page, the exports and ``tiaodu report enterpr
 
 from __future__ import annotations
 
-import io
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,13 +27,13 @@ from tiaodu.core import exports
 from tiaodu.core.forms import StyledForm
 from tiaodu.core.http import current_user
 from tiaodu.core.views import ScopedView, period_report
+from tiaodu.core.views_report import document_export, export_params
+from tiaodu.enterprises.document import build_document
 from tiaodu.enterprises.models import Enterprise, Visit
 from tiaodu.enterprises.report import EnterpriseServiceReport, enterprise_service_report, table
 from tiaodu.orgs.models import Organization
 from tiaodu.regions.choices import Level
 from tiaodu.regions.models import Region
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def region_choices(user: Any, model: Any = Enterprise) -> list[tuple[str, Any]]:
@@ -98,7 +99,7 @@ def default_params(user: Any) -> dict[str, str]:
 
 
 class EnterpriseServiceReportView(ScopedView):
-    """GET ?region=&date_from=&date_to= [&org=] [&export=xlsx|docx]."""
+    """GET ?region=&date_from=&date_to= [&org=] [&export=xlsx|docx|pdf [&number=&signed_on=]]."""
 
     model = Enterprise
 
@@ -112,25 +113,34 @@ class EnterpriseServiceReportView(ScopedView):
             return enterprise_service_report(region, date_from, date_to, viewer, org=org)
 
         report: EnterpriseServiceReport | None = period_report(form, for_org, user)
-        export = request.GET.get("export")
-        if report is not None and export in ("xlsx", "docx"):
-            return xlsx_response(report) if export == "xlsx" else docx_response(report)
-        query = urlencode({k: params[k] for k in ("region", "date_from", "date_to", "org") if k in params})
-        context = {"title": _("企业服务情况"), "form": form, "report": report, "query": query}
+        if report is not None and request.GET.get("export") == "xlsx":
+            return xlsx_response(report)
+        if report is not None:
+            build = partial(build_document, report, user)
+            document = document_export(request, form, build, _stem(report))
+            if document is not None:
+                return document
+        names = ("region", "date_from", "date_to", "org")
+        query = urlencode({k: params[k] for k in names if k in params})
+        context = {
+            "title": _("企业服务情况"),
+            "form": form,
+            "report": report,
+            "query": query,
+            "export_params": export_params(params, names),
+        }
         if report is not None:
             context["departments"] = table(report.by_department, "责任部门")
             context["townships"] = table(report.by_township, "镇街")
         return render(request, "enterprises/report.html", context)
 
 
+def _stem(report: EnterpriseServiceReport) -> str:
+    return f"enterprise-service-{report.region_code}-{report.date_from:%Y%m%d}-{report.date_to:%Y%m%d}"
+
+
 def _filename(report: EnterpriseServiceReport, ext: str) -> str:
-    return f"enterprise-service-{report.region_code}-{report.date_from:%Y%m%d}-{report.date_to:%Y%m%d}.{ext}"
-
-
-def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return f"{_stem(report)}.{ext}"
 
 
 def xlsx_response(report: EnterpriseServiceReport) -> HttpResponse:
@@ -166,42 +176,3 @@ def _number(text: str) -> Any:
         return float(text)
     except ValueError:
         return text
-
-
-def docx_response(report: EnterpriseServiceReport) -> HttpResponse:
-    """The bulletin as a Word document: title, paragraph, key figures and both tables."""
-    from docx import Document
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    doc = Document()
-    normal = doc.styles["Normal"]
-    normal.font.name = "仿宋"  # type: ignore[attr-defined]
-    normal.font.size = Pt(12)  # type: ignore[attr-defined]
-    normal.element.rPr.rFonts.set(qn("w:eastAsia"), "仿宋")  # type: ignore[attr-defined, union-attr]
-    doc.add_heading(report.title, level=1)
-    body = doc.add_paragraph(report.paragraph)
-    body.paragraph_format.first_line_indent = Pt(24)
-    doc.add_heading("主要指标", level=2)
-    _docx_table(doc, ["指标", "数值"], [list(row) for row in report.key_figures()])
-    for heading, rows, first in (
-        ("按责任部门", report.by_department, "责任部门"),
-        ("按镇街", report.by_township, "镇街"),
-    ):
-        if rows:
-            doc.add_heading(heading, level=2)
-            header, cells = table(rows, first)
-            _docx_table(doc, header, cells)
-    out = io.BytesIO()
-    doc.save(out)
-    return _attachment(out.getvalue(), DOCX, _filename(report, "docx"))
-
-
-def _docx_table(doc: Any, header: list[str], rows: list[list[str]]) -> None:
-    grid = doc.add_table(rows=1, cols=len(header))
-    grid.style = "Table Grid"
-    for cell, text in zip(grid.rows[0].cells, header, strict=True):
-        cell.text = text
-    for row in rows:
-        for cell, text in zip(grid.add_row().cells, row, strict=True):
-            cell.text = text

@@ -5,7 +5,8 @@
 * ``investment:analysis-forecast`` — next quarter's signings by stage ("默认" where the district has
   fewer than 20 closed projects of the stage) and the slipped bucket;
 * ``investment:analysis-ranking`` — the teams ranked on leads, signings, 协议投资额, 到位资金 (xlsx);
-* ``investment:report`` — the report's sentences and tables (xlsx).
+* ``investment:report`` — the report's sentences and tables (xlsx), and the report as an official
+  document (公文, docx / PDF, :mod:`tiaodu.investment.document`).
 
 Every figure is computed within the signed-in user's scope (:mod:`tiaodu.investment.queries`), so
 the pages and ``tiaodu report investment --user`` agree; a town user sees counts only.
@@ -14,6 +15,7 @@ the pages and ``tiaodu report investment --user`` agree; a town user sees counts
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,9 +36,11 @@ from tiaodu.core.forms import StyledForm
 from tiaodu.core.http import current_user
 from tiaodu.core.resolve import actor_district
 from tiaodu.core.views import ScopedView, apply_service_error, period_report
+from tiaodu.core.views_report import document_export, export_params
 from tiaodu.investment import forecast as forecasting
 from tiaodu.investment import queries
 from tiaodu.investment.choices import TeamKind
+from tiaodu.investment.document import build_document
 from tiaodu.investment.models import InvestmentProject
 from tiaodu.investment.report import investment_report
 from tiaodu.regions.models import Region
@@ -259,7 +263,7 @@ class RankingView(ScopedView):
 
 
 class ReportView(ScopedView):
-    """GET ?region=&date_from=&date_to= [&export=xlsx]: 招商引资工作情况."""
+    """GET ?region=&date_from=&date_to= [&export=xlsx|docx|pdf [&number=&signed_on=]]: 招商引资工作情况."""
 
     model = InvestmentProject
 
@@ -283,9 +287,15 @@ class ReportView(ScopedView):
                 f"investment-{report.region_code}-{report.date_to:%Y%m%d}.xlsx",
                 lead=report.paragraph,
             )
+        if report is not None:
+            stem = f"investment-{report.region_code}-{report.date_from:%Y%m%d}-{report.date_to:%Y%m%d}"
+            document = document_export(request, form, partial(build_document, report, user), stem)
+            if document is not None:
+                return document
         context = {
             "form": form,
             "report": report,
             "query": _query(params, "region", "date_from", "date_to"),
+            "export_params": export_params(params),
         }
         return render(request, "investment/analysis/report.html", context)

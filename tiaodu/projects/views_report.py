@@ -1,8 +1,10 @@
 """重点项目调度情况 and 竞赛拉练 on the web, computed within the signed-in user's scope (so the page and
-``tiaodu report projects --user`` agree); both export to xlsx."""
+``tiaodu report projects --user`` agree); both export to xlsx, the report also as an official
+document (公文, docx / PDF, :mod:`tiaodu.projects.document`)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,7 +17,9 @@ from tiaodu.core import exports
 from tiaodu.core.forms import StyledForm
 from tiaodu.core.http import current_user
 from tiaodu.core.views import ScopedView, period_report
+from tiaodu.core.views_report import document_export, export_params
 from tiaodu.enterprises.views_report import default_params, region_choices
+from tiaodu.projects.document import build_document
 from tiaodu.projects.models import Project
 from tiaodu.projects.ranking import ranking
 from tiaodu.projects.report import project_report
@@ -44,7 +48,7 @@ class RankingForm(PeriodForm):
 
 
 class ProjectReportView(ScopedView):
-    """GET ?region=&date_from=&date_to= [&export=xlsx]."""
+    """GET ?region=&date_from=&date_to= [&export=xlsx|docx|pdf [&number=&signed_on=]]."""
 
     model = Project
 
@@ -61,8 +65,19 @@ class ProjectReportView(ScopedView):
                 f"projects-{report.region_code}-{report.date_to:%Y%m%d}.xlsx",
                 lead=report.paragraph,
             )
+        if report is not None:
+            stem = f"projects-{report.region_code}-{report.date_from:%Y%m%d}-{report.date_to:%Y%m%d}"
+            document = document_export(request, form, partial(build_document, report, user), stem)
+            if document is not None:
+                return document
         query = urlencode({k: params[k] for k in ("region", "date_from", "date_to") if k in params})
-        context = {"title": _("重点项目调度情况"), "form": form, "report": report, "query": query}
+        context = {
+            "title": _("重点项目调度情况"),
+            "form": form,
+            "report": report,
+            "query": query,
+            "export_params": export_params(params),
+        }
         return render(request, "projects/report.html", context)
 
 

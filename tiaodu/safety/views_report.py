@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _
 
 from tiaodu.core import exports
 from tiaodu.core import figures as fig
+from tiaodu.core.officialdoc import OfficialDocument
 from tiaodu.core.views_report import PeriodReportView
+from tiaodu.safety.document import build_document
 from tiaodu.safety.models import Inspection, Unit
 from tiaodu.safety.report import COLUMNS, MONEY_COLUMNS, TABLES, SafetyReport, safety_report
 
@@ -34,9 +36,14 @@ class ReportPage(PeriodReportView):
     def workbook(self, report: SafetyReport) -> bytes:
         return workbook(report)
 
+    def document(
+        self, report: SafetyReport, user: Any, *, number: int | None = None, signed_on: date | None = None
+    ) -> OfficialDocument:
+        return build_document(report, user, number=number, signed_on=signed_on)
+
 
 class ReportView(ReportPage):
-    """GET ?region=&date_from=&date_to=: the bulletin, the key figures and the three tables."""
+    """GET ?region=&date_from=&date_to= [&export=docx|pdf&number=&signed_on=]: the bulletin, the key figures and the three tables."""
 
 
 class ReportXlsxView(ReportPage):

@@ -1,11 +1,14 @@
 """Target pages: the list (filters, Excel/CSV export), a target with its versions, setting and
 revising targets, the progress of a region (月通报), the quarterly supervision list (季督办) and
-the annual evaluation (年评估), both exported in the leader layout; the import page."""
+the annual evaluation (年评估), both exported in the leader layout; the progress and the
+supervision list also as official documents (公文, docx / PDF, :mod:`tiaodu.targets.document`);
+the import page."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -32,10 +35,12 @@ from tiaodu.core.views import (
     apply_service_error,
     redirect_with_message,
 )
+from tiaodu.core.views_report import document_export, export_params
 from tiaodu.monitoring.computations import value_text
 from tiaodu.monitoring.models import Indicator, StatPeriod
 from tiaodu.monitoring.periods import MONTH_KINDS, Period
 from tiaodu.targets import multiyear, services
+from tiaodu.targets.document import build_document
 from tiaodu.targets.filters import TargetFilter
 from tiaodu.targets.forms import (
     EvaluationForm,
@@ -366,7 +371,7 @@ def _query(params: dict[str, Any], names: Sequence[str]) -> str:
 
 
 class ProgressView(ScopedView):
-    """月通报 (targets): GET ?region=&period=."""
+    """月通报 (targets): GET ?region=&period= [&export=docx|pdf [&number=&signed_on=]]."""
 
     model = Target
 
@@ -384,12 +389,23 @@ class ProgressView(ScopedView):
                 )
             except ServiceError as exc:
                 apply_service_error(form, exc)
-        context = {"title": _("目标完成进度"), "form": form, "table": table}
+        if table is not None:
+            found = table
+            stem = f"targets-progress-{found.region_code}-{found.period_key}"
+            document = document_export(request, form, partial(build_document, found, user), stem)
+            if document is not None:
+                return document
+        context = {
+            "title": _("目标完成进度"),
+            "form": form,
+            "table": table,
+            "export_params": export_params(params, ("region", "period")),
+        }
         return render(request, "targets/progress.html", context)
 
 
 class SupervisionView(ScopedView):
-    """季督办: GET ?region=&year=&quarter= [&export=xlsx]."""
+    """季督办: GET ?region=&year=&quarter= [&export=xlsx|docx|pdf [&number=&signed_on=]]."""
 
     model = Target
 
@@ -414,11 +430,17 @@ class SupervisionView(ScopedView):
                 "quarter": result.quarter_label,
             }
             return _download(supervision_workbook(title, result), f"{title}.xlsx")
+        if result is not None:
+            stem = f"targets-supervision-{result.region_code}-{result.quarter_key}"
+            document = document_export(request, form, partial(build_document, result, user), stem)
+            if document is not None:
+                return document
         context = {
             "title": _("季督办"),
             "form": form,
             "result": result,
             "query": _query(params, ("region", "year", "quarter")),
+            "export_params": export_params(params, ("region", "year", "quarter")),
         }
         return render(request, "targets/supervision.html", context)
 

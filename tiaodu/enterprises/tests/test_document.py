@@ -1,8 +1,11 @@
-"""企业服务情况 as an official document: the builder (title, letterhead, sentences, tables, date)
-and the shared pieces of every report's document (period phrases, split tables, headings)."""
+"""企业服务情况 as an official document: the builder (title, letterhead, sentences, tables, date),
+the shared pieces of every report's document (period phrases, split tables, headings), the docx and
+PDF downloads of the report page (``?export=docx|pdf``), and :func:`check_download`, which the
+other modules' document tests use."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, timedelta
 from typing import Any
@@ -11,7 +14,7 @@ import pytest
 from django.utils import timezone
 
 from tiaodu.core.officialdoc import DocTable, OfficialDocument
-from tiaodu.core.officialdoc.punctuation import official
+from tiaodu.core.officialdoc.punctuation import half_width_marks, official
 from tiaodu.enterprises.document import (
     build_document,
     cn_number,
@@ -25,9 +28,48 @@ from tiaodu.enterprises.report import enterprise_service_report
 
 pytestmark = pytest.mark.django_db
 
+URL = "/enterprises/report/"
+
 Q1_2022 = ("500152", date(2022, 1, 1), date(2022, 3, 31))  # 潼南区, the demo's first quarter
 # Half-width marks left next to Chinese after the punctuation rules: none may remain.
 HALF_WIDTH_NEXT_TO_CJK = re.compile(r"[\u4e00-\u9fff][,;:?!()]|[,;:?!()][\u4e00-\u9fff]")
+
+
+def docx_text(content: bytes) -> str:
+    """Every paragraph of a docx, the tables' cells included, one a line."""
+    from docx import Document
+
+    document = Document(io.BytesIO(content))
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            lines += [cell.text for cell in row.cells]
+    return "\n".join(lines)
+
+
+def check_download(response: Any, fmt: str, title: str, sentence: str, stem: str) -> str:
+    """A report's official document as downloaded: a real docx (python-docx opens it) or a real
+    PDF (structure, embedded fonts, metadata of this year), named ``<stem>.<fmt>``, showing the
+    title and ``sentence`` in official punctuation and no half-width mark next to Chinese; its
+    text (for a PDF without the line breaks)."""
+    from tiaodu.core.tests.test_officialdoc import check_pdf
+
+    assert response.status_code == 200, response.content[:500]
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith(f'attachment; filename="{stem}.{fmt}"'), disposition
+    assert response["Cache-Control"] == "private, no-store"
+    if fmt == "docx":
+        assert response["Content-Type"] == (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        )
+        text = docx_text(response.content)
+    else:
+        assert response["Content-Type"] == "application/pdf"
+        text = re.sub(r"\s+", "", check_pdf(response.content))
+    assert official(title) in text, title
+    assert official(sentence) in text and official(sentence) != sentence, sentence
+    assert half_width_marks(text) == []
+    return text
 
 
 def texts(doc: OfficialDocument, kind: str) -> list[str]:
@@ -129,3 +171,47 @@ def test_signed_on_defaults_to_today_for_a_period_running_to_today(users: Any) -
     # A town user's report is its township's: so is the notice, issued by the district's body.
     assert ("全区" not in doc.title and report.region_name in doc.title) or "古溪镇" in doc.title
     assert doc.letterhead.issuer == "重庆市潼南区经济和信息化委员会"
+
+
+@pytest.mark.parametrize("fmt", ["docx", "pdf"])
+def test_the_page_exports_the_notice(users: Any, client_for: Any, fmt: str) -> None:
+    query = {"region": "500152", "date_from": "2022-01-01", "date_to": "2022-03-31"}
+    client = client_for(users["leader"])
+    page = client.get(URL, query).content.decode()
+    assert 'id="document-export"' in page and 'id="export-docx"' in page and 'id="export-pdf"' in page
+    assert '<input type="hidden" name="region" value="500152">' in page
+    response = client.get(URL, {**query, "export": fmt, "number": "12", "signed_on": "2022-04-06"})
+    report = enterprise_service_report(*Q1_2022, users["leader"])
+    text = check_download(
+        response,
+        fmt,
+        "关于2022年第一季度全区企业服务工作情况的通报",
+        "走访企业147家,现场收集困难254件次,解决236件次",
+        "enterprise-service-500152-20220101-20220331",
+    )
+    assert "潼经信〔2022〕12号" in text and "2022年4月6日" in text
+    assert "重庆市潼南区经济和信息化委员会" in text
+    assert official(report.paragraph.split("。")[1]) in text  # the district's appeals, in full
+
+
+def test_a_town_user_exports_its_township_only(users: Any, client_for: Any) -> None:
+    query = {"region": "500152", "date_from": "2021-01-01", "date_to": timezone.localdate().isoformat()}
+    guxi = client_for(users["guxi"]).get(URL, {**query, "export": "docx"})
+    leader = client_for(users["leader"]).get(URL, {**query, "export": "docx"})
+    assert guxi.status_code == 200 and leader.status_code == 200
+    mine = enterprise_service_report("500152", date(2021, 1, 1), timezone.localdate(), users["guxi"])
+    theirs = enterprise_service_report("500152", date(2021, 1, 1), timezone.localdate(), users["leader"])
+    assert mine.totals.appeals < theirs.totals.appeals
+    assert f"受理企业诉求{mine.totals.appeals}件" in docx_text(guxi.content)
+    assert f"受理企业诉求{theirs.totals.appeals}件" in docx_text(leader.content)
+
+
+def test_a_bad_number_shows_the_page_with_the_error(users: Any, client_for: Any) -> None:
+    query = {"region": "500152", "date_from": "2022-01-01", "date_to": "2022-03-31", "export": "pdf"}
+    response = client_for(users["leader"]).get(URL, {**query, "number": "abc"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    assert "发文字号序号应为1至9999的整数" in response.content.decode()
+    bad_date = client_for(users["leader"]).get(URL, {**query, "signed_on": "2022-13-01"})
+    assert "成文日期应为" in bad_date.content.decode()
+    # A user without the enterprise pages gets no document either.
+    assert client_for(users["yezhu"]).get(URL, {**query, "number": "1"}).status_code == 403
