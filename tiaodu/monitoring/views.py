@@ -17,6 +17,7 @@ from tiaodu.core.forms import StyledForm
 from tiaodu.core.http import current_user
 from tiaodu.core.views import Column, ObjectListView, ScopedView, apply_service_error
 from tiaodu.monitoring import charts
+from tiaodu.monitoring.cache import data_version, remember
 from tiaodu.monitoring.confidentiality import NOTE, Viewer, Withheld
 from tiaodu.monitoring.dashboard import build_dashboard, choropleth, county_of, region_options
 from tiaodu.monitoring.filters import FigureFilter, IndicatorFilter
@@ -43,34 +44,55 @@ class DashboardForm(StyledForm):
 
 
 class DashboardView(ScopedView):
-    """GET ?region=&period= — the monitoring dashboard (government roles)."""
+    """GET ?region=&period= — the monitoring dashboard (government roles).
+
+    What the page computes (the region choices, the cards, the indices, the SVG trends) is kept
+    in the cache per region, period, scope, language and data version (:mod:`monitoring.cache`):
+    an import or an edit gives new keys, a user of another scope never reads another's entry."""
 
     model = IndexValue
 
     def get(self, request: HttpRequest) -> HttpResponse:
         user = current_user(request)
-        regions = region_options(user)
-        home = county_of(user.region)
-        params: dict[str, Any] = {"region": home.code if home else (regions[0].code if regions else "")}
+        version = data_version()
+        regions, home_code = remember(
+            "dashboard-regions", user, {}, lambda: _region_choices(user), version=version
+        )
+        params: dict[str, Any] = {"region": home_code or (regions[0].code if regions else "")}
         params.update({k: v for k, v in request.GET.items() if v})
         form = DashboardForm(params, regions=regions)
-        board = None
+        context: dict[str, Any] = {"title": _("经济运行监测"), "form": form, "board": None}
         if form.is_valid():
+            region, period = form.cleaned_data["region"], form.cleaned_data["period"] or None
             try:
-                board = build_dashboard(
-                    form.cleaned_data["region"], form.cleaned_data["period"] or None, user
+                context |= remember(
+                    "dashboard",
+                    user,
+                    {"region": region, "period": period or ""},
+                    lambda: _board_context(region, period, user),
+                    version=version,
                 )
             except ServiceError as exc:
                 apply_service_error(form, exc)
-        context: dict[str, Any] = {"title": _("经济运行监测"), "form": form, "board": board}
-        if board is not None:
-            context["trend_svgs"] = [
-                charts.line_svg(card.trend, card.comparison.indicator_name) for card in board.cards
-            ]
-            context["rank_svgs"] = [charts.rank_svg(index.history, index.ranked) for index in board.indices]
-            published = next((i for i in board.indices if i.origin == "imported"), None)
-            context["map_index"] = published or (board.indices[0] if board.indices else None)
         return render(request, "monitoring/dashboard.html", context)
+
+
+def _region_choices(user: Any) -> tuple[list[Any], str]:
+    """The regions the dashboard offers and the user's own county unit (the default)."""
+    home = county_of(user.region)
+    return region_options(user), home.code if home else ""
+
+
+def _board_context(region: str, period: str | None, user: Any) -> dict[str, Any]:
+    """The computed part of the dashboard: the board, its SVG charts and the mapped index."""
+    board = build_dashboard(region, period, user)
+    published = next((i for i in board.indices if i.origin == "imported"), None)
+    return {
+        "board": board,
+        "trend_svgs": [charts.line_svg(card.trend, card.comparison.indicator_name) for card in board.cards],
+        "rank_svgs": [charts.rank_svg(index.history, index.ranked) for index in board.indices],
+        "map_index": published or (board.indices[0] if board.indices else None),
+    }
 
 
 @method_decorator(gzip_page, name="dispatch")  # outlines of 38 units: ~125 KB, ~40 KB compressed

@@ -17,9 +17,7 @@ project-owner users get 403.
 
 from __future__ import annotations
 
-import base64
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -163,75 +161,56 @@ def _build(form: BulletinForm, user: Any) -> Bulletin:
     )
 
 
-def _svg(data: bytes) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
-
-
 def _page(
     request: HttpRequest,
     form: BulletinForm,
     bulletin: Bulletin | None,
     params: dict[str, str],
     status: int | None = None,
+    parts: dict[str, Any] | None = None,
 ) -> HttpResponse:
+    """The page; ``parts``: the bulletin with its tables and charts as the page shows them
+    (:mod:`tiaodu.monitoring.bulletin_page`), when already made."""
+    from tiaodu.monitoring.bulletin_page import page_parts
+
     context: dict[str, Any] = {
         "title": _("月通报"),
         "form": form,
         "bulletin": bulletin,
         "index": params.get("index", ""),
     }
-    if bulletin is not None:
-        from tiaodu.monitoring.bulletin_render.cells import cell_text
-        from tiaodu.monitoring.bulletin_render.charts import chart_images
-
-        query = urlencode(
-            {"region": bulletin.region_code, "period": bulletin.period_key}
-            | ({"index": params["index"]} if params.get("index") else {})
-        )
-        context["query"] = query
-        context["tables"] = [
-            {
-                "title": t.title,
-                "id": f"bulletin-table-{t.number}",
-                "columns": [(c.label, c.kind != "text") for c in t.columns],
-                "rows": [
-                    {
-                        "code": r.code,
-                        "highlight": r.highlight,
-                        "benchmark": r.benchmark,
-                        "cells": [
-                            (cell_text(v, c), c.kind != "text")
-                            for v, c in zip(r.cells, t.columns, strict=True)
-                        ],
-                    }
-                    for r in t.rows
-                ],
-                "notes": t.notes,
-            }
-            for t in bulletin.tables
-        ]
-        try:
-            images = chart_images(bulletin, "svg")
-        except ServiceError as exc:  # no CJK font on this server: the page says so, the rest shows
-            context["chart_error"] = exc.message
-            images = []
-        context["charts"] = [
-            {"title": f"图{n} {c.title}", "src": _svg(img)}
-            for n, (c, img) in enumerate(zip(bulletin.charts, images, strict=False), 1)
-        ]
+    if parts is not None:
+        context |= parts
+    elif bulletin is not None:
+        context |= page_parts(bulletin, params)
     # 422 for what the user asked; opening the page with nothing to report yet is not an error
     refused = bool(request.GET) and form.is_bound and not form.is_valid()
     return render(request, TEMPLATE, context, status=status or (422 if refused else 200))
 
 
 class BulletinView(ScopedView):
-    """GET ?region=&period= — the bulletin of a county unit for a period."""
+    """GET ?region=&period= — the bulletin of a county unit for a period. The bulletin, its
+    tables and charts come from the cache while the monitoring data is unchanged
+    (:mod:`tiaodu.monitoring.cache`: keyed by region, period, index, scope and data version)."""
 
     model = IndicatorValue
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        form, bulletin, params = _bulletin(request)
-        return _page(request, form, bulletin, params)
+        from tiaodu.monitoring.bulletin_page import cached_parts
+
+        user = current_user(request)
+        params = _params(request.GET, user)
+        form = BulletinForm(params, user=user, requested_period=params.get("period", ""))
+        parts = None
+        if form.is_valid():
+            try:
+                parts = cached_parts(lambda: _build(form, user), user, form.cleaned_data, params)
+            except ServiceError as exc:
+                if exc.status in (403, 404):
+                    raise
+                apply_service_error(form, exc)
+        bulletin = parts["bulletin"] if parts is not None else None
+        return _page(request, form, bulletin, params, parts=parts)
 
 
 class BulletinDownloadView(ScopedView):
