@@ -1,0 +1,60 @@
+"""Work safety (安全生产) on the workbench: hazards to rectify (the unit's enterprise), to accept
+(the inspecting department or township) and past their deadline (everyone who follows them).
+
+Every count is the hazard list's own filter applied to the list's own queryset, so the line's
+link (/safety/hazards/?…) shows exactly the hazards counted. A department's lines are narrowed
+to the hazards its own inspections found (``department=<its id>``): it sees the district's
+hazards, but accepts those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from tiaodu.accounts.choices import Role
+from tiaodu.cases.choices import Card
+from tiaodu.core import workbench
+from tiaodu.safety.choices import HazardState
+from tiaodu.safety.forms_inspections import SafetyHazardFilter
+from tiaodu.safety.hazards import hazards_for
+
+RECTIFIERS = (Role.ENTERPRISE,)
+ACCEPTORS = (Role.ADMIN, Role.DEPARTMENT, Role.TOWN)
+FOLLOWERS = (Role.ADMIN, Role.LEADER, Role.DEPARTMENT, Role.TOWN, Role.ENTERPRISE)
+
+
+def hazard_line(user: Any, params: dict[str, Any]) -> tuple[int, str]:
+    """How many hazards the list shows under ``params``, and the list's address with them."""
+    count = SafetyHazardFilter(**params).filter(hazards_for(user)).count()
+    return count, reverse("safety:hazard-list") + "?" + urlencode(params)
+
+
+def _base(user: Any) -> dict[str, Any]:
+    if user.role == Role.DEPARTMENT and user.organization_id:
+        return {"department": user.organization_id}
+    return {}
+
+
+@workbench.provider("safety", order=60)
+def hazards(ctx: workbench.Context) -> Iterator[workbench.Item]:
+    user = ctx.user
+    if user.role not in FOLLOWERS or (user.role == Role.DEPARTMENT and not user.organization_id):
+        return
+    base = _base(user)
+    if user.role in RECTIFIERS:
+        n, url = hazard_line(user, {**base, "state": HazardState.PENDING.value})
+        yield workbench.Task(_("待整改隐患"), n, url, "warning", _("整改完成后在隐患页上报验收"))
+        n, url = hazard_line(user, {**base, "state": HazardState.RECTIFYING.value})
+        yield workbench.Task(_("整改中隐患"), n, url)
+    if user.role in ACCEPTORS:
+        n, url = hazard_line(user, {**base, "state": HazardState.AWAITING.value})
+        yield workbench.Task(_("待验收隐患"), n, url, "warning", _("核查整改情况后验收销号"))
+    n, url = hazard_line(user, {**base, "overdue": "true"})
+    yield workbench.Task(_("超期未销号隐患"), n, url, "danger")
+    n, url = hazard_line(user, {**base, "is_open": "true", "card": Card.RED.value})
+    yield workbench.Task(_("红牌督办隐患"), n, url, "danger")
