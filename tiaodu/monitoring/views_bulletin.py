@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from tiaodu.core.errors import Forbidden, ServiceError
 from tiaodu.core.forms import StyledForm
 from tiaodu.core.http import current_user
+from tiaodu.core.officialdoc.profiles import export_options
 from tiaodu.core.permissions import can
 from tiaodu.core.views import ScopedView, apply_service_error
 from tiaodu.monitoring.bulletin import Bulletin, build_bulletin, county_units, periods_with_data
@@ -224,7 +225,8 @@ class BulletinDownloadView(ScopedView):
         form, bulletin, params = _bulletin(request)
         if bulletin is not None:
             try:
-                content = render_bulletin(bulletin, fmt)
+                # Word and PDF are official documents: ?number= (发文字号序号) and ?signed_on= (成文日期)
+                content = render_bulletin(bulletin, fmt, export_options(request.GET))
             except ServiceError as exc:
                 if exc.status in (403, 404):
                     raise
@@ -242,6 +244,10 @@ class BulletinDownloadView(ScopedView):
         form = BulletinForm(params, user=user, requested_period=params.get("period", ""))
         if form.is_valid() and fmt not in FORMATS:
             form.add_error(None, gettext("不支持的通报格式“%(format)s”") % {"format": fmt})
+        try:
+            options = export_options(request.POST)
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
         if not form.is_valid():
             return _page(request, form, None, params, status=422)
         from tiaodu.core.file_jobs import start_job
@@ -258,6 +264,8 @@ class BulletinDownloadView(ScopedView):
                 "period": form.cleaned_data["period"],
                 "index": form.cleaned_data.get("index") or "",
                 "format": fmt,
+                "number": options.number or "",
+                "signed_on": options.signed_on.isoformat() if options.signed_on else "",
             },
             total=BULLETIN_STEPS,
         )
@@ -280,7 +288,7 @@ def produce_bulletin(job: Job, user: User, progress: ProgressFile) -> Output:
         raise ServiceError("bulletin_params_invalid", str(errors[0]), status=422)
     bulletin = _build(form, user)
     progress(PHASE_RENDER, 1, BULLETIN_STEPS)
-    content = render_bulletin(bulletin, fmt)
+    content = render_bulletin(bulletin, fmt, export_options(params))
     progress(PHASE_RENDER, BULLETIN_STEPS, BULLETIN_STEPS)
     return Output(
         content_type=CONTENT_TYPES[fmt],

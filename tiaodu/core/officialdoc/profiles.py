@@ -207,3 +207,27 @@ def export_options(params: Mapping[str, Any]) -> ExportOptions:
     if errors:
         raise ServiceError(errors[0].code, errors[0].message, errors, 400)
     return ExportOptions(number=number, signed_on=signed_on)
+
+
+def save_profile(user: Any, region: Region, kind: str, **fields: str) -> Any:
+    """Create or change the district's profile for ``kind`` (administrators only: 403
+    ``forbidden`` otherwise, written to the security log at the boundary). Fields: issuer, mark,
+    number_prefix, addressee, cc (one a line), printer."""
+    from tiaodu.core.errors import Forbidden
+    from tiaodu.core.models import DocumentKind, IssuingProfile
+    from tiaodu.core.permissions import can
+
+    district = district_of(region)
+    if district is None or kind not in DocumentKind.values:
+        raise ServiceError("document_kind_unknown", gettext("未知的公文类别"), status=404)
+    if not can(user, "change", IssuingProfile) or not can(user, "add", IssuingProfile):
+        raise Forbidden(audit=f"issuing profile {district.code} {kind}")
+    cleaned = {k: str(v).strip() for k, v in fields.items()}
+    if not cleaned.get("issuer"):
+        message = gettext("请填写发文机关")
+        raise ServiceError(
+            "issuer_required", message, [FieldError("issuer", "issuer_required", message)], 400
+        )
+    cleaned["cc"] = "\n".join(line.strip() for line in cleaned.get("cc", "").splitlines() if line.strip())
+    row, _created = IssuingProfile.objects.update_or_create(region=district, kind=kind, defaults=cleaned)
+    return row

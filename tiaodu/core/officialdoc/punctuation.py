@@ -10,8 +10,8 @@ Reports compose their sentences from figures and names, often with ASCII punctua
   ``f(x)`` stays;
 * straight quotes ``"…"`` → ``“…”`` and ``'…'`` → ``‘…’`` around or next to Chinese (an apostrophe in an
   English word stays);
-* ranges: ``-``, ``–`` or ``~`` between Chinese date parts (``1月-2月``, ``2021年-2022年``) →
-  一字线 ``—``; ``~`` between numbers (``5~10``, ``5%~10%``) → 浪纹线 ``～``;
+* ranges: ``-``, ``–`` or ``~`` between Chinese date parts (``1月-2月``, ``1-2月``,
+  ``2021年-2022年``) → 一字线 ``—`` (``2022-03-31`` stays); ``~`` between numbers (``5~10``, ``5%~10%``) → 浪纹线 ``～``;
 * URLs and e-mail addresses are left exactly as they are; ``%`` and decimals stay half-width.
 
 The function is idempotent: text already in official punctuation comes back unchanged.
@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import re
 
+_NOT_URL = "\\s\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"  # a URL ends at a space or Chinese
 _PROTECTED = re.compile(
-    r"(?:https?|ftp)://[^\s\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    rf"(?:https?|ftp)://[^{_NOT_URL}]*[^{_NOT_URL},.;:!?)'\"]"  # trailing marks are the sentence's
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 )
 _FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", ".": "。", "(": "（", ")": "）"}
 _DATE_RANGE = re.compile(r"(?<=[年月日号时])\s*[-–~～]\s*(?=\d)")
+_SPAN_RANGE = re.compile(r"(?<=\d)\s*[-–~～]\s*(?=\d+(?:年|月|日|号|季度))")  # 1-2月, 2021-2022年
 _NUMBER_RANGE = re.compile(r"(?<=[\d%％])\s*~\s*(?=\d)")
 _ELLIPSIS = re.compile(r"(?<=[\u4e00-\u9fff])(?:\.{3,6}|…(?!…))")
 
@@ -52,14 +55,14 @@ def _is_han(char: str) -> bool:
 
 def _prev(chars: list[str], i: int) -> str:
     j = i - 1
-    while j >= 0 and chars[j] == " ":
+    while j >= 0 and chars[j] in (" ", ""):
         j -= 1
     return chars[j] if j >= 0 else ""
 
 
 def _next(chars: list[str], i: int) -> str:
     j = i + 1
-    while j < len(chars) and chars[j] == " ":
+    while j < len(chars) and chars[j] in (" ", ""):
         j += 1
     return chars[j] if j < len(chars) else ""
 
@@ -128,14 +131,14 @@ def _quotes(chars: list[str], mark: str, left: str, right: str, words: bool) -> 
 
 def _marks(chars: list[str]) -> None:
     for i, char in enumerate(chars):
-        if char not in ",;:?!.":
+        if len(char) != 1 or char not in ",;:?!.":
             continue
         before, after = _prev(chars, i), _next(chars, i)
         raw_before = chars[i - 1] if i > 0 else ""
         raw_after = chars[i + 1] if i + 1 < len(chars) else ""
         if char == ".":
             # only a sentence's end after Chinese: not 5.2, v1.2, "例如.doc"
-            if (_is_han(raw_before) or raw_before in "%％") and (
+            if (_is_han(raw_before) or raw_before in "%％）”’") and (
                 not raw_after or raw_after == " " or _is_han(raw_after) or raw_after in "”’）"
             ):
                 chars[i] = "。"
@@ -150,6 +153,7 @@ def _marks(chars: list[str]) -> None:
 
 def _convert(text: str) -> str:
     text = _DATE_RANGE.sub("—", text)
+    text = _SPAN_RANGE.sub("—", text)
     text = _NUMBER_RANGE.sub("～", text)
     text = _ELLIPSIS.sub("……", text)
     chars = list(text)
@@ -180,7 +184,7 @@ def half_width_marks(text: str) -> list[str]:
     found: list[str] = []
     text = _PROTECTED.sub(" ", text)
     for i, char in enumerate(text):
-        if char not in ",;:()?!":
+        if len(char) != 1 or char not in ",;:()?!":
             continue
         before = text[i - 1] if i > 0 else ""
         after = text[i + 1] if i + 1 < len(text) else ""

@@ -51,7 +51,7 @@ from tiaodu.core.officialdoc.fonts import DOCX_FONTS, LATIN
 from tiaodu.core.officialdoc.punctuation import official
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 MM = 72 / 25.4  # points per millimetre
 PAGE_W, PAGE_H = 210 * MM, 297 * MM
@@ -117,9 +117,12 @@ def numbered(blocks: list[Block]) -> Iterator[Block]:
         yield replace(block, text=text)
 
 
-def signature_indents(signature: str, signed: str) -> tuple[float, float]:
-    """Right indents (in characters) of the 署名 and the 成文日期 (GB/T 9704 7.3.5.2)."""
-    sig, day = text_width(signature), text_width(signed)
+def signature_indents(
+    signature: str, signed: str, width: Callable[[str], float] = text_width
+) -> tuple[float, float]:
+    """Right indents (in characters) of the 署名 and the 成文日期 (GB/T 9704 7.3.5.2); ``width``
+    measures a text in characters (the PDF passes its font's real widths)."""
+    sig, day = width(signature), width(signed)
     date_indent = max(2.0, sig - day) if signature else 4.0
     sig_indent = date_indent + day + 2 - sig
     return sig_indent, date_indent
@@ -640,6 +643,15 @@ def _pdf_styles(fonts: dict[str, str]) -> dict[str, Any]:
             alignment=TA_CENTER,
         ),
         "note": ParagraphStyle("note", parent=body, fontSize=12, leading=18, firstLineIndent=0),
+        "record_right": ParagraphStyle(
+            "record_right",
+            parent=body,
+            fontSize=FOOT_PT,
+            leading=LINE,
+            firstLineIndent=0,
+            alignment=TA_RIGHT,
+            rightIndent=FOOT_PT,
+        ),
         "record": ParagraphStyle(
             "record",
             parent=body,
@@ -669,6 +681,7 @@ def _pdf_table(table: DocTable, styles: dict[str, Any], fonts: dict[str, str]) -
         [Paragraph(_esc(cell(table.header, i)), styles["head"]) for i in range(len(table.header))]
     ]
     commands: list[tuple[Any, ...]] = [
+        ("FONT", (0, 0), (-1, -1), fonts["fangsong"], TABLE_PT),
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#" + SHADE)),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -727,12 +740,14 @@ def _at_foot(inner: Any) -> Any:
 
 def _pdf_record(data: dict[str, Any], styles: dict[str, Any]) -> Any:
     from reportlab.lib import colors
+    from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import Paragraph, TableStyle
     from reportlab.platypus import Table as PdfTable
 
     rows: list[list[Any]] = []
     if data["cc"]:
         rows.append([Paragraph(_esc(data["cc"]), styles["record"])])
+    date_width = stringWidth(data["printed"], styles["record_right"].fontName, FOOT_PT) + 1.5 * FOOT_PT
     printed = PdfTable(
         [
             [
@@ -740,16 +755,23 @@ def _pdf_record(data: dict[str, Any], styles: dict[str, Any]) -> Any:
                 Paragraph(_esc(data["printed"]), styles["right"]),
             ]
         ],
-        colWidths=[TEXT_W * 0.6, TEXT_W * 0.4],
+        colWidths=[TEXT_W - date_width, date_width],
     )
-    styles["right"].rightIndent = FOOT_PT
+    font = styles["record"].fontName  # a table's own font (Helvetica by default): never left unembedded
     printed.setStyle(
-        TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)])
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), font, FOOT_PT),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
     )
     rows.append([printed])
     thick, thin = 0.35 * MM, 0.25 * MM
     record = PdfTable(rows, colWidths=[TEXT_W])
     commands: list[tuple[Any, ...]] = [
+        ("FONT", (0, 0), (-1, -1), font, FOOT_PT),
         ("LINEABOVE", (0, 0), (-1, 0), thick, colors.black),
         ("LINEBELOW", (0, -1), (-1, -1), thick, colors.black),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -763,9 +785,25 @@ def _pdf_record(data: dict[str, Any], styles: dict[str, Any]) -> Any:
     return _at_foot(record)
 
 
+NO_LINE_START = "，、。；：？！）》〕】”’…—％"
+
+
+def _kinsoku() -> None:
+    """Full-width marks never start a line (GB/T 15834 4.1–4.5: 标号 not at a line's start):
+    ReportLab's CJK wrapping knows the Japanese set; add the Chinese marks it lacks."""
+    from reportlab.lib import textsplit
+    from reportlab.platypus import paragraph
+
+    for module in (textsplit, paragraph):  # one-run paragraphs wrap in textsplit, the others in paragraph
+        missing = "".join(c for c in NO_LINE_START if c not in module.ALL_CANNOT_START)
+        if missing:
+            module.ALL_CANNOT_START += missing
+
+
 def render_pdf(doc: OfficialDocument) -> bytes:
     """The document as PDF (bytes), the fonts of :mod:`.fonts` embedded as subsets."""
     from reportlab.lib import colors
+    from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import (
         BaseDocTemplate,
         Frame,
@@ -780,6 +818,7 @@ def render_pdf(doc: OfficialDocument) -> bytes:
     from tiaodu.core.officialdoc.fonts import pdf_fonts
 
     fonts = pdf_fonts()
+    _kinsoku()
     styles = _pdf_styles(fonts)
     data = prepared(doc)
     story: list[Any] = []
@@ -807,7 +846,9 @@ def render_pdf(doc: OfficialDocument) -> bytes:
         if block.kind == "paragraph":
             story.append(Paragraph(_esc(official(block.text)), styles["body"]))
         elif block.kind.startswith("heading"):
-            story.append(Paragraph(_esc(block.text), styles[block.kind]))
+            heading = Paragraph(_esc(block.text), styles[block.kind])
+            heading._heading = True
+            story.append(heading)
         elif block.kind == "table" and block.table is not None:
             story += _pdf_table(block.table, styles, fonts)
         elif block.kind == "image" and block.image:
@@ -815,6 +856,8 @@ def render_pdf(doc: OfficialDocument) -> bytes:
             scale = min(TEXT_W * 0.96 / picture.imageWidth, TEXT_H * 0.8 / picture.imageHeight)
             picture.drawWidth, picture.drawHeight = picture.imageWidth * scale, picture.imageHeight * scale
             parts: list[Any] = [picture]
+            if story and getattr(story[-1], "_heading", False):  # a heading stays with its picture
+                parts.insert(0, story.pop())
             if block.text:
                 parts.append(Paragraph(_esc(official(block.text)), styles["picture_caption"]))
             story.append(KeepTogether(parts))
@@ -831,7 +874,9 @@ def render_pdf(doc: OfficialDocument) -> bytes:
                 )
             )
             story.append(Paragraph(_esc(label), style))
-    sig_indent, date_indent = signature_indents(data["signature"], data["signed"])
+    sig_indent, date_indent = signature_indents(
+        data["signature"], data["signed"], lambda t: stringWidth(t, fonts["fangsong"], BODY_PT) / BODY_PT
+    )
     closing: list[Any] = [Spacer(1, 2 * LINE - BODY_PT)]
     if data["signature"]:
         closing.append(
@@ -840,6 +885,8 @@ def render_pdf(doc: OfficialDocument) -> bytes:
     closing.append(
         Paragraph(_esc(data["signed"]), styles["right"].clone("date", rightIndent=date_indent * BODY_PT))
     )
+    if story and isinstance(story[-1], Paragraph):  # the signature never stands alone on a page
+        closing.insert(0, story.pop())
     story.append(KeepTogether(closing))
     story.append(_pdf_record(data, styles))
 

@@ -1,6 +1,6 @@
 """Renderers of the monthly bulletin (:class:`tiaodu.monitoring.bulletin.Bulletin`): plain text,
-Word (python-docx), PDF (ReportLab, with an embedded CJK TrueType font) and Excel (openpyxl);
-charts with matplotlib. ADR 0023.
+Word and PDF as official documents (GB/T 9704-2012 through :mod:`tiaodu.core.officialdoc`, ADR
+0039) and Excel (openpyxl); charts with matplotlib. ADR 0023.
 
     from tiaodu.monitoring.bulletin import build_bulletin
     from tiaodu.monitoring.bulletin_render import render
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 if TYPE_CHECKING:
+    from tiaodu.core.officialdoc.profiles import ExportOptions
     from tiaodu.monitoring.bulletin import Bulletin
 
 FORMATS = ("text", "docx", "pdf", "xlsx")
@@ -27,9 +28,11 @@ CONTENT_TYPES = {
 EXTENSIONS = {"text": "txt", "docx": "docx", "pdf": "pdf", "xlsx": "xlsx"}
 
 
-def render(bulletin: Bulletin, fmt: str) -> bytes:
+def render(bulletin: Bulletin, fmt: str, options: ExportOptions | None = None) -> bytes:
     """The bulletin in ``fmt`` (text | docx | pdf | xlsx) as bytes (text: UTF-8); another format
-    is :class:`~tiaodu.monitoring.bulletin.BulletinError` ``format_unknown``."""
+    is :class:`~tiaodu.monitoring.bulletin.BulletinError` ``format_unknown``. Word and PDF are
+    official documents (GB/T 9704, :mod:`.official`); ``options`` give their 发文字号序号 and
+    成文日期 (``tiaodu.core.officialdoc.profiles.export_options``)."""
     if fmt == "text":
         from tiaodu.monitoring.bulletin_render.plain import render_text
 
@@ -37,11 +40,11 @@ def render(bulletin: Bulletin, fmt: str) -> bytes:
     if fmt == "docx":
         from tiaodu.monitoring.bulletin_render.word import render_docx
 
-        return render_docx(bulletin)
+        return render_docx(bulletin, options)
     if fmt == "pdf":
         from tiaodu.monitoring.bulletin_render.pdf import render_pdf
 
-        return render_pdf(bulletin)
+        return render_pdf(bulletin, options)
     if fmt == "xlsx":
         from tiaodu.monitoring.bulletin_render.excel import render_xlsx
 
