@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from django.db.models import Min, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from tiaodu.accounts.choices import Role
@@ -33,20 +33,20 @@ def appeals(user: Any, **params: Any) -> tuple[QuerySet[Case], str]:
     return filtered(Case, CaseFilter, user, LIST, workflow=WORKFLOW, **params)
 
 
-def _due_hint(rows: QuerySet[Case], today: date) -> tuple[str, int]:
-    """ "最早办结时限…" and how many are past their due date."""
-    first = rows.aggregate(first=Min("due_on"))["first"]
-    late = rows.filter(due_on__lt=today).count() if first and first < today else 0
-    if first is None:
-        return "", 0
-    if late:
-        return _("其中%(n)d件已超过办结时限（最早%(due)s）") % {"n": late, "due": f"{first:%Y-%m-%d}"}, late
-    return _("最早办结时限%(due)s") % {"due": f"{first:%Y-%m-%d}"}, 0
+def _figures(rows: QuerySet[Case], today: date) -> tuple[int, date | None, int]:
+    """How many, the earliest due date and how many are past it: one query."""
+    got = rows.aggregate(n=Count("pk"), first=Min("due_on"), late=Count("pk", filter=Q(due_on__lt=today)))
+    return got["n"], got["first"], got["late"]
 
 
 def _task(label: str, rows: QuerySet[Case], url: str, today: date, late_is: str = "danger") -> workbench.Task:
-    n = rows.count()
-    hint, late = _due_hint(rows, today) if n else ("", 0)
+    n, first, late = _figures(rows, today)
+    hint = ""
+    if n and first is not None:
+        if late:
+            hint = _("其中%(n)d件已超过办结时限（最早%(due)s）") % {"n": late, "due": f"{first:%Y-%m-%d}"}
+        else:
+            hint = _("最早办结时限%(due)s") % {"due": f"{first:%Y-%m-%d}"}
     return workbench.Task(label, n, url, severity=late_is if late else "info", hint=hint)  # type: ignore[arg-type]
 
 
@@ -92,13 +92,11 @@ def appeal_cards(ctx: workbench.Context) -> Iterator[workbench.Item]:
         (Card.YELLOW, _("黄牌督办的诉求"), "warning"),
     ):
         rows, url = appeals(user, is_open=True, card=card.value, **own)
-        n = rows.count()
+        n, first, _late = _figures(rows, ctx.today)
         hint = ""
-        if n:
-            first = rows.aggregate(first=Min("due_on"))["first"]
-            if first is not None and first < ctx.today:
-                hint = _("最早办结时限%(due)s，已超期%(days)d天") % {
-                    "due": f"{first:%Y-%m-%d}",
-                    "days": (ctx.today - first).days,
-                }
+        if n and first is not None and first < ctx.today:
+            hint = _("最早办结时限%(due)s，已超期%(days)d天") % {
+                "due": f"{first:%Y-%m-%d}",
+                "days": (ctx.today - first).days,
+            }
         yield workbench.Task(label, n, url, severity=severity, hint=hint)  # type: ignore[arg-type]

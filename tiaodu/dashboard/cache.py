@@ -44,21 +44,29 @@ def scope_key(user: User) -> str:
     )
 
 
-def _table_version(model: type[models.Model]) -> str:
-    field_names = {f.name for f in model._meta.get_fields()}
-    latest = "updated_at" if "updated_at" in field_names else "pk"
+Table = type[models.Model] | tuple[type[models.Model], str]
+
+
+def _table_version(table: Table) -> str:
+    """``count/last`` of a table; ``last`` is the largest ``updated_at`` (when the model has one)
+    or the named column: ``(Model, "pk")`` for a table whose rows are only ever added (a case's
+    events, figure versions) — its primary key index answers at once."""
+    model, latest = table if isinstance(table, tuple) else (table, "")
+    if not latest:
+        field_names = {f.name for f in model._meta.get_fields()}
+        latest = "updated_at" if "updated_at" in field_names else "pk"
     row = model._base_manager.aggregate(n=Count("pk"), last=Max(latest))
     last = row["last"]
     return f"{row['n']}/{last.isoformat() if hasattr(last, 'isoformat') else last}"
 
 
-def data_version(tables: Iterable[type[models.Model]]) -> str:
+def data_version(tables: Iterable[Table]) -> str:
     """A short fingerprint of the source tables' contents (count and last change of each)."""
-    parts = [f"{m._meta.label}={_table_version(m)}" for m in tables]
+    parts = [f"{(t[0] if isinstance(t, tuple) else t)._meta.label}={_table_version(t)}" for t in tables]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-def cached(name: str, user: User, tables: Iterable[type[models.Model]], build: Callable[[], T]) -> T:
+def cached(name: str, user: User, tables: Iterable[Table], build: Callable[[], T]) -> T:
     """``build()`` for ``user``'s scope, from the cache while the source tables are unchanged."""
     key = (
         f"{PREFIX}:{name}:{hashlib.sha256(scope_key(user).encode()).hexdigest()[:16]}:{data_version(tables)}"

@@ -21,12 +21,14 @@ from tiaodu.accounts.choices import Role
 from tiaodu.cases.models import Case, CaseEvent
 from tiaodu.core import figures as fig
 from tiaodu.core import workbench
-from tiaodu.dashboard.cache import cached
+from tiaodu.dashboard.cache import Table, cached
 from tiaodu.enterprises.appeals import WORKFLOW
 from tiaodu.enterprises.models import Enterprise, Visit
 
 GLANCE_ROLES = (Role.ADMIN, Role.LEADER, Role.DEPARTMENT)
-SOURCES = (Case, CaseEvent, Visit, Enterprise)
+# A case's figures here (state, card, rating) change only with an event of its timeline (the
+# daily sweep's cards included): the events' last id and the cases' count and last id tell.
+SOURCES: tuple[Table, ...] = ((Case, "pk"), (CaseEvent, "pk"), Visit, Enterprise)
 TOP_DEPARTMENTS = 10
 
 

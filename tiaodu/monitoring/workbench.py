@@ -28,15 +28,20 @@ SOURCES = (IndicatorValue, IndexValue, Indicator, CompositeIndex, StatPeriod)
 
 
 def _arrow(points: list[tuple[str, Decimal | None]]) -> str:
+    """How the ranked figure moved since the period before: ↑ 上升, ↓ 下降, → 持平."""
     values = [v for _label, v in points if v is not None]
     if len(values) < 2:
         return "—"
     before, now = values[-2], values[-1]
     if now > before:
-        return _("↑ 较%(label)s上升") % {"label": points[-2][0]}
+        return _("↑ 上升")
     if now < before:
-        return _("↓ 较%(label)s下降") % {"label": points[-2][0]}
-    return _("→ 与%(label)s持平") % {"label": points[-2][0]}
+        return _("↓ 下降")
+    return _("→ 持平")
+
+
+def _place(rank: int | None) -> str:
+    return "—" if rank is None else _("第%(n)d位") % {"n": rank}
 
 
 def _panels(user: Any) -> list[workbench.Panel]:
@@ -61,13 +66,14 @@ def _panels(user: Any) -> list[workbench.Panel]:
                 c.indicator_name,
                 value,
                 card.headline or "—",
-                c.rank_text or "—",
-                c.group_rank_text or "—",
+                _place(c.rank),
+                _place(c.group_rank),
                 _arrow(card.trend),
             ]
         )
     if rows:
         names = [c.comparison.indicator_name for c in ranked_cards]
+        word = ranked_cards[0].comparison.rank_word if ranked_cards else _("全市")
         ranked = max((c.comparison.ranked for c in ranked_cards), default=0)
         chart: dict[str, Any] | None = None
         if ranked_cards:
@@ -101,9 +107,16 @@ def _panels(user: Any) -> list[workbench.Panel]:
                 % {"region": region.name, "period": board.period.full_label},
                 url,
                 chart=chart,
-                header=[_("指标"), _("数值"), _("增速或占比"), _("排名"), _("考核组排名"), _("走势")],
+                header=[
+                    _("指标"),
+                    _("数值"),
+                    _("增速或占比"),
+                    _("%(word)s排名") % {"word": word},
+                    _("考核组排名"),
+                    _("较上期"),
+                ],
                 rows=rows,
-                note=_("位次越靠右越靠前（共%(n)d个区县参与排名）；走势为排名所依据的数值与上一期相比。")
+                note=_("位次越靠右越靠前（共%(n)d个区县参与排名）；“较上期”为排名所依据的数值与上一期相比。")
                 % {"n": ranked}
                 if ranked
                 else "",

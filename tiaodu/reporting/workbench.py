@@ -5,15 +5,14 @@ for their own enterprises) and the output alerts to handle."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from tiaodu.accounts.choices import Role
 from tiaodu.core import workbench
 from tiaodu.dashboard.links import filtered
-from tiaodu.reporting import services
 from tiaodu.reporting.choices import AlertState, RoundState
 from tiaodu.reporting.filters import OutputAlertFilter, ReportingRoundFilter
 from tiaodu.reporting.models import OutputAlert, ReportingRound, ReportSlot
@@ -66,12 +65,23 @@ def rounds_open(ctx: workbench.Context) -> Iterator[workbench.Item]:
     rows, url = filtered(
         ReportingRound, ReportingRoundFilter, user, reverse("reporting:list"), state=RoundState.OPEN.value
     )
-    rounds: list[Any] = list(services.with_progress(rows, user).order_by("due_on", "pk"))
-    missing = sum(max(r.live_expected - r.live_reported, 0) for r in rounds)
+    rounds = list(rows.order_by("due_on", "pk").values("pk", "due_on"))
     if not rounds:
         return
-    late = any(r.due_on < ctx.today for r in rounds if r.live_expected > r.live_reported)
-    hint = _("尚有%(n)d家单位未报送，最早截止%(due)s") % {"n": missing, "due": f"{rounds[0].due_on:%Y-%m-%d}"}
+    # The reader's slice of each round (a township: its own enterprises), as the list shows it.
+    progress = {
+        row["round_id"]: (row["expected"], row["reported"])
+        for row in ReportSlot.objects.restrict(user)
+        .filter(round_id__in=[r["pk"] for r in rounds])
+        .order_by()
+        .values("round_id")
+        .annotate(expected=Count("pk"), reported=Count("pk", filter=Q(submitted_at__isnull=False)))
+    }
+    behind = {pk: e - r for pk, (e, r) in progress.items() if e > r}
+    missing = sum(behind.values())
+    late = any(r["due_on"] < ctx.today for r in rounds if r["pk"] in behind)
+    first_due = rounds[0]["due_on"]
+    hint = _("尚有%(n)d家单位未报送，最早截止%(due)s") % {"n": missing, "due": f"{first_due:%Y-%m-%d}"}
     yield workbench.Task(
         _("填报中的报送任务（待催报）") if missing else _("填报中的报送任务"),
         len(rounds),
