@@ -30,15 +30,17 @@ TIMEOUT = 6 * 3600  # a panel older than this is recomputed even if no source ta
 PREFIX = "workbench:v1"
 
 
-def scope_key(user: User) -> str:
+def scope_key(user: User, with_org: bool = True) -> str:
     """What decides the reader's scope: role, region, organisation, superuser. Users who share
-    these read the same rows, whoever they are."""
+    these read the same rows, whoever they are. ``with_org=False`` for sources whose scopes reach
+    rows by region only (``Scope(region=...)`` without ``orgs``, ``squads`` or ``users``: the
+    monitoring figures): every department of a district then shares one entry."""
     region = getattr(user, "region", None)
     return ":".join(
         (
             str(user.role),
             region.path if region is not None else "-",
-            str(user.organization_id or "-"),
+            str(user.organization_id or "-") if with_org else "*",
             "su" if user.is_superuser else "",
         )
     )
@@ -66,11 +68,12 @@ def data_version(tables: Iterable[Table]) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-def cached(name: str, user: User, tables: Iterable[Table], build: Callable[[], T]) -> T:
+def cached(
+    name: str, user: User, tables: Iterable[Table], build: Callable[[], T], *, with_org: bool = True
+) -> T:
     """``build()`` for ``user``'s scope, from the cache while the source tables are unchanged."""
-    key = (
-        f"{PREFIX}:{name}:{hashlib.sha256(scope_key(user).encode()).hexdigest()[:16]}:{data_version(tables)}"
-    )
+    scope = hashlib.sha256(scope_key(user, with_org).encode()).hexdigest()[:16]
+    key = f"{PREFIX}:{name}:{scope}:{data_version(tables)}"
     value: Any = cache.get(key)
     if value is None:
         value = build()

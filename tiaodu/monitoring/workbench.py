@@ -162,4 +162,6 @@ def glance(ctx: workbench.Context) -> Iterator[workbench.Item]:
     user = ctx.user
     if not (user.is_superuser or user.role in GLANCE_ROLES):
         return
-    yield from cached("monitoring-glance", user, SOURCES, lambda: _panels(user))
+    # The sources' scopes are by region only (and 统计保密 by role and region): departments of a
+    # district share the entry, whatever their organisation.
+    yield from cached("monitoring-glance", user, SOURCES, lambda: _panels(user), with_org=False)

@@ -152,3 +152,25 @@ def test_glance_is_never_shared_across_districts(client_for, users, monitoring_d
     html = home(client_for, other)
     assert "潼南区2022年上半年主要指标" not in html
     assert "大渡口区" in html
+
+
+def test_cache_key_separates_scopes(users):
+    from tiaodu.dashboard.cache import scope_key
+
+    jxw, zsj, leader = users["jxw"], users["zsj"], users["leader"]
+    assert scope_key(jxw) != scope_key(zsj)  # different organisations: their own appeals
+    assert scope_key(jxw, with_org=False) == scope_key(zsj, with_org=False)  # region-only sources
+    assert scope_key(jxw, with_org=False) != scope_key(leader, with_org=False)
+    assert scope_key(users["guxi"]) != scope_key(users["yuxi"])
+
+
+def test_departments_of_a_district_share_the_monitoring_glance(client_for, users, monitoring_demo):
+    cache.clear()
+    home(client_for, users["zsj"])
+    with CaptureQueriesContext(connection) as shared:
+        html = home(client_for, users["jxw"])
+    assert "潼南区2022年上半年主要指标" in html
+    cache.clear()
+    with CaptureQueriesContext(connection) as alone:
+        home(client_for, users["jxw"])
+    assert len(shared) < len(alone) - 50, (len(shared), len(alone))
