@@ -22,7 +22,7 @@ from tiaodu.core import figures as fig
 from tiaodu.core.officialdoc import DocTable, OfficialDocument
 from tiaodu.enterprises.document import Outline, add_tables, new_document, period_phrase, whole_name
 from tiaodu.monitoring.periods import parse_period
-from tiaodu.targets.services import Completion, ProgressTable, SupervisionList
+from tiaodu.targets.services import Completion, ProgressTable, SupervisionList, pct
 
 KIND = "targets"
 HEADER = ["地区", "指标", "年度目标", "累计完成", "完成率(%)", "序时进度(%)", "差距(百分点)", "责任单位"]
@@ -38,7 +38,7 @@ def period_bounds(key: str) -> tuple[date, date]:
 
 
 def _percent(value: Any) -> str:
-    return fig.NO_VALUE if value is None else fig.number(value, 1)
+    return fig.NO_VALUE if value is None else pct(value)
 
 
 def completion_rows(rows: Iterable[Completion]) -> list[list[str]]:
