@@ -1,4 +1,5 @@
-"""Writing and reading the two audit layers: object changes (auditlog) and security events."""
+"""Writing and reading the two audit layers: object changes (auditlog) and security events.
+How they read (labels, values, Beijing time, 系统) is :mod:`tiaodu.audit.display`."""
 
 from __future__ import annotations
 
@@ -6,25 +7,25 @@ from collections.abc import Iterable
 from typing import Any
 
 from auditlog.models import LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.translation import pgettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from tiaodu.audit.choices import EventKind
+from tiaodu.audit.display import (
+    ACTION_LABELS,
+    Formatter,
+    action_label,
+    actor_label,
+    describe_changes,
+    local_time,
+    model_label,
+)
 from tiaodu.audit.models import SecurityEvent
 from tiaodu.core import exports
 from tiaodu.core.middleware import current_request, current_request_id
-
-ACTION_LABELS = {
-    LogEntry.Action.CREATE: pgettext_lazy("audit action", "新增"),
-    LogEntry.Action.UPDATE: pgettext_lazy("audit action", "修改"),
-    LogEntry.Action.DELETE: pgettext_lazy("audit action", "删除"),
-    LogEntry.Action.ACCESS: pgettext_lazy("audit action", "访问"),
-}
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -82,33 +83,6 @@ def all_changes() -> QuerySet[LogEntry]:
     return LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp", "-pk")
 
 
-def describe_changes(entry: LogEntry) -> list[tuple[str, str, str]]:
-    """(field label, before, after) rows with the model's verbose field names."""
-    model = entry.content_type.model_class()
-    # auditlog's create/delete diffs also list reverse relations ("children: orgs.Organization.None").
-    reverse = (
-        {f.name for f in model._meta.get_fields() if f.auto_created and not f.concrete} if model else set()
-    )
-    rows = []
-    for field_label, values in entry.changes_display_dict.items():
-        if field_label in reverse or (
-            model is not None and field_label in (model._meta.pk.name, str(model._meta.pk.verbose_name))
-        ):
-            continue
-        before, after = values if isinstance(values, list | tuple) and len(values) == 2 else ("", values)
-        rows.append((str(field_label), _text(before), _text(after)))
-    return rows
-
-
-def _text(value: Any) -> str:
-    return "" if value in (None, "None") else str(value)
-
-
-def model_label(content_type: ContentType | None) -> str:
-    model = content_type.model_class() if content_type else None
-    return str(model._meta.verbose_name) if model else (content_type.model if content_type else "")
-
-
 def changes_workbook(entries: Iterable[LogEntry]) -> bytes:
     """The change log as an xlsx workbook: one row per changed field (cells through the
     formula-safe writer: object names and values are user data)."""
@@ -119,17 +93,33 @@ def changes_workbook(entries: Iterable[LogEntry]) -> bytes:
     exports.append(ws, header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
+    formatter = Formatter()
     for entry in entries:
         base = [
-            entry.timestamp.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
-            entry.actor.display_name if entry.actor else "系统",
-            str(ACTION_LABELS.get(entry.action, entry.action)),
+            local_time(entry.timestamp),
+            actor_label(entry),
+            action_label(entry),
             model_label(entry.content_type),
             entry.object_repr,
         ]
-        rows = describe_changes(entry) or [("", "", "")]
+        rows = formatter.rows(entry) or [("", "", "")]
         for field_label, before, after in rows:
             exports.append(ws, [*base, field_label, before, after, entry.cid or "", entry.remote_addr or ""])
     for column, width in zip("ABCDEFGHIJ", (20, 16, 8, 12, 28, 16, 28, 28, 34, 16), strict=True):
         ws.column_dimensions[column].width = width
     return exports.workbook_bytes(wb)
+
+
+__all__ = [
+    "ACTION_LABELS",
+    "all_changes",
+    "changes_for",
+    "changes_for_model",
+    "changes_workbook",
+    "client_ip",
+    "describe_changes",
+    "mask_value",
+    "model_label",
+    "record_event",
+    "record_permission_denied",
+]

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tiaodu.audit.models import ScheduledTask, TaskRun
@@ -27,7 +28,10 @@ def _summary(task_result: Any) -> str:
         return last_line or error.exception_class_path
     value = task_result.return_value
     if isinstance(value, dict):
-        return ", ".join(f"{key}={item}" for key, item in value.items())
+        from tiaodu.audit.display import pairs_text
+
+        with translation.override(settings.LANGUAGE_CODE):
+            return pairs_text(value)
     return "" if value is None else str(value)
 
 

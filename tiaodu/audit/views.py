@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from tiaodu.audit import services, taskruns
+from tiaodu.audit import display, services, taskruns
 from tiaodu.audit.choices import EventKind
 from tiaodu.audit.filters import ChangeFilter, EventFilter
 from tiaodu.audit.models import SecurityEvent, TaskRun
@@ -25,26 +25,41 @@ class AuditListView(ObjectListView):
         return self.model._default_manager.all()
 
 
-def _summary(entry: LogEntry) -> str:
-    return ";".join(f"{f}:{b or '空'}→{a or '空'}" for f, b, a in services.describe_changes(entry))
+def _changes_html(entry: LogEntry) -> Any:
+    return display.lines_html(display.change_lines(entry))
+
+
+def _changes_text(entry: LogEntry) -> str:
+    return "\n".join(display.change_lines(entry))
+
+
+def _detail_html(event: SecurityEvent) -> Any:
+    return display.lines_html(display.event_detail_lines(event.detail))
+
+
+def _detail_text(event: SecurityEvent) -> str:
+    return "\n".join(display.event_detail_lines(event.detail))
 
 
 class ChangeListView(AuditListView):
+    """变更记录: every change, "字段: 旧值 → 新值" per line, 系统 when no person made it,
+    filtered by object type (the models by their Chinese names)."""
+
     model = LogEntry
     filterset = ChangeFilter
     title = _("变更记录")
     export_name = "changes"
     columns = [
         Column(_("时间"), "timestamp"),
-        Column(_("操作人"), "actor"),
-        Column(_("操作"), lambda e: services.ACTION_LABELS.get(e.action, e.action), sort="action"),
-        Column(_("对象类型"), lambda e: services.model_label(e.content_type)),
+        Column(_("操作人"), display.actor_label, sort="actor__username"),
+        Column(_("操作"), display.action_label, sort="action"),
+        Column(_("对象类型"), lambda e: display.model_label(e.content_type), sort=False),
         Column(_("对象"), "object_repr"),
-        Column(_("变更内容"), _summary),
+        Column(_("变更内容"), _changes_html, sort=False),
         Column(_("请求编号"), "cid"),
     ]
     filter_fields = [
-        ("model", _("对象类型(如 orgs.organization)"), None),
+        ("model", _("对象类型"), display.ObjectTypeChoices(_("全部"))),
         ("actor", _("操作人用户名"), None),
         ("date_from", _("起始日期"), None),
         ("date_to", _("截止日期"), None),
@@ -55,6 +70,9 @@ class ChangeListView(AuditListView):
 
     def export(self, queryset: Any, kind: str) -> HttpResponse:
         if kind == "csv":
+            self.columns = [  # type: ignore[misc]
+                Column(c.label, _changes_text) if c.attr is _changes_html else c for c in self.columns
+            ]
             return super().export(queryset, kind)
         # The workbook has one row per changed field, with before and after in their own columns.
         return exports.xlsx_response(services.changes_workbook(queryset.iterator(2000)), "changes.xlsx")
@@ -71,7 +89,7 @@ class EventListView(AuditListView):
         Column(_("用户名"), "username"),
         Column(_("IP地址"), "ip"),
         Column(_("访问路径"), "path"),
-        Column(_("详情"), "detail"),
+        Column(_("详情"), _detail_html, sort=False),
     ]
     filter_fields = [
         ("kind", _("事件"), [("", _("全部")), *EventKind.choices]),
@@ -79,6 +97,12 @@ class EventListView(AuditListView):
         ("date_from", _("起始日期"), None),
         ("date_to", _("截止日期"), None),
     ]
+
+    def export(self, queryset: Any, kind: str) -> HttpResponse:
+        self.columns = [  # type: ignore[misc]
+            Column(c.label, _detail_text) if c.attr is _detail_html else c for c in self.columns
+        ]
+        return super().export(queryset, kind)
 
 
 class TaskRunView(ScopedView):

@@ -262,7 +262,7 @@ def test_admin_change_log_pages(users: dict[str, User], client_for: Any) -> None
     response = client.get("/audit/?actor=guxi")
     assert response.status_code == 200
     page = response.content.decode()
-    assert request_id in page and "联系电话:空→023-45678901" in page
+    assert request_id in page and "联系电话: 空 → 023-45678901" in page
 
     export = client.get("/audit/?actor=guxi&export=xlsx")
     rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
@@ -273,7 +273,7 @@ def test_admin_change_log_pages(users: dict[str, User], client_for: Any) -> None
     events = client.get("/audit/events/?kind=permission_denied&username=guxi")
     assert events.status_code == 200
     assert "越权访问" in events.content.decode()
-    assert "view orgs.organization" in events.content.decode()
+    assert "查看 组织机构" in events.content.decode()
 
     api = client.get("/api/v1/audit/changes?actor=guxi").json()
     assert api["count"] == 1 and api["results"][0]["request_id"] == request_id

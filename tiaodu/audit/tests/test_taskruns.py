@@ -86,7 +86,7 @@ def test_the_worker_records_each_run_of_a_scheduled_task(run_worker, monkeypatch
     run_worker()
     run = TaskRun.objects.get(task="sweep")
     assert (run.ok, run.result_id) == (True, str(ok.id))
-    assert run.message.startswith("yellow=") and ", red=" in run.message and ", lifted=" in run.message
+    assert run.message.startswith("黄牌: ") and ";红牌: " in run.message and ";摘牌: " in run.message
     assert run.finished_at >= run.started_at and run.duration >= 0
 
     def broken(*args: object, **kwargs: object) -> None:
@@ -128,7 +128,10 @@ def test_the_tasks_page_is_for_administrators(client_for, users) -> None:
 def test_the_workbench_warns_administrators_when_the_sweep_is_late(client_for, users) -> None:
     assert sweep_warning() == "红黄牌督办扫描尚未成功运行过,逾期诉求和项目不会挂牌;请检查后台任务进程"
     home = client_for(users["admin"]).get("/").content.decode()
-    assert "红黄牌督办扫描尚未成功运行过" in home and 'href="/audit/tasks/">查看后台任务' in home
+    assert "红黄牌督办扫描尚未成功运行过" in home
+    # The workbench line (its label, a danger badge) opens the task page.
+    line = home[home.index('td-wb-link" href="/audit/tasks/"') :][:400]
+    assert "后台任务异常" in line and "text-bg-danger" in line
 
     last_good = run_of("sweep", 26)
     run_of("sweep", 2, ok=False)  # a failed run is no run
