@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from tiaodu.monitoring.bulletin import Bulletin
 
 
+BODY_TEMPLATE = "monitoring/_bulletin_body.html"
+
+
 def _svg(data: bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
 
@@ -92,16 +95,23 @@ def page_parts(bulletin: Bulletin, params: dict[str, str]) -> dict[str, Any]:
 
 
 def cached_parts(build: Any, user: Any, cleaned: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
-    """The bulletin and its page parts for the form's ``cleaned`` region, period and index: from
-    the cache, else ``build()`` (the bulletin) and :func:`page_parts`, then kept. A refusal
-    (no data for the period, an unknown index) is raised and not kept."""
+    """The bulletin and its body as HTML (:data:`BODY_TEMPLATE` with :func:`page_parts`) for the
+    form's ``cleaned`` region, period and index: from the cache, else ``build()`` (the
+    bulletin), rendered and kept. A refusal (no data for the period, an unknown index) is raised
+    and not kept."""
     from tiaodu.monitoring.cache import data_version, remember
 
     def compute() -> dict[str, Any]:
+        from django.template.loader import render_to_string
+
         bulletin = build()
-        parts = page_parts(bulletin, params)
-        bulletin.cache.clear()  # the charts are kept once, in the page parts
-        return {"bulletin": bulletin, **parts}
+        parts = {"bulletin": bulletin, **page_parts(bulletin, params)}
+        # the text, notes, charts and tables as HTML (no request in it: no token, no user),
+        # rendered once: the 38-row tables cost more to render than the rest of the page (a
+        # SafeString, escaped by the template, and still one when read back from the cache)
+        html = render_to_string(BODY_TEMPLATE, parts)
+        bulletin.cache.clear()  # the charts are kept once, in the HTML
+        return {"bulletin": bulletin, "query": parts["query"], "body_html": html}
 
     key = {
         "region": cleaned.get("region") or "",
