@@ -19,7 +19,9 @@ from tiaodu.accounts.choices import Role
 from tiaodu.cases.choices import Card
 from tiaodu.cases.filters import CaseFilter
 from tiaodu.cases.models import Case
+from tiaodu.cases.workflow import get_workflow
 from tiaodu.core import workbench
+from tiaodu.core.errors import ServiceError
 from tiaodu.dashboard.links import filtered
 from tiaodu.enterprises.appeals import WORKFLOW
 from tiaodu.enterprises.choices import AppealState
@@ -100,3 +102,64 @@ def appeal_cards(ctx: workbench.Context) -> Iterator[workbench.Item]:
                 "days": (ctx.today - first).days,
             }
         yield workbench.Task(label, n, url, severity=severity, hint=hint)  # type: ignore[arg-type]
+
+
+@workbench.provider("cases", order=22)
+def cards_glance(ctx: workbench.Context) -> Iterator[workbench.Item]:
+    """红黄牌督办 at a glance (leaders, administrators): the open cases carrying a card now, by
+    kind of case (企业诉求, 安全隐患, 项目问题 …), as a stacked bar — one grouped query."""
+    user = ctx.user
+    if not (user.is_superuser or user.role in DISTRICT_WIDE):
+        return
+    counts: dict[str, dict[str, int]] = {}
+    for row in (
+        Case.objects.restrict(user)
+        .filter(is_open=True, card__in=[Card.RED, Card.YELLOW])
+        .order_by()
+        .values("workflow", "card")
+        .annotate(n=Count("pk"))
+    ):
+        counts.setdefault(row["workflow"], {})[row["card"]] = row["n"]
+    if not counts:
+        return
+    codes = sorted(counts, key=lambda c: (-counts[c].get(Card.RED, 0), -sum(counts[c].values()), c))
+    names = []
+    for code in codes:
+        try:
+            names.append(str(get_workflow(code).name))
+        except ServiceError:
+            names.append(code)
+    red = [counts[c].get(Card.RED, 0) for c in codes]
+    yellow = [counts[c].get(Card.YELLOW, 0) for c in codes]
+    yield workbench.Panel(
+        "cards",
+        _("红黄牌督办"),
+        "/cases/board/",
+        chart={
+            "legend": {"top": 0},
+            "grid": {"left": 90, "right": 30, "top": 36, "bottom": 24},
+            "xAxis": {"type": "value", "name": _("件"), "minInterval": 1},
+            "yAxis": {"type": "category", "data": names, "inverse": True},
+            "series": [
+                {
+                    "type": "bar",
+                    "stack": "cards",
+                    "name": _("红牌"),
+                    "data": red,
+                    "itemStyle": {"color": "#c62828"},
+                    "label": {"show": True},
+                },
+                {
+                    "type": "bar",
+                    "stack": "cards",
+                    "name": _("黄牌"),
+                    "data": yellow,
+                    "itemStyle": {"color": "#f0ad00"},
+                    "label": {"show": True},
+                },
+            ],
+        },
+        header=[_("类别"), _("红牌"), _("黄牌")],
+        rows=[[name, str(r), str(y)] for name, r, y in zip(names, red, yellow, strict=True)],
+        note=_("未办结且挂牌督办的事项，按类别统计。"),
+    )

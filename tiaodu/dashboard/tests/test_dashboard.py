@@ -239,3 +239,21 @@ def test_no_inline_script_or_style(client_for, users):
     for tag in re.findall(r"<script[^>]*>", html):
         assert "src=" in tag or 'type="application/json"' in tag, tag
     assert 'style="' not in html
+
+
+def test_leader_sees_the_cards_by_kind_of_case(client_for, users):
+    import json
+
+    leader = users["leader"]
+    html = home(client_for, leader)
+    carded = Case.objects.restrict(leader).filter(is_open=True, card__in=["red", "yellow"])
+    assert carded.exists()  # the demo's late appeals and project problems carry cards
+    match = re.search(r'<script id="chart-cases-cards" type="application/json">(.*?)</script>', html, re.S)
+    assert match, "cards chart missing"
+    option = json.loads(unescape(match.group(1)))
+    red, yellow = (s["data"] for s in option["series"])
+    assert sum(red) == carded.filter(card="red").count()
+    assert sum(yellow) == carded.filter(card="yellow").count()
+    assert "企业诉求" in option["yAxis"]["data"]
+    assert 'data-echart="chart-cases-cards"' in html
+    assert "chart-cases-cards" not in home(client_for, users["guxi"])
