@@ -4,6 +4,7 @@ from typing import Any
 from auditlog.models import LogEntry
 from django.db import models
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
@@ -33,6 +34,10 @@ class ChangeOut(Schema):
     request_id: str | None
     remote_addr: str | None
     changes: list[FieldChangeOut]
+
+    @staticmethod
+    def resolve_timestamp(obj: LogEntry) -> datetime:
+        return timezone.localtime(obj.timestamp)  # Beijing time, with its offset
 
     @staticmethod
     def resolve_action(obj: LogEntry) -> str:
@@ -69,6 +74,10 @@ class EventOut(Schema):
     path: str
     request_id: str
     detail: str
+
+    @staticmethod
+    def resolve_created_at(obj: SecurityEvent) -> datetime:
+        return timezone.localtime(obj.created_at)
 
     @staticmethod
     def resolve_kind_label(obj: SecurityEvent) -> str:

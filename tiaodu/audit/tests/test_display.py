@@ -204,6 +204,10 @@ def test_exports_and_api_read_the_same(users: dict[str, User], client_for: Any) 
 
     api = client.get("/api/v1/audit/changes?actor=guxi").json()
     assert {"field": "启用", "before": "是", "after": "否"} in api["results"][0]["changes"]
+    assert api["results"][0]["timestamp"].endswith("+08:00")
+    assert api["results"][0]["actor"] == "guxi"
+    events = client.get("/api/v1/audit/events").json()
+    assert events["results"] and all(e["created_at"].endswith("+08:00") for e in events["results"])
 
 
 # --- security events --------------------------------------------------------------------------
