@@ -264,9 +264,10 @@ class BulletinDownloadView(ScopedView):
                 "period": form.cleaned_data["period"],
                 "index": form.cleaned_data.get("index") or "",
                 "format": fmt,
-                "number": options.number or "",
-                "signed_on": options.signed_on.isoformat() if options.signed_on else "",
-            },
+            }
+            # the official document's 发文字号序号 and 成文日期, when the exporter gave them
+            | ({"number": options.number} if options.number else {})
+            | ({"signed_on": options.signed_on.isoformat()} if options.signed_on else {}),
             total=BULLETIN_STEPS,
         )
         return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]), status=303)

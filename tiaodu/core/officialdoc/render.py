@@ -238,6 +238,44 @@ def _para(
     return paragraph
 
 
+SCHEMA_ORDER = {  # ECMA-376 sequences of the property elements written here
+    "pPr": (
+        "w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl",
+        "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs", "w:suppressAutoHyphens",
+        "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN",
+        "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
+        "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+        "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+    ),
+    "tblPr": (
+        "w:tblStyle", "w:tblpPr", "w:tblOverlap", "w:bidiVisual", "w:tblStyleRowBandSize",
+        "w:tblStyleColBandSize", "w:tblW", "w:jc", "w:tblCellSpacing", "w:tblInd", "w:tblBorders", "w:shd",
+        "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription", "w:tblPrChange",
+    ),
+}  # fmt: skip
+
+
+def _insert_ordered(parent: Any, child: Any) -> Any:
+    """Put ``child`` where the schema wants it among ``parent``'s children (Word refuses a file
+    whose property elements are out of order), replacing one of the same tag."""
+    tags = [qname(t) for t in SCHEMA_ORDER[parent.tag.rsplit("}", 1)[1]]]
+    for existing in parent.findall(child.tag):
+        parent.remove(existing)
+    later = set(tags[tags.index(child.tag) + 1 :])
+    for existing in parent:
+        if existing.tag in later:
+            existing.addprevious(child)
+            return child
+    parent.append(child)
+    return child
+
+
+def qname(tag: str) -> str:
+    from docx.oxml.ns import qn
+
+    return str(qn(tag))
+
+
 def _border(paragraph: Any, edge: str, size_eighths: int, color: str, space: int = 0) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -245,8 +283,7 @@ def _border(paragraph: Any, edge: str, size_eighths: int, color: str, space: int
     ppr = paragraph._p.get_or_add_pPr()
     borders = ppr.find(qn("w:pBdr"))
     if borders is None:
-        borders = OxmlElement("w:pBdr")
-        ppr.append(borders)
+        borders = _insert_ordered(ppr, OxmlElement("w:pBdr"))
     line = OxmlElement(f"w:{edge}")
     line.set(qn("w:val"), "single")
     line.set(qn("w:sz"), str(size_eighths))
@@ -365,12 +402,11 @@ def _docx_table(document: Any, table: DocTable) -> None:
         p = tc.p_lst[0]
         ppr = p.get_or_add_pPr()
         ppr.jc_val = align
-        spacing = OxmlElement("w:spacing")
+        spacing = ppr.get_or_add_spacing()
         spacing.set(qn("w:before"), "0")
         spacing.set(qn("w:after"), "0")
         spacing.set(qn("w:line"), "240")
         spacing.set(qn("w:lineRule"), "auto")
-        ppr.append(spacing)
         if not text:
             return
         r = p.add_r()
@@ -424,34 +460,31 @@ def _docx_record(document: Any, data: dict[str, Any]) -> None:
         ("w:tblpXSpec", "center"),
     ):
         position.set(qn(key), value)
-    tblpr.insert(0, position)
+    _insert_ordered(tblpr, position)
     width = OxmlElement("w:tblW")
     width.set(qn("w:w"), str(round(TEXT_W * 20)))
     width.set(qn("w:type"), "dxa")
-    existing = tblpr.find(qn("w:tblW"))
-    if existing is not None:
-        tblpr.remove(existing)
-    tblpr.append(width)
+    _insert_ordered(tblpr, width)
     margins = OxmlElement("w:tblCellMar")
     for edge in ("left", "right"):
         m = OxmlElement(f"w:{edge}")
         m.set(qn("w:w"), "0")
         m.set(qn("w:type"), "dxa")
         margins.append(m)
-    tblpr.append(margins)
+    _insert_ordered(tblpr, margins)
     borders = OxmlElement("w:tblBorders")
-    for edge, size in (("top", 8), ("bottom", 8), ("insideH", 4)):
+    # in the schema's order; sizes in eighths of a point: 1 pt ≈ 0.35 mm, 0.75 pt ≈ 0.25 mm
+    for edge, size in (("top", 8), ("left", 0), ("bottom", 8), ("right", 0), ("insideH", 6), ("insideV", 0)):
         b = OxmlElement(f"w:{edge}")
-        b.set(qn("w:val"), "single")
-        b.set(qn("w:sz"), str(size))  # eighths of a point: 1 pt ≈ 0.35 mm, 0.5 pt ≈ 0.25 mm
-        b.set(qn("w:space"), "0")
-        b.set(qn("w:color"), "000000")
+        if size:
+            b.set(qn("w:val"), "single")
+            b.set(qn("w:sz"), str(size))
+            b.set(qn("w:space"), "0")
+            b.set(qn("w:color"), "000000")
+        else:
+            b.set(qn("w:val"), "nil")
         borders.append(b)
-    for edge in ("left", "right", "insideV"):
-        b = OxmlElement(f"w:{edge}")
-        b.set(qn("w:val"), "nil")
-        borders.append(b)
-    tblpr.append(borders)
+    _insert_ordered(tblpr, borders)
     for row, text in zip(record.rows, lines, strict=True):
         tc = row.cells[0]
         tc.width = Pt(TEXT_W)
@@ -487,7 +520,7 @@ def render_docx(doc: OfficialDocument) -> bytes:
         )
         last = document.paragraphs[-1]
         if data["number"]:
-            last = _para(document, data["number"], "fangsong", BODY_PT, "center", before=2 * LINE - BODY_PT)
+            last = _para(document, data["number"], "fangsong", BODY_PT, "center", before=2 * LINE)
         _border(last, "bottom", 12, RED, space=11)  # 4 mm below, 1.5 pt
         title_before = 2 * LINE
     else:
@@ -525,13 +558,13 @@ def render_docx(doc: OfficialDocument) -> bytes:
                 p.paragraph_format.first_line_indent = Pt(5 * BODY_PT)
     sig_indent, date_indent = signature_indents(data["signature"], data["signed"])
     if data["signature"]:
-        _para(document, data["signature"], align="right", right_chars=sig_indent, before=2 * LINE)
+        _para(document, data["signature"], align="right", right_chars=sig_indent, before=LINE)
     _para(
         document,
         data["signed"],
         align="right",
         right_chars=date_indent,
-        before=0 if data["signature"] else 2 * LINE,
+        before=0 if data["signature"] else LINE,
     )
     # 版记
     _docx_record(document, data)
@@ -752,7 +785,7 @@ def _pdf_record(data: dict[str, Any], styles: dict[str, Any]) -> Any:
         [
             [
                 Paragraph(_esc(data["printer"]), styles["record"]),
-                Paragraph(_esc(data["printed"]), styles["right"]),
+                Paragraph(_esc(data["printed"]), styles["record_right"]),
             ]
         ],
         colWidths=[TEXT_W - date_width, date_width],
@@ -828,7 +861,7 @@ def render_pdf(doc: OfficialDocument) -> bytes:
         styles["mark"].leading = size * 1.2
         story += [Spacer(1, 35 * MM - 0.2 * size), Paragraph(_esc(data["mark"]), styles["mark"])]
         if data["number"]:
-            story += [Spacer(1, 2 * LINE - BODY_PT), Paragraph(_esc(data["number"]), styles["number"])]
+            story += [Spacer(1, 2 * LINE), Paragraph(_esc(data["number"]), styles["number"])]
         story.append(
             HRFlowable(
                 width="100%",
@@ -838,10 +871,10 @@ def render_pdf(doc: OfficialDocument) -> bytes:
                 spaceAfter=0,
             )
         )
-        story.append(Spacer(1, 2 * LINE - TITLE_PT))
+        story.append(Spacer(1, 2 * LINE))  # the title two lines below the rule
     story.append(Paragraph(_esc(data["title"]), styles["title"]))
     if data["addressee"]:
-        story += [Spacer(1, LINE - BODY_PT), Paragraph(_esc(data["addressee"]), styles["addressee"])]
+        story += [Spacer(1, LINE), Paragraph(_esc(data["addressee"]), styles["addressee"])]
     for block in data["blocks"]:
         if block.kind == "paragraph":
             story.append(Paragraph(_esc(official(block.text)), styles["body"]))
@@ -862,7 +895,7 @@ def render_pdf(doc: OfficialDocument) -> bytes:
                 parts.append(Paragraph(_esc(official(block.text)), styles["picture_caption"]))
             story.append(KeepTogether(parts))
     if data["attachments"]:
-        story.append(Spacer(1, LINE - BODY_PT))
+        story.append(Spacer(1, LINE))
         many = len(data["attachments"]) > 1
         for n, name in enumerate(data["attachments"], 1):
             label = ("附件：" if n == 1 else "") + (f"{n}.{name}" if many else name)
@@ -877,7 +910,7 @@ def render_pdf(doc: OfficialDocument) -> bytes:
     sig_indent, date_indent = signature_indents(
         data["signature"], data["signed"], lambda t: stringWidth(t, fonts["fangsong"], BODY_PT) / BODY_PT
     )
-    closing: list[Any] = [Spacer(1, 2 * LINE - BODY_PT)]
+    closing: list[Any] = [Spacer(1, LINE)]
     if data["signature"]:
         closing.append(
             Paragraph(_esc(data["signature"]), styles["right"].clone("sig", rightIndent=sig_indent * BODY_PT))

@@ -133,3 +133,28 @@ def test_download_takes_number_and_date(client_for: Any, users: Any, seeded: Non
     refused = client.get(url, params | {"number": "x"})
     assert refused.status_code in (400, 422)
     assert "发文字号序号" in refused.content.decode()
+
+
+def test_a_bulletin_job_keeps_number_and_date(client_for: Any, users: Any, seeded: None) -> None:
+    from django.test import override_settings
+    from docx import Document
+
+    from tiaodu.core.models import Job, JobStatus
+    from tiaodu.monitoring.tests.test_bulletin_jobs import IMMEDIATE, body
+
+    client = client_for(users["jxw"])
+    params = {"region": TONGNAN, "period": PERIOD, "format": "docx", "number": "3", "signed_on": "2022-04-06"}
+    with override_settings(TASKS=IMMEDIATE):
+        response = client.post(reverse("monitoring:bulletin_download"), params)
+    assert response.status_code == 303
+    job = Job.objects.get(pk=int(response["Location"].strip("/").rsplit("/", 1)[1]))
+    assert (
+        job.status == JobStatus.SUCCEEDED
+        and job.params["number"] == 3
+        and job.params["signed_on"] == "2022-04-06"
+    )
+    data = body(client.get(reverse("jobs:download", args=[job.pk])))
+    texts = [p.text for p in Document(io.BytesIO(data)).paragraphs if p.text]
+    assert texts[1] == "潼经信〔2022〕3号" and texts[-1] == "2022年4月6日"
+    refused = client.post(reverse("monitoring:bulletin_download"), params | {"signed_on": "2022-02-30"})
+    assert refused.status_code == 422 and "成文日期" in refused.content.decode()
