@@ -375,6 +375,23 @@ def test_pdf_layout() -> None:
         assert {b"NotoSerifSC-Bold", b"NotoSerifSC-Regular", b"NotoSansSC-Bold"} <= names
 
 
+def test_pdf_lines_never_start_with_a_mark() -> None:
+    """GB/T 15834: a full-width mark does not open a line (ReportLab hangs it at the line's end)."""
+    from reportlab.platypus import Paragraph
+
+    from tiaodu.core.officialdoc.fonts import pdf_fonts
+    from tiaodu.core.officialdoc.render import NO_LINE_START, TEXT_W, _kinsoku, _pdf_styles
+
+    fonts = pdf_fonts()
+    _kinsoku()
+    text = official("规模以上工业增加值增速10%,高于全市2.1个百分点,高于全国2.5个百分点;排名全市第12位。" * 6)
+    for shift in range(12):  # every position of the marks against the line ends
+        paragraph = Paragraph("一" * shift + text, _pdf_styles(fonts)["body"])
+        paragraph.wrap(TEXT_W, 10_000)
+        lines = ["".join(line[1]) for line in paragraph.blPara.lines]
+        assert len(lines) > 3 and not [line for line in lines[1:] if line[:1] in NO_LINE_START], lines
+
+
 def test_pdf_page_numbers_alternate() -> None:
     from tiaodu.core.officialdoc.render import render_pdf
 

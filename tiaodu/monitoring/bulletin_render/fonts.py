@@ -1,4 +1,6 @@
-"""The Chinese font the bulletin's PDF embeds and its charts are drawn with (ADR 0023).
+"""The Chinese font the bulletin's charts are drawn with (ADR 0023), and the fallback of the
+official documents' PDF fonts when their vendored faces are missing (ADR 0039: the bulletin's PDF
+is an official document since issue 17 and embeds the faces of ``tiaodu.core.officialdoc.fonts``).
 
 Looked for, in order:
 
