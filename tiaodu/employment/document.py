@@ -29,6 +29,11 @@ HEADINGS = {
     "by_fair_kind": "按招聘会类型统计",
     "by_occupation": "缺工按职业统计",
 }
+TABLE_TITLES = {
+    "by_township": "各镇街稳就业工作情况",
+    "by_fair_kind": "各类招聘会情况",
+    "by_occupation": "各职业缺工情况",
+}
 
 
 def build_document(
@@ -64,6 +69,6 @@ def build_document(
             outline.subsection(HEADINGS[name])
             add_tables(
                 doc,
-                DocTable(title=f"稳就业工作情况（{HEADINGS[name]}）", header=report.header(name), rows=rows),
+                DocTable(title=TABLE_TITLES[name], header=report.header(name), rows=rows),
             )
     return doc

@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 
 KIND = "enterprises"
 # A table wider than this is split into several, each repeating the first column: the A4 text
-# area (156 mm) holds about eight columns of 小四号仿宋 figures with their headers.
-MAX_COLUMNS = 8
+# area (156 mm) holds about nine columns of figures in the tables' smaller 仿宋 with their headers.
+MAX_COLUMNS = 9
 CN_DIGITS = "零一二三四五六七八九"
 QUARTERS = {1: "第一季度", 4: "第二季度", 7: "第三季度", 10: "第四季度"}
 
@@ -242,5 +242,5 @@ def build_document(
         for heading, rows, first in breakdowns:
             outline.subsection(heading)
             header, cells = table(rows, first)
-            add_tables(doc, DocTable(title=f"企业诉求办理情况（{heading}）", header=header, rows=cells))
+            add_tables(doc, DocTable(title=f"各{first}企业诉求办理情况", header=header, rows=cells))
     return doc

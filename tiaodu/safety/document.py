@@ -3,7 +3,7 @@
 ``build_document(report, user, number=None, signed_on=None)``: the title "关于2023年第一季度全区安全
 生产工作情况的通报", a lead paragraph, 一、总体情况 (the report's sentences, as computed, one
 paragraph), 二、主要指标 (the key figures), 三、分类统计 (per sector, department and township; the
-fourteen columns split into two tables so that they fit the page). The renderers apply the
+fourteen figures split into two tables so that they fit the page). The renderers apply the
 GB/T 9704 layout and the GB/T 15834 punctuation.
 """
 
@@ -56,7 +56,7 @@ def build_document(
         for name, first in tables:
             outline.subsection(f"按{first}统计")
             table = DocTable(
-                title=f"安全生产执法检查和隐患整改情况（按{first}）",
+                title=f"各{first}安全生产执法检查和隐患整改情况",
                 header=report.header(first),
                 rows=report.rows(name, text=True),
                 notes=["整改率为已整改隐患占发现隐患的比例；逾期红牌、黄牌为截至统计截止日仍挂牌的隐患。"],

@@ -39,8 +39,9 @@ def test_the_spring_as_a_notice() -> None:
     assert half_width_marks(official(body)) == []
     key, *parts = tables(doc)
     assert key.header == ["指标", "数值", "指标", "数值"]
-    # Sixteen figures per township: three tables; the fairs and the shortages fit in one each.
-    assert [len(t.header) for t in parts] == [7, 7, 5, 5, 4]
+    # Sixteen figures per township: two tables; the fairs and the shortages fit in one each.
+    assert [len(t.header) for t in parts] == [9, 9, 5, 4]
+    assert [t.title for t in parts][:2] == ["各镇街稳就业工作情况（一）", "各镇街稳就业工作情况（二）"]
     assert parts[0].rows[-1][0] == "合计" and parts[-1].rows[0][0] == "6-91 测试缝纫工类人员"
 
 

@@ -44,6 +44,7 @@ def test_the_quarter_as_a_notice() -> None:
     assert len(parts) == 6 and all(len(t.header) == 8 for t in parts)
     assert [t.header[0] for t in parts] == ["行业领域", "行业领域", "部门", "部门", "镇街", "镇街"]
     assert parts[1].rows[-1][0] == "合计" and parts[1].notes and not parts[0].notes
+    assert parts[0].title == "各行业领域安全生产执法检查和隐患整改情况（一）"
 
 
 @pytest.mark.parametrize("fmt", ["docx", "pdf"])
