@@ -233,6 +233,8 @@ def _para(
     if line is not None:
         fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
         fmt.line_spacing = Pt(line)
+    else:  # single spacing of its own size, not 28.95 pt rows of the page's line grid
+        _off_grid(paragraph._p.get_or_add_pPr())
     if text:
         _run(paragraph, text, role, size, color)
     return paragraph
@@ -274,6 +276,16 @@ def qname(tag: str) -> str:
     from docx.oxml.ns import qn
 
     return str(qn(tag))
+
+
+def _off_grid(ppr: Any) -> None:
+    """The paragraph keeps its own line height instead of snapping to the document grid."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    _insert_ordered(ppr, snap)
 
 
 def _border(paragraph: Any, edge: str, size_eighths: int, color: str, space: int = 0) -> None:
@@ -339,8 +351,11 @@ def _docx_setup(document: Any) -> None:
     if grid is None:
         grid = OxmlElement("w:docGrid")
         sect.append(grid)
-    grid.set(qn("w:type"), "lines")
-    grid.set(qn("w:linePitch"), str(round(LINE * 20)))  # twips: 22 lines a page
+    # 22 lines of 28 characters: the line pitch in twips, the character pitch as Word's
+    # charSpace (1/4096 pt added to the 16 pt default character: 156 mm / 28 = 15.79 pt → -848)
+    grid.set(qn("w:type"), "linesAndChars")
+    grid.set(qn("w:linePitch"), str(round(LINE * 20)))
+    grid.set(qn("w:charSpace"), str(round((TEXT_W / 28 - BODY_PT) * 4096)))
     defaults = document.styles.element.find(qn("w:docDefaults"))
     rpr = defaults.find(qn("w:rPrDefault") + "/" + qn("w:rPr")) if defaults is not None else None
     if rpr is not None:
@@ -402,6 +417,7 @@ def _docx_table(document: Any, table: DocTable) -> None:
         p = tc.p_lst[0]
         ppr = p.get_or_add_pPr()
         ppr.jc_val = align
+        _off_grid(ppr)
         spacing = ppr.get_or_add_spacing()
         spacing.set(qn("w:before"), "0")
         spacing.set(qn("w:after"), "0")
