@@ -330,9 +330,15 @@ def change_lines(entry: LogEntry, formatter: Formatter | None = None) -> list[st
     return (formatter or Formatter()).lines(entry)
 
 
-def lines_html(lines: Iterable[str]) -> SafeString:
-    """Lines for a table cell, each escaped, one per line."""
-    return mark_safe("<br>".join(escape(line) for line in lines))  # noqa: S308 - escaped above
+def lines_html(lines: Iterable[str], limit: int | None = None) -> SafeString:
+    """Lines for a table cell, each escaped, one per line; past ``limit`` lines a last line
+    says how many there are in all (the object's 变更记录 and the exports have them all)."""
+    shown = list(lines)
+    more = len(shown) - limit if limit is not None and len(shown) > limit + 1 else 0
+    if more:
+        total = len(shown)
+        shown = [*shown[:limit], _("……共%(n)d项") % {"n": total}]
+    return mark_safe("<br>".join(escape(line) for line in shown))  # noqa: S308 - escaped above
 
 
 # --- security events' details ------------------------------------------------------------------

@@ -25,8 +25,12 @@ class AuditListView(ObjectListView):
         return self.model._default_manager.all()
 
 
+# A creation lists every field: the list shows the first ones (the rest in the exports).
+LINES_SHOWN = 8
+
+
 def _changes_html(entry: LogEntry) -> Any:
-    return display.lines_html(display.change_lines(entry))
+    return display.lines_html(display.change_lines(entry), LINES_SHOWN)
 
 
 def _changes_text(entry: LogEntry) -> str:

@@ -163,6 +163,19 @@ def test_audit_page_shows_lines_system_and_beijing_time(users: dict[str, User], 
     assert f"{local.hour:02d}:{local.minute:02d}" in row or f"{local.hour}:{local.minute:02d}" in row
 
 
+def test_long_creations_are_cut_short_on_the_list_only(users: dict[str, User], client_for: Any) -> None:
+    org = Organization.objects.get(name=MACH)
+    entry = log(
+        org, {f"f{i}": [None, f"值{i}"] for i in range(12)}, action=LogEntry.Action.CREATE, actor=users["jxw"]
+    )
+    assert len(display.change_lines(entry)) == 12
+    client = client_for(users["admin"])
+    page = client.get("/audit/?actor=jxw").content.decode()
+    assert "f7: 值7<br>……共12项" in page and "值8" not in page
+    text = client.get("/audit/?actor=jxw&export=csv").content.decode("utf-8-sig")
+    assert "f11: 值11" in text
+
+
 def test_object_type_filter_lists_chinese_names(users: dict[str, User], client_for: Any) -> None:
     choices = dict(display.object_type_choices())
     assert choices["orgs.organization"] == "组织机构"
