@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field
 
 from tiaodu.core.filters import TextSafeFilterSchema
-from tiaodu.core.forms import StyledForm
+from tiaodu.core.forms import SearchSelectMultiple, StyledForm
 from tiaodu.employment.choices import Education, FairKind, VacancyStatus
 from tiaodu.employment.models import BusStop, FairAttendance, FairEnterprise, JobFair, Vacancy
 from tiaodu.enterprises.models import Enterprise
@@ -125,7 +125,9 @@ class FairForm(StyledForm):
     kind = forms.ChoiceField(label=_("类型"), choices=FairKind.choices)
     held_on = forms.DateField(label=_("举办日期"), widget=DATE_INPUT)
     venue = forms.CharField(label=_("地点"), max_length=128, required=False)
-    organisers = forms.TypedMultipleChoiceField(label=_("主办单位"), coerce=int, required=False)
+    organisers = forms.TypedMultipleChoiceField(
+        label=_("主办单位"), coerce=int, required=False, widget=SearchSelectMultiple()
+    )
     note = forms.CharField(label=_("备注"), max_length=255, required=False)
 
     def __init__(self, *args: Any, district: Region, **kwargs: Any) -> None:
@@ -137,7 +139,11 @@ class FairForm(StyledForm):
 class BoothForm(StyledForm):
     enterprise = forms.TypedChoiceField(label=_("企业"), coerce=int)
     vacancies = forms.TypedMultipleChoiceField(
-        label=_("提供岗位"), coerce=int, required=False, help_text=_("只能选择该企业自己的岗位")
+        label=_("提供岗位"),
+        coerce=int,
+        required=False,
+        help_text=_("只能选择该企业自己的岗位"),
+        widget=SearchSelectMultiple(),
     )
 
     def __init__(self, *args: Any, district: Region, **kwargs: Any) -> None:
@@ -193,7 +199,11 @@ class PlannerForm(StyledForm):
     date_from = forms.DateField(label=_("起始日期"), widget=DATE_INPUT)
     date_to = forms.DateField(label=_("截止日期"), widget=DATE_INPUT)
     townships = forms.TypedMultipleChoiceField(
-        label=_("镇街"), coerce=int, required=False, help_text=_("不选为全部有赶场规则的镇街")
+        label=_("镇街"),
+        coerce=int,
+        required=False,
+        help_text=_("不选为全部有赶场规则的镇街"),
+        widget=SearchSelectMultiple(),
     )
 
     def __init__(self, *args: Any, district: Region, **kwargs: Any) -> None:
@@ -223,7 +233,9 @@ class TripForm(StyledForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("每行一个:镇街 上车地点,例如“古溪镇 古溪场镇车站”,按发车顺序填写"),
     )
-    enterprises = forms.TypedMultipleChoiceField(label=_("送达企业"), coerce=int, required=False)
+    enterprises = forms.TypedMultipleChoiceField(
+        label=_("送达企业"), coerce=int, required=False, widget=SearchSelectMultiple()
+    )
     fair = forms.TypedChoiceField(label=_("对应招聘会"), coerce=int, required=False, empty_value=None)
     note = forms.CharField(label=_("备注"), max_length=255, required=False)
 

@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tiaodu.core.forms import StyledForm
+from tiaodu.core.forms import SearchSelectMultiple, StyledForm
 from tiaodu.employment import reference
 from tiaodu.employment.choices import CalendarKind, OccupationLevel
 from tiaodu.employment.models import EmploymentSettings, MarketRule
@@ -77,7 +77,7 @@ class SettingsForm(StyledForm):
         choices=(),
         required=False,
         help_text=_("这些部门的工作人员可查看本区县求职者的完整身份证号和手机号(每次查看均记录)"),
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=SearchSelectMultiple(attrs={"size": 8}),
     )
     retention_days = forms.IntegerField(
         label=EmploymentSettings._meta.get_field("retention_days").verbose_name,

@@ -17,7 +17,7 @@ from pydantic import Field
 
 from tiaodu.core.errors import invalid
 from tiaodu.core.filters import TextSafeFilterSchema
-from tiaodu.core.forms import StyledForm
+from tiaodu.core.forms import SearchSelectMultiple, StyledForm
 from tiaodu.core.permissions import NOTHING
 from tiaodu.enterprises.forms import DateInput
 from tiaodu.investment import libraries
@@ -277,7 +277,11 @@ class PolicyForm(StyledForm):
     valid_from = forms.DateField(label=_("有效期起"), required=False, widget=DateInput())
     valid_until = forms.DateField(label=_("有效期止"), required=False, widget=DateInput())
     industries = forms.TypedMultipleChoiceField(
-        label=_("适用产业"), coerce=int, required=False, help_text=_("不选表示不限产业")
+        label=_("适用产业"),
+        coerce=int,
+        required=False,
+        help_text=_("不选表示不限产业"),
+        widget=SearchSelectMultiple(),
     )
     industry_codes = forms.CharField(
         label=_("适用行业代码"),

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from tiaodu.accounts.models import User
-from tiaodu.core.forms import StyledForm
+from tiaodu.core.forms import SearchSelectMultiple, StyledForm
 from tiaodu.orgs.choices import OrgKind
 from tiaodu.orgs.models import Organization
 from tiaodu.regions.models import Region
@@ -41,7 +41,7 @@ class OrganizationForm(StyledForm):
         coerce=int,
         required=False,
         help_text=_("仅服务专班适用;按住 Ctrl 可多选"),
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=SearchSelectMultiple(attrs={"size": 8}),
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tiaodu.core.forms import StyledForm
+from tiaodu.core.forms import SearchSelectMultiple, StyledForm
 from tiaodu.monitoring.models import VALUE_DECIMALS, VALUE_DIGITS, Indicator
 from tiaodu.projects.forms import DateInput
 from tiaodu.reporting.choices import DEFAULT_ALERT_INDICATOR, AlertAction, UnitFilter, UnitKind
@@ -36,7 +36,7 @@ class RoundForm(StyledForm):
         help_text=_("勾选时填报1月至本月的累计值(如1月—2月),与上年同期累计值比较"),
     )
     indicators = forms.MultipleChoiceField(
-        label=_("报送指标"), widget=forms.SelectMultiple(attrs={"size": 8}), help_text=_("可多选")
+        label=_("报送指标"), widget=SearchSelectMultiple(attrs={"size": 8}), help_text=_("可多选")
     )
     due_on = forms.DateField(label=_("报送截止日期"), widget=DateInput())
     alert_threshold = forms.DecimalField(

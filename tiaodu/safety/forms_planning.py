@@ -16,7 +16,7 @@ from pydantic import Field
 from tiaodu.accounts.choices import Role
 from tiaodu.core.errors import FieldError, InvalidInput
 from tiaodu.core.filters import TextSafeFilterSchema
-from tiaodu.core.forms import StyledForm
+from tiaodu.core.forms import SearchSelectMultiple, StyledForm
 from tiaodu.core.resolve import actor_district, credit_code
 from tiaodu.orgs.choices import OrgKind
 from tiaodu.orgs.models import Organization
@@ -90,7 +90,7 @@ class PlanForm(_DistrictForm):
         label=_("抽查行业"),
         coerce=int,
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=SearchSelectMultiple(attrs={"size": 8}),
         help_text=_("不选则为本部门监管的行业"),
     )
     campaign_id = forms.TypedChoiceField(label=_("专项行动"), coerce=int, required=False, empty_value=None)
@@ -165,13 +165,13 @@ class CampaignForm(_DistrictForm):
     starts_on = forms.DateField(label=_("开始日期"), widget=DateInput())
     ends_on = forms.DateField(label=_("结束日期"), widget=DateInput(), required=False)
     sector_ids = forms.TypedMultipleChoiceField(
-        label=_("涉及行业"), coerce=int, required=False, widget=forms.SelectMultiple(attrs={"size": 8})
+        label=_("涉及行业"), coerce=int, required=False, widget=SearchSelectMultiple(attrs={"size": 8})
     )
     lead_department_id = forms.TypedChoiceField(
         label=_("牵头部门"), coerce=int, required=False, empty_value=None
     )
     department_ids = forms.TypedMultipleChoiceField(
-        label=_("参与单位"), coerce=int, required=False, widget=forms.SelectMultiple(attrs={"size": 8})
+        label=_("参与单位"), coerce=int, required=False, widget=SearchSelectMultiple(attrs={"size": 8})
     )
     description = forms.CharField(
         label=_("工作要求"), widget=forms.Textarea(attrs={"rows": 4}), required=False
@@ -217,7 +217,7 @@ class TeamForm(_DistrictForm):
         label=_("成员单位"),
         coerce=int,
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=SearchSelectMultiple(attrs={"size": 8}),
         help_text=_("部门、镇街和燃气等公用企业,连同牵头单位至少两个"),
     )
     note = forms.CharField(label=_("备注"), max_length=255, required=False)

@@ -10,11 +10,17 @@
     const noResults = select.dataset.noResults || "";
     const settings = {
       maxOptions: null, // every option stays reachable by typing, however long the list
+      // The options are all in the page: filter on each keystroke. (Tom Select's default waits
+      // 300 ms, and a pick made meanwhile was followed by the late refresh re-opening the list.)
+      refreshThrottle: 0,
       create: false,
       // A single select with a placeholder (e.g. the enterprise) starts empty; one without keeps
       // its empty option as a real choice (e.g. "按类别默认").
       allowEmptyOption: !multiple && !select.dataset.placeholder,
-      hidePlaceholder: multiple,
+      // A multiple select keeps its search box after picks: hiding it on blur shrank the control
+      // and moved everything below it between mousedown and mouseup (a click on 提交 then missed).
+      // A single select shows its pick alone.
+      hidePlaceholder: !multiple,
       plugins: multiple ? ["remove_button"] : [],
       render: {
         no_results: () => {
