@@ -55,8 +55,10 @@ class DashboardView(ScopedView):
     def get(self, request: HttpRequest) -> HttpResponse:
         user = current_user(request)
         version = data_version()
+        # the choices follow the user's own region (administrators share a scope, not a home)
+        home = {"home": user.region.path if user.region is not None else ""}
         regions, home_code = remember(
-            "dashboard-regions", user, {}, lambda: _region_choices(user), version=version
+            "dashboard-regions", user, home, lambda: _region_choices(user), version=version
         )
         params: dict[str, Any] = {"region": home_code or (regions[0].code if regions else "")}
         params.update({k: v for k, v in request.GET.items() if v})

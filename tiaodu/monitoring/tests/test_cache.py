@@ -215,3 +215,25 @@ def test_the_key_covers_what_the_scopes_read() -> None:
     assert Indicator.scope.public_read and CompositeIndex.scope.public_read
     for model in (IndicatorValue, IndexValue):
         assert model.scope.orgs == () and model.scope.users == ()
+
+
+def test_the_default_region_follows_the_user(
+    demo: dict[str, int], users: dict[str, Any], client_for: Any
+) -> None:
+    """Administrators share one scope, not one home: each one's dashboard opens on their district."""
+    from tiaodu.accounts.choices import Role
+    from tiaodu.accounts.models import User
+    from tiaodu.regions.models import Region
+
+    other = User.objects.create(
+        username="admin-ddk",
+        full_name="大渡口管理员",
+        role=Role.ADMIN,
+        region=Region.objects.get(code="500104"),
+    )
+    assert scope_key(other) == scope_key(users["admin"])
+    pages = {u.username: client_for(u).get(DASHBOARD).content.decode() for u in (users["admin"], other)}
+    assert users["admin"].region.code == TONGNAN
+    assert f'<option value="{TONGNAN}" selected>' in pages["admin"]
+    assert '<option value="500104" selected>' in pages["admin-ddk"]
+    assert "大渡口区" in pages["admin-ddk"].split('id="dashboard-title"')[1].split("</h1>")[0]
