@@ -9,7 +9,8 @@ targets, reporting, investment, safety and employment demos), then, for each dem
 whole Django stack in-process (test client: middleware, session, scope, every module's provider,
 the template):
 
-* **cold**: the first request after the cache is emptied (the leaders' panels computed);
+* **cold**: the first request after the cache is emptied (the leaders' panels computed; the process
+  itself is warmed by one request of a role without panels first);
 * **warm**: ``--runs`` requests after one warm-up (panels from the cache, every task line counted
   afresh): median, p95, mean, minimum, and the SQL statements per request.
 
@@ -74,6 +75,18 @@ def _time_role(username: str, runs: int) -> dict[str, Any]:
     }
 
 
+def _warm_process() -> None:
+    """One workbench request of a role without panels first: "cold" then measures an empty
+    cache, not the first request of the Python process (imports, templates, URL resolver)."""
+    from django.test import Client
+
+    from tiaodu.accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username="yezhu"))
+    assert client.get("/").status_code == 200
+
+
 def worker(args: argparse.Namespace) -> dict[str, Any]:
     os.environ["DJANGO_SETTINGS_MODULE"] = args.settings
     import django
@@ -95,6 +108,7 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
         else:
             version = ".".join(str(v) for v in connection.Database.sqlite_version_info)  # type: ignore[attr-defined]
     print(f"  [{connection.vendor}] demo loaded in {setup_s} s", flush=True)
+    _warm_process()
     roles = []
     for username in ROLES:
         row = _time_role(username, args.runs)
