@@ -119,7 +119,7 @@ def reminders(ctx: workbench.Context) -> Iterator[workbench.Item]:
         url = reverse("dispatch:list") + "?state=open"
     hint = _("%(round)s · 截止%(due)s") % {"round": first.period_label, "due": first.due_on.isoformat()}
     yield workbench.Task(
-        _("调度未报项目(待催报)"),
+        _("调度未报项目（待催报）"),
         missing,
         url,
         severity=due_severity(first.due_on, ctx.today),

@@ -49,17 +49,20 @@ def fairs(ctx: workbench.Context) -> Iterator[workbench.Item]:
     first = upcoming.first()
     hint = ""
     if first is not None:
-        hint = _("最近:%(name)s %(on)s") % {"name": first.name, "on": first.held_on.isoformat()}
+        hint = _("最近：%(name)s %(on)s") % {"name": first.name, "on": first.held_on.isoformat()}
     url = reverse("employment:fair-list") + "?" + urlencode(params)
     soon = first is not None and (first.held_on - ctx.today).days <= 3
-    yield workbench.Task(_("两周内待筹备招聘会"), n, url, "warning" if soon else "info", hint)
+    # the employment department's own duties: its lines stay (greyed at zero)
+    duty = user.role == Role.DEPARTMENT
+    yield workbench.Task(_("两周内待筹备招聘会"), n, url, "warning" if soon else "info", hint, always=duty)
 
     due = follow_ups_due(user, ctx.today)
     n = due.count()
     yield workbench.Task(
-        _("待回访求职对接(30/90天)"),
+        _("待回访求职对接（30/90天）"),
         n,
         reverse("employment:follow-ups"),
         "warning",
         _("回访入职人员是否仍在岗"),
+        always=duty,
     )

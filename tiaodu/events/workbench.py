@@ -32,6 +32,6 @@ def upcoming(ctx: workbench.Context) -> Iterator[workbench.Item]:
     first = events.first()
     if first is None:
         return
-    hint = _("最近:%(name)s %(on)s") % {"name": first.name, "on": first.held_on.isoformat()}
+    hint = _("最近：%(name)s %(on)s") % {"name": first.name, "on": first.held_on.isoformat()}
     url = reverse("events:list") + "?" + urlencode(params)
     yield workbench.Task(_("两周内集中活动"), events.count(), url, hint=hint)

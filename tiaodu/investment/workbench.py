@@ -55,6 +55,8 @@ def pipeline(ctx: workbench.Context) -> Iterator[workbench.Item]:
             f"{url}?{urlencode({'card': card.value})}",
             severity,  # type: ignore[arg-type]
             _("未按计划跟进、长期未跟进或签约后未开工"),
+            # the lead units' own duty: their red line stays (greyed at zero)
+            always=card == Card.RED and user.role == Role.DEPARTMENT,
         )
 
 

@@ -81,7 +81,7 @@ def cards(ctx: workbench.Context) -> Iterator[workbench.Item]:
     if milestones:
         late_projects = list({m.project_id: m.project for m in milestones}.values())
         first = milestones[0]
-        hint = _("最早:%(project)s“%(name)s”计划%(on)s") % {
+        hint = _("最早：%(project)s“%(name)s”计划%(on)s") % {
             "project": first.project.name,
             "name": first.name,
             "on": first.planned_on.isoformat(),
@@ -159,7 +159,7 @@ def investment_chart(rows: list[dict[str, Any]], progress: Decimal) -> dict[str,
         },
         "series": [
             {
-                "name": _("投资完成率(%)"),
+                "name": _("投资完成率（%）"),
                 "type": "bar",
                 "data": [float(r["rate"] or 0) for r in rows],
                 "markLine": {
@@ -198,13 +198,13 @@ def investment_panel(ctx: workbench.Context) -> Iterator[workbench.Item]:
         chart=investment_chart(rows, progress),
         header=[
             _("区域"),
-            _("年度计划投资(万元)"),
-            _("本年完成投资(万元)"),
+            _("年度计划投资（万元）"),
+            _("本年完成投资（万元）"),
             _("完成率"),
-            _("较序时进度(个百分点)"),
+            _("较序时进度（个百分点）"),
         ],
         rows=[line(_("合计"), plan, done, rate)]
         + [line(r["name"], r["plan"], r["done"], r["rate"]) for r in behind],
-        note=_("%(year)d年序时进度%(p)s%%(按已过天数计);完成投资为本年调度填报累计。")
+        note=_("%(year)d年序时进度%(p)s%%（按已过天数计）；完成投资为本年调度填报累计。")
         % {"year": ctx.today.year, "p": progress},
     )

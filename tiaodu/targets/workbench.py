@@ -64,14 +64,14 @@ def behind(ctx: workbench.Context) -> Iterator[workbench.Item]:
     except ServiceError:
         return
     rows = result.rows
-    hint = _("%(year)d年%(quarter)s,序时进度%(p)s%%") % {
+    hint = _("%(year)d年%(quarter)s，序时进度%(p)s%%") % {
         "year": year,
         "quarter": result.quarter_label,
         "p": result.time_progress,
     }
     if user.role == Role.DEPARTMENT:
         own = sum(1 for r in rows if r.responsible_id == user.organization_id)
-        hint += _(";其中本单位负责%(n)d项") % {"n": own}
+        hint += _("；其中本单位负责%(n)d项") % {"n": own}
     url = (
         reverse("targets:supervision") + "?" + urlencode({"region": region, "year": year, "quarter": quarter})
     )

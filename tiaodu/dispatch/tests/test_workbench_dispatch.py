@@ -96,7 +96,7 @@ def test_leader_reminds_the_missing_projects(users: Any, client_for: Any) -> Non
     leader = users["leader"]
     rnd = DispatchRound.objects.get(state="open", district__code="500152")
     missing = rnd.reports.filter(submitted_at__isnull=True).count()
-    line = lines(leader)["调度未报项目(待催报)"]
+    line = lines(leader)["调度未报项目（待催报）"]
     assert line.count == missing > 0
     assert line.url == f"/dispatch/{rnd.pk}/#missing"
     page = client_for(leader).get(line.url)
@@ -106,10 +106,10 @@ def test_leader_reminds_the_missing_projects(users: Any, client_for: Any) -> Non
 
 def test_department_reminds_only_rounds_its_unit_opened(users: Any) -> None:
     jxw = users["jxw"]
-    assert "调度未报项目(待催报)" not in lines(jxw)  # the demo round was opened by the system
+    assert "调度未报项目（待催报）" not in lines(jxw)  # the demo round was opened by the system
     DispatchRound.objects.filter(state="open").update(opened_by=jxw)
-    assert lines(jxw)["调度未报项目(待催报)"].count > 0
-    assert "调度未报项目(待催报)" not in lines(users["zsj"])  # another department
+    assert lines(jxw)["调度未报项目（待催报）"].count > 0
+    assert "调度未报项目（待催报）" not in lines(users["zsj"])  # another department
 
 
 def test_due_severity() -> None:

@@ -44,7 +44,7 @@ def test_the_employment_bureau(loaded: bool, db: Any, client_for: Any) -> None:
         .filter(state="checked_30", checked_90_on__isnull=True, started_on__lte=today - timedelta(days=90))
         .count()
     )
-    line = got.get("待回访求职对接(30/90天)")
+    line = got.get("待回访求职对接（30/90天）")
     assert (line.count if line else 0) == due
     if line:
         assert client_for(rsj).get(line.url).status_code == 200
