@@ -257,3 +257,24 @@ def test_leader_sees_the_cards_by_kind_of_case(client_for, users):
     assert "企业诉求" in option["yAxis"]["data"]
     assert 'data-echart="chart-cases-cards"' in html
     assert "chart-cases-cards" not in home(client_for, users["guxi"])
+
+
+def test_admin_sees_a_locked_account_and_unlocks_it_from_there(client_for, users, settings):
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.create(
+        username="guxi",
+        ip_address="10.0.0.9",
+        user_agent="test",
+        get_data="",
+        post_data="",
+        http_accept="*/*",
+        path_info="/accounts/login/",
+        failures_since_start=settings.AXES_FAILURE_LIMIT,
+    )
+    found = lines(home(client_for, users["admin"]))
+    assert found["账号已锁定：guxi"] == (1, f"/accounts/users/{users['guxi'].pk}/")
+    page = client_for(users["admin"]).get(found["账号已锁定：guxi"][1])
+    assert page.status_code == 200
+    assert "guxi" in page.content.decode()
+    assert "账号已锁定：guxi" not in lines(home(client_for, users["leader"]))
