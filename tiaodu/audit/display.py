@@ -109,8 +109,16 @@ DETAIL_VERBS: dict[str, Any] = {
     "rollup": gettext_lazy("汇总"),
 }
 
+# Phrases services write in details, in Chinese (longest first).
+DETAIL_PHRASES: dict[str, Any] = {
+    "retention period expired": gettext_lazy("保存期满"),
+    "consent withdrawn": gettext_lazy("本人撤回同意"),
+    "retention": gettext_lazy("保存期满"),
+    "view audit log": gettext_lazy("查看审计日志"),
+}
+
 _REVERSE_VALUE = re.compile(r"^\w+\.\w+\.None$")  # auditlog's text for a reverse relation
-_MODEL_LABEL = re.compile(r"^([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)(?:#(\w+))?$")
+_MODEL_LABEL = re.compile(r"^([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)(?:#(\w+))?$", re.IGNORECASE)
 _KEY_VALUE = re.compile(r"(?:^|\s)(\w+)=(.*?)(?=\s+\w+=|$)")
 _TRAILING_BY = re.compile(r"\s+by\s+(\S+)$")
 
@@ -349,7 +357,7 @@ def _model_name(token: str) -> str | None:
     if not match:
         return None
     try:
-        model = apps.get_model(match.group(1), match.group(2))
+        model = apps.get_model(match.group(1).lower(), match.group(2))
     except (LookupError, ValueError):
         return None
     name = str(model._meta.verbose_name)
@@ -377,7 +385,10 @@ def event_detail_lines(detail: str) -> list[str]:
     if words:
         translated = [str(DETAIL_VERBS.get(words[0], words[0])), *words[1:]]
         translated = [_model_name(w) or w for w in translated]
-        lines.append(" ".join(translated))
+        line = " ".join(translated)
+        for phrase, chinese in DETAIL_PHRASES.items():
+            line = re.sub(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", str(chinese), line)
+        lines.append(line)
     if first_pair:
         for key, value in _KEY_VALUE.findall(text[first_pair.start() :]):
             lines.append(f"{key_label(key)}: {value.strip() or empty_label()}")

@@ -233,6 +233,8 @@ def test_exports_and_api_read_the_same(users: dict[str, User], client_for: Any) 
         ("view orgs.organization", ["查看 组织机构"]),
         ("add reporting.outputalert district=500152", None),
         ("web GET /orgs/5/", ["网页 GET /orgs/5/"]),
+        ("employment.Jobseeker#7 retention", ["求职者(编号7) 保存期满"]),
+        ("employment.Jobseeker#7 consent withdrawn", ["求职者(编号7) 本人撤回同意"]),
         ("reset by admin", ["重置", "操作人: admin"]),
         ("{'round': 2, 'slot': 124}", ["轮次编号: 2", "填报编号: 124"]),
         ('{"unit": "古溪食品", "created": 3}', ["填报单位: 古溪食品", "新增: 3"]),
