@@ -190,6 +190,17 @@ class NewAppealForm(StyledForm):
         )
         if pk and self.chosen_enterprise is None:
             self.add_error("enterprise", _("企业不存在或不在您的负责范围内"))
+        if self.routing and self.chosen_enterprise is not None:
+            # Departments route the appeals of their own district (an administrator may see several).
+            district = _district_of(self.chosen_enterprise.township)
+            for name in ("handling_org", "co_orgs"):
+                picked = data.get(name)
+                ids = picked if isinstance(picked, list) else [picked] if picked else []
+                outside = Organization.objects.filter(pk__in=ids).exclude(
+                    region__path__startswith=district.path if district else ""
+                )
+                if district is not None and outside.exists():
+                    self.add_error(name, _("只能选择该企业所在区县的部门和镇街"))
         return data
 
     def organisations(self) -> tuple[Organization | None, list[Organization]]:

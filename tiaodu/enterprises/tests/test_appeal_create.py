@@ -218,3 +218,24 @@ def test_the_appeal_api_serves_staff(users: Any, bearer: Any) -> None:
     assert response.status_code == 201, response.content
     case = Case.objects.get(pk=response.json()["id"])
     assert (case.submitter_org_id, case.created_by) == (firm.organization_id, users["jxw"])
+
+
+def test_routing_stays_in_the_enterprises_district(users: Any, client_for: Any) -> None:
+    """An administrator sees the enterprises of every district, but routes to the home district's
+    departments: an enterprise of 大渡口区 cannot be routed to 潼南区's."""
+    other = Enterprise.objects.filter(township__path__startswith=_path("500104")).first()
+    assert other is not None  # the demo's second district
+    before = last_pk()
+    admin = client_for(users["admin"])
+    page = html(post(admin, other, handling_org=dept("经信委").pk, co_orgs=[dept("人社局").pk]), 422)
+    assert page.count("只能选择该企业所在区县的部门和镇街") == 2
+    assert new_cases(before) == []
+    # Without routing it goes to the category's department, as any appeal.
+    assert post(admin, other).status_code == 302
+    assert len(new_cases(before)) == 1
+
+
+def _path(code: str) -> str:
+    from tiaodu.regions.models import Region
+
+    return Region.objects.get(code=code).path
