@@ -106,8 +106,16 @@ class RoundDetailView(ScopedView):
             .prefetch_related("cases")
             .order_by("project__name", "pk")
         )
+        # ?mine=1 (the workbench's link for a unit with several reports to fill): only the reports
+        # the user may fill in, so the 未报项目 table is exactly the unit's own to-do list
+        mine = request.GET.get("mine") == "1"
+        if mine:
+            reports = reports.filter(
+                pk__in=DispatchReport.objects.restrict(user, "change").filter(round=rnd).values("pk")
+            )
         context = {
             **rounds.detail_context(user, services.KIND, rnd, reports),
+            "mine": mine,
             "totals": services.viewer_totals(user, rnd),
             # 催报 records count the district's missing projects: only the roles their scope allows
             "reminders": Reminder.objects.restrict(user).filter(round=rnd).select_related("actor")[:5],

@@ -5,8 +5,8 @@ Who fills: every role the report scope lets change a report, except leaders and 
 (they see the whole district and dispatch rather than fill): a project owner its own projects, a
 department the projects it is responsible for, a township its township's, a squad its squad's.
 A single report links straight to its form (and back to the workbench once submitted); several
-link to the round, whose "未报项目" table holds exactly the user's missing reports with their
-填报 buttons.
+link to the round showing only the reports the user may fill (``?mine=1``): its "未报项目"
+table is exactly the user's missing reports, with their 填报 buttons.
 
 Who reminds: leaders and administrators for every open round of their scope; a department for the
 rounds opened by someone of its own organisation.
@@ -76,7 +76,7 @@ def reports(ctx: workbench.Context) -> Iterator[workbench.Item]:
     else:
         # the round page lists exactly the user's missing reports, each with its 填报 button
         url = (
-            reverse("dispatch:detail", args=[first.round_id]) + "#missing"
+            reverse("dispatch:detail", args=[first.round_id]) + "?mine=1#missing"
             if len(rounds) == 1
             else reverse("dispatch:list") + "?state=open"
         )

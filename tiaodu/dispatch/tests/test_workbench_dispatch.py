@@ -36,6 +36,7 @@ def test_owner_sees_and_fills_its_reports(users: Any, client_for: Any) -> None:
     assert len(waiting) == 2  # the issue: "two dispatch reports wait for it"
     line = lines(owner)["待填报调度"]
     assert line.count == 2
+    assert line.url == f"/dispatch/{waiting[0].round_id}/?mine=1#missing"
     assert line.hint.startswith(waiting[0].round.period_label)
     client = client_for(owner)
     page = client.get(line.url)
@@ -85,8 +86,15 @@ def test_fillers_count_their_own_slots(users: Any, client_for: Any) -> None:
         if line:
             page = client_for(user).get(line.url)
             assert page.status_code == 200, (name, line.url)
+            html = page.content.decode()
             for slot in expected:
-                assert slot.project.name in page.content.decode()
+                assert slot.project.name in html
+            if len(expected) == 1:  # the form of that one report
+                assert 'id="report-form"' in html
+                continue
+            # exactly the unit's own: one 填报 button per report to fill, nobody else's
+            missing = html.split('id="missing-table"', 1)[1].split("</table>", 1)[0]
+            assert missing.count("/report/") == len(expected), name
     # leaders dispatch rather than fill; enterprises have nothing to do with dispatch
     assert "待填报调度" not in lines(users["leader"])
     assert lines(users["qiye"]) == {}
