@@ -76,6 +76,9 @@ def appeal_tasks(ctx: workbench.Context) -> Iterator[workbench.Item]:
     if role == Role.SQUAD:
         rows, url = appeals(user, is_open=True)
         yield _task(_("所联系企业未办结的诉求"), rows, url, today, "warning")
+    if role == Role.TOWN:  # the township follows its enterprises' appeals (驻厂, 联络)
+        rows, url = appeals(user, is_open=True)
+        yield _task(_("本镇街企业未办结的诉求"), rows, url, today, "warning")
 
 
 @workbench.provider("cases", order=21)
