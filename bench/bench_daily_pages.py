@@ -35,6 +35,7 @@ from typing import Any
 import benchlib
 
 RESULT_KEY = "daily_pages"
+OWN_PAGES = ("dashboard", "dashboard_period", "bulletin", "bulletin_period")
 TARGET_MS = 500.0
 TONGNAN = "500152"
 # (name, path, query, roles); the workbench is timed for the leader only (lane A benches it per role)
@@ -204,7 +205,12 @@ def main(argv: list[str] | None = None) -> int:
             "the cache); other scope = the bulletin for 古溪镇 right after the leader's (charts shared)"
         ),
         "runs": runs,
-        "target_met": all(p["target_met"] for run in runs for p in run["pages"]),
+        # the monitoring pages are this benchmark's; the workbench is lane A's (bench_workbench.py),
+        # reported here beside them and not counted in the exit status
+        "target_met": all(p["target_met"] for run in runs for p in run["pages"] if p["page"] in OWN_PAGES),
+        "workbench_target_met": all(
+            p["target_met"] for run in runs for p in run["pages"] if p["page"] not in OWN_PAGES
+        ),
         "elapsed_s": round(time.perf_counter() - started, 1),
     }
     benchlib.merge_results(RESULT_KEY, report, args.output)
@@ -217,7 +223,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"{run['database']['vendor']:<11}{p['page']:<18}{p['role']:<8}{p['warm']['median_ms']:>9.1f}"
                 f"{p['warm']['p95_ms']:>9.1f}{p['cold']['median_ms']:>9.1f}"
             )
-    print(f"target: warm < {TARGET_MS:.0f} ms: {'met' if report['target_met'] else 'MISSED'}")
+    print(
+        f"target: warm < {TARGET_MS:.0f} ms: {'met' if report['target_met'] else 'MISSED'} (monitoring pages)"
+    )
+    print(f"workbench (for information): {'met' if report['workbench_target_met'] else 'MISSED'}")
     return 0 if report["target_met"] else 1
 
 
