@@ -246,6 +246,8 @@ class Formatter:
             return moment.date().isoformat() if moment is not None else str(value)
         if model_field.is_relation and (model_field.many_to_one or model_field.one_to_one):
             return self._related(model_field, value)
+        if internal != "JSONField" and isinstance(value, str):
+            return value  # text as written (a note that looks like a list stays as it is)
         return plain(value)
 
     @staticmethod

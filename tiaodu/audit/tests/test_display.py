@@ -75,6 +75,12 @@ def test_choices_related_objects_booleans_and_dates_read_as_labels() -> None:
     assert describe_changes(entry) == [("启用", "是", "否"), ("类型", "企业", "区级部门")]
 
 
+def test_text_that_looks_like_json_stays_text() -> None:
+    org = Organization.objects.get(name=MACH)
+    entry = log(org, {"notes": ["[1, 2]", "{'a': 1}"]})
+    assert describe_changes(entry) == [("备注", "[1, 2]", "{'a': 1}")]
+
+
 def test_a_deleted_related_object_says_so() -> None:
     org = Organization.objects.get(name=MACH)
     entry = log(org, {"region": [999999, None]})
