@@ -40,7 +40,7 @@ class OrganizationForm(StyledForm):
         label=_("专班成员"),
         coerce=int,
         required=False,
-        help_text=_("仅服务专班适用;按住 Ctrl 可多选"),
+        help_text=_("仅服务专班适用;可多选,输入姓名搜索"),
         widget=SearchSelectMultiple(attrs={"size": 8}),
     )
 

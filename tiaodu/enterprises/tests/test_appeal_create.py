@@ -75,6 +75,13 @@ def test_the_button_is_shown_to_those_who_may_register(users: Any, client_for: A
         assert 'id="new-appeal"' not in html(client_for(users[name]).get(page)), name
 
 
+def test_the_enterprise_page_registers_an_appeal_for_that_enterprise(users: Any, client_for: Any) -> None:
+    own = qiye_enterprise()
+    body = html(client_for(users["jxw"]).get(f"/enterprises/{own.pk}/"))
+    assert f'id="enterprise-new-appeal" href="{NEW}?enterprise={own.pk}"' in body
+    assert 'id="enterprise-new-appeal"' not in html(client_for(users["leader"]).get(f"/enterprises/{own.pk}/"))
+
+
 def test_who_may_open_the_page(users: Any, client_for: Any) -> None:
     assert client_for(users["leader"]).get(NEW).status_code == 403
     assert client_for(users["squad1"]).get(NEW).status_code == 403
