@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -28,10 +29,13 @@ ACCEPTORS = (Role.ADMIN, Role.DEPARTMENT, Role.TOWN)
 FOLLOWERS = (Role.ADMIN, Role.LEADER, Role.DEPARTMENT, Role.TOWN, Role.ENTERPRISE)
 
 
-def hazard_line(user: Any, params: dict[str, Any]) -> tuple[int, str]:
-    """How many hazards the list shows under ``params``, and the list's address with them."""
-    count = SafetyHazardFilter(**params).filter(hazards_for(user)).count()
-    return count, reverse("safety:hazard-list") + "?" + urlencode(params)
+def hazard_lines(user: Any, lines: dict[str, dict[str, Any]]) -> dict[str, tuple[int, str]]:
+    """For each named set of list parameters: how many hazards the list shows under them, and
+    the list's address with them (one aggregate query for all)."""
+    filters = {name: SafetyHazardFilter(**params).get_filter_expression() for name, params in lines.items()}
+    counts = hazards_for(user).aggregate(**{name: Count("pk", filter=q) for name, q in filters.items()})
+    base = reverse("safety:hazard-list")
+    return {name: (counts[name], f"{base}?{urlencode(params)}") for name, params in lines.items()}
 
 
 def _base(user: Any) -> dict[str, Any]:
@@ -46,15 +50,19 @@ def hazards(ctx: workbench.Context) -> Iterator[workbench.Item]:
     if user.role not in FOLLOWERS or (user.role == Role.DEPARTMENT and not user.organization_id):
         return
     base = _base(user)
+    wanted: dict[str, dict[str, Any]] = {}
     if user.role in RECTIFIERS:
-        n, url = hazard_line(user, {**base, "state": HazardState.PENDING.value})
-        yield workbench.Task(_("待整改隐患"), n, url, "warning", _("整改完成后在隐患页上报验收"))
-        n, url = hazard_line(user, {**base, "state": HazardState.RECTIFYING.value})
-        yield workbench.Task(_("整改中隐患"), n, url)
+        wanted["pending"] = {**base, "state": HazardState.PENDING.value}
+        wanted["rectifying"] = {**base, "state": HazardState.RECTIFYING.value}
     if user.role in ACCEPTORS:
-        n, url = hazard_line(user, {**base, "state": HazardState.AWAITING.value})
-        yield workbench.Task(_("待验收隐患"), n, url, "warning", _("核查整改情况后验收销号"))
-    n, url = hazard_line(user, {**base, "overdue": "true"})
-    yield workbench.Task(_("超期未销号隐患"), n, url, "danger")
-    n, url = hazard_line(user, {**base, "is_open": "true", "card": Card.RED.value})
-    yield workbench.Task(_("红牌督办隐患"), n, url, "danger")
+        wanted["awaiting"] = {**base, "state": HazardState.AWAITING.value}
+    wanted["overdue"] = {**base, "overdue": "true"}
+    wanted["red"] = {**base, "is_open": "true", "card": Card.RED.value}
+    got = hazard_lines(user, wanted)
+    if "pending" in got:
+        yield workbench.Task(_("待整改隐患"), *got["pending"], "warning", _("整改完成后在隐患页上报验收"))
+        yield workbench.Task(_("整改中隐患"), *got["rectifying"])
+    if "awaiting" in got:
+        yield workbench.Task(_("待验收隐患"), *got["awaiting"], "warning", _("核查整改情况后验收销号"))
+    yield workbench.Task(_("超期未销号隐患"), *got["overdue"], "danger")
+    yield workbench.Task(_("红牌督办隐患"), *got["red"], "danger")
