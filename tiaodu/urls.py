@@ -27,6 +27,7 @@ urlpatterns = [
     path("open311/v2/", include("tiaodu.open311.urls")),
     path("api/v1/", api.urls),
     path("jobs/", include("tiaodu.core.urls_jobs")),
+    path("documents/", include("tiaodu.core.officialdoc.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
 ]

@@ -218,7 +218,7 @@ def test_overdue_board_and_dashboard(browsing: Any) -> None:
     b = browsing()
     page = b.page
     log_in(page, b.platform, "leader")
-    assert page.locator(".td-tile-label", has_text="红牌督办").count() == 1
+    assert page.locator(".td-wb-label", has_text="红牌督办的诉求").count() == 1
     b.check("dashboard")
     with page.expect_navigation():
         _menu(page).get_by_role("link", name="红黄牌督办").click()

@@ -103,6 +103,7 @@ MENU: list[MenuItem] = [
     MenuItem(_("用户管理"), "accounts:user_list", "accounts.add_user"),
     MenuItem(_("新区县上线"), "orgs:onboarding", "accounts.add_user", ("admin",)),
     MenuItem(_("行政区划"), "regions:list", "regions.view_region"),
+    MenuItem(_("公文发文设置"), "officialdoc:profiles", "core.view_issuingprofile", ("admin",)),
     MenuItem(_("审计日志"), "audit:changes", "audit.view_securityevent"),
     MenuItem(_("后台任务"), "audit:tasks", "audit.view_taskrun"),
     MenuItem(_("我的导出"), "jobs:list"),

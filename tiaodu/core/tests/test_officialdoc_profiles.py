@@ -7,13 +7,9 @@ from datetime import date
 from typing import Any
 
 import pytest
-from django.urls import include, path, reverse
+from django.urls import reverse
 
-from tiaodu.urls import urlpatterns as root_patterns
-
-# the page's include in tiaodu/urls.py is another lane's line; mount it here for the tests
-urlpatterns = [*root_patterns, path("documents/", include("tiaodu.core.officialdoc.urls"))]
-pytestmark = [pytest.mark.urls(__name__), pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 FIELDS = {
     "kind": "safety",
@@ -35,6 +31,8 @@ def test_everyone_in_government_reads_the_defaults(client_for: Any, users: Any) 
     assert "潼经信〔" in html and "重庆市潼南区应急管理局文件" in html
     assert 'href="?kind=' not in html and 'id="profile-form"' not in html  # no change for departments
     assert client_for(users["qiye"]).get(url).status_code == 403  # enterprises: not theirs
+    assert f'href="{url}"' not in html  # the menu entry is the administrators'
+    assert f'href="{url}"' in client_for(users["admin"]).get("/").content.decode()
 
 
 def test_admin_changes_a_profile_and_documents_follow(client_for: Any, users: Any) -> None:
