@@ -155,9 +155,16 @@ def model_label(content_type: ContentType | None) -> str:
     return str(model._meta.verbose_name) if model else (content_type.model if content_type else "")
 
 
+def known_order(values: dict[Any, Any]) -> list[tuple[Any, Any]]:
+    """A JSON object's items with the known keys first, in KNOWN_KEYS' order (PostgreSQL's
+    jsonb keeps no key order), then the others as stored."""
+    order = {key: index for index, key in enumerate(KNOWN_KEYS)}
+    return sorted(values.items(), key=lambda item: order.get(str(item[0]), len(order)))
+
+
 def pairs_text(values: dict[str, Any]) -> str:
     """A task's result or a JSON object on one line: "名称: 值;名称: 值"."""
-    return ";".join(f"{key_label(k)}: {plain(v) or empty_label()}" for k, v in values.items())
+    return ";".join(f"{key_label(k)}: {plain(v) or empty_label()}" for k, v in known_order(values))
 
 
 def key_label(key: Any) -> str:
@@ -282,7 +289,12 @@ class Formatter:
             else set()
         )
         result = []
-        for name, values in (entry.changes_dict or {}).items():
+        # In the model's field order (jsonb, on PostgreSQL, keeps no key order).
+        positions = {f.name: i for i, f in enumerate(model._meta.get_fields())} if model else {}
+        changes = sorted(
+            (entry.changes_dict or {}).items(), key=lambda c: positions.get(c[0], len(positions))
+        )
+        for name, values in changes:
             if name in reverse or (model is not None and name == model._meta.pk.name):
                 continue
             model_field = _field(model, name)
@@ -376,7 +388,7 @@ def event_detail_lines(detail: str) -> list[str]:
         return []
     parsed = _loads(text)
     if isinstance(parsed, dict):
-        return [f"{key_label(k)}: {plain(v) or empty_label()}" for k, v in parsed.items()]
+        return [f"{key_label(k)}: {plain(v) or empty_label()}" for k, v in known_order(parsed)]
     lines: list[str] = []
     by = _TRAILING_BY.search(text)
     if by:
