@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from auditlog.models import LogEntry
@@ -29,12 +30,16 @@ class AuditListView(ObjectListView):
 LINES_SHOWN = 8
 
 
+# One formatter per request: each related object is looked up once for the whole page.
+_formatter: ContextVar[display.Formatter | None] = ContextVar("audit_formatter", default=None)
+
+
 def _changes_html(entry: LogEntry) -> Any:
-    return display.lines_html(display.change_lines(entry), LINES_SHOWN)
+    return display.lines_html(display.change_lines(entry, _formatter.get()), LINES_SHOWN)
 
 
 def _changes_text(entry: LogEntry) -> str:
-    return "\n".join(display.change_lines(entry))
+    return "\n".join(display.change_lines(entry, _formatter.get()))
 
 
 def _detail_html(event: SecurityEvent) -> Any:
@@ -71,6 +76,13 @@ class ChangeListView(AuditListView):
 
     def get_queryset(self) -> Any:
         return services.all_changes()
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        token = _formatter.set(display.Formatter())
+        try:
+            return super().get(request, *args, **kwargs)  # type: ignore[no-any-return]
+        finally:
+            _formatter.reset(token)
 
     def export(self, queryset: Any, kind: str) -> HttpResponse:
         if kind == "csv":
