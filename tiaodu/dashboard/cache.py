@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.cache import cache
+from django.utils import translation
 from django.db import models
 from django.db.models import Count, Max
 
@@ -73,7 +74,8 @@ def cached(
 ) -> T:
     """``build()`` for ``user``'s scope, from the cache while the source tables are unchanged."""
     scope = hashlib.sha256(scope_key(user, with_org).encode()).hexdigest()[:16]
-    key = f"{PREFIX}:{name}:{scope}:{data_version(tables)}"
+    # the panels' titles and labels are translated: one entry per interface language
+    key = f"{PREFIX}:{name}:{scope}:{translation.get_language()}:{data_version(tables)}"
     value: Any = cache.get(key)
     if value is None:
         value = build()

@@ -35,6 +35,7 @@ class InlineCodeFinder(HTMLParser):
         self.style_tags = 0
         self.js_urls: list[str] = []
         self._in_script = False
+        self.json_blocks = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
@@ -46,7 +47,9 @@ class InlineCodeFinder(HTMLParser):
                 "javascript:"
             ):
                 self.js_urls.append(f"<{tag} {name}={value}>")
-        if tag == "script":
+        if tag == "script" and dict(attrs).get("type") == "application/json":
+            self.json_blocks += 1  # data for a static script ({{ x|json_script }}): never executed
+        elif tag == "script":
             self.scripts.append(dict(attrs))
             self._in_script = True
         if tag == "style":
