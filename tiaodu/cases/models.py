@@ -224,7 +224,7 @@ class CaseEvent(models.Model):
         verbose_name_plural = _("办理记录")
 
     def __str__(self) -> str:
-        return f"{self.case_id} {self.kind} {self.action}"
+        return f"{self.case_id} {self.get_kind_display()} {self.action}".rstrip()
 
 
 class CardRecord(models.Model):

@@ -193,7 +193,8 @@ class StageChange(ScopedModel):
         verbose_name_plural = _("阶段变更")
 
     def __str__(self) -> str:
-        return f"{self.project} {self.from_stage}→{self.to_stage} {self.on}"
+        before = self.get_from_stage_display() if self.from_stage else "—"
+        return f"{self.project} {before}→{self.get_to_stage_display()} {self.on}"
 
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
