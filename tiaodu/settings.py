@@ -370,6 +370,23 @@ TASKS = {"default": _TASK_BACKENDS[TASKS_BACKEND]}
 REDIS_URL = env("TIAODU_REDIS_URL", "redis://127.0.0.1:6379/0")
 RQ_QUEUES = {"default": {"URL": REDIS_URL}}
 
+# --- Cache ---------------------------------------------------------------------------------------
+# The computed pages (workbench panels, monitoring dashboard, bulletin) and the rate limits live in
+# the cache. Each gunicorn worker has its own memory cache by default; TIAODU_CACHE=redis shares one
+# cache between the workers (and the machines) on TIAODU_REDIS_URL.
+_CACHES = {
+    "memory": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tiaodu"},
+    "redis": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "tiaodu",
+    },
+}
+CACHE_BACKEND = env("TIAODU_CACHE", "memory")
+if CACHE_BACKEND not in _CACHES:
+    raise ImproperlyConfigured(f"TIAODU_CACHE must be one of {sorted(_CACHES)}")
+CACHES = {"default": _CACHES[CACHE_BACKEND]}
+
 # --- Internationalisation: Simplified Chinese by default, English available ---------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
