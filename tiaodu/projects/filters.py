@@ -3,12 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from pydantic import Field
 
+from tiaodu.cases.choices import Card
 from tiaodu.core.filters import TextSafeFilterSchema
 from tiaodu.core.permissions import NOTHING
 from tiaodu.projects.choices import Funding, ProjectKind, ProjectLevel, Stage
+from tiaodu.projects.models import Milestone
 from tiaodu.regions.models import Region
 from tiaodu.regions.services import normalize_code
 
@@ -34,11 +37,27 @@ class ProjectFilter(TextSafeFilterSchema):
     list: str | None = Field(
         None, max_length=16, description="五张清单:signed、landed、building、operating、intelligent"
     )
+    card: str | None = Field(None, max_length=8, description="督办牌:red、yellow,或 any(红牌或黄牌)")
+    late: bool | None = Field(None, description="有逾期未完成的倒排工期节点(计划日期早于今天)")
 
     def filter_q(self, value: str | None) -> Q:
         if not value:
             return Q()
         return Q(name__contains=value) | Q(code__contains=value)
+
+    def filter_card(self, value: str | None) -> Q:
+        if not value:
+            return Q()
+        if value == "any":
+            return Q(card__in=(Card.RED, Card.YELLOW))
+        return Q(card=value) if value in (Card.RED, Card.YELLOW, Card.NONE) else NOTHING
+
+    def filter_late(self, value: bool | None) -> Q:
+        if value is None:
+            return Q()
+        late = Milestone.objects.filter(actual_on__isnull=True, planned_on__lt=timezone.localdate())
+        ids = Q(pk__in=late.values("project_id"))
+        return ids if value else ~ids
 
     def filter_stage(self, value: Stage | None) -> Q:
         return Q(stage=value) if value else Q()

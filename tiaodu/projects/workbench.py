@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from tiaodu.accounts.choices import Role
 from tiaodu.cases.choices import Card
 from tiaodu.core import workbench
+from tiaodu.dashboard.links import url_with
 from tiaodu.dispatch.models import DispatchReport
 from tiaodu.projects.choices import Stage
 from tiaodu.projects.models import Milestone, Project
@@ -50,11 +51,14 @@ def _names(projects: list[Project]) -> str:
     return names + (_("等") if len(projects) > HINT_NAMES else "")
 
 
-def _link(projects: list[Project]) -> str:
-    """One project: its page (milestones, cards); several: the ranking of units by their cards."""
+def _link(user: Any, projects: list[Project], **params: Any) -> str:
+    """One project: its page (milestones, cards); several: the project list filtered to exactly
+    those (a department's to the projects it is responsible for)."""
     if len(projects) == 1:
         return reverse("projects:detail", args=[projects[0].pk])
-    return reverse("projects:ranking")
+    if user.role == Role.DEPARTMENT and user.organization_id:
+        params["responsible_unit"] = user.organization_id
+    return url_with(reverse("projects:list"), **params)
 
 
 @workbench.provider("projects", order=30)
@@ -70,7 +74,13 @@ def cards(ctx: workbench.Context) -> Iterator[workbench.Item]:
     ):
         these = [p for p in carded if p.card == card]
         if these:
-            yield workbench.Task(label, len(these), _link(these), severity=severity, hint=_names(these))  # type: ignore[arg-type]
+            yield workbench.Task(
+                label,
+                len(these),
+                _link(ctx.user, these, card=card.value),
+                severity=severity,  # type: ignore[arg-type]
+                hint=_names(these),
+            )
     late = (
         Milestone.objects.restrict(ctx.user)
         .filter(project__in=projects, actual_on__isnull=True, planned_on__lt=ctx.today)
@@ -86,7 +96,9 @@ def cards(ctx: workbench.Context) -> Iterator[workbench.Item]:
             "name": first.name,
             "on": first.planned_on.isoformat(),
         }
-        yield workbench.Task(_("倒排工期逾期节点"), len(milestones), _link(late_projects), "warning", hint)
+        yield workbench.Task(
+            _("倒排工期逾期节点"), len(milestones), _link(ctx.user, late_projects, late=True), "warning", hint
+        )
 
 
 def time_progress(today: date) -> Decimal:

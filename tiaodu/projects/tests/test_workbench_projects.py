@@ -41,15 +41,45 @@ def test_cards_and_late_milestones_per_role(users: Any, client_for: Any) -> None
             if label in got:
                 page = client_for(user).get(got[label].url)
                 assert page.status_code == 200, (name, got[label].url)
+                body = page.content.decode()
                 if len(carded) == 1:  # one project: its own page, with its card
-                    assert carded[0].name in page.content.decode()
+                    assert carded[0].name in body
+                else:  # several: the list filtered to exactly those
+                    assert f"card={card}" in got[label].url
+                    assert all(p.name in body for p in carded)
+                    assert f"共 {len(carded)} " in body or f"共{len(carded)}" in body, body[:0]
         late = Milestone.objects.restrict(user).filter(
             project__in=mine, actual_on__isnull=True, planned_on__lt=today
         )
         line = got.get("倒排工期逾期节点")
         assert (line.count if line else 0) == late.count(), name
         if line:
-            assert client_for(user).get(line.url).status_code == 200
+            page = client_for(user).get(line.url)
+            assert page.status_code == 200
+            late_projects = {m.project.name for m in late.select_related("project")}
+            assert all(name in page.content.decode() for name in late_projects)
+            if len(late_projects) > 1:
+                assert "late=true" in line.url
+
+
+def test_the_project_list_filters_by_card_and_late_milestones(users: Any, client_for: Any) -> None:
+    from tiaodu.projects.filters import ProjectFilter
+
+    leader = users["leader"]
+    scope = Project.objects.restrict(leader)
+    red = set(ProjectFilter(card="red").filter(scope).values_list("pk", flat=True))
+    assert red == set(scope.filter(card="red").values_list("pk", flat=True)) and red
+    carded = set(ProjectFilter(card="any").filter(scope).values_list("pk", flat=True))
+    assert carded == set(scope.filter(card__in=("red", "yellow")).values_list("pk", flat=True))
+    assert not ProjectFilter(card="purple").filter(scope).exists()
+    late = set(ProjectFilter(late=True).filter(scope).values_list("pk", flat=True))
+    expected = set(
+        Milestone.objects.filter(project__in=scope, actual_on__isnull=True, planned_on__lt=date.today())
+        .values_list("project_id", flat=True)
+    )
+    assert late == expected and late
+    on_time = set(ProjectFilter(late=False).filter(scope).values_list("pk", flat=True))
+    assert on_time == set(scope.values_list("pk", flat=True)) - expected
 
 
 def test_a_department_answers_for_its_own_projects(users: Any) -> None:
