@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.cache import cache
-from django.utils import translation
 from django.db import models
 from django.db.models import Count, Max
+from django.utils import translation
 
 if TYPE_CHECKING:
     from tiaodu.accounts.models import User

@@ -79,7 +79,9 @@ def test_the_enterprise_page_registers_an_appeal_for_that_enterprise(users: Any,
     own = qiye_enterprise()
     body = html(client_for(users["jxw"]).get(f"/enterprises/{own.pk}/"))
     assert f'id="enterprise-new-appeal" href="{NEW}?enterprise={own.pk}"' in body
-    assert 'id="enterprise-new-appeal"' not in html(client_for(users["leader"]).get(f"/enterprises/{own.pk}/"))
+    assert 'id="enterprise-new-appeal"' not in html(
+        client_for(users["leader"]).get(f"/enterprises/{own.pk}/")
+    )
 
 
 def test_who_may_open_the_page(users: Any, client_for: Any) -> None:

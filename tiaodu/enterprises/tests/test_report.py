@@ -584,9 +584,9 @@ def test_page_needs_login(client: Any) -> None:
 
 def test_exports(users: Any, client_for: Any) -> None:
     from docx import Document
+    from openpyxl import load_workbook
 
     from tiaodu.core.officialdoc.punctuation import official
-    from openpyxl import load_workbook
 
     c = client_for(users["admin"])
     xlsx = c.get(URL + SPRING_QUERY + "&export=xlsx")

@@ -74,8 +74,9 @@ def test_the_project_list_filters_by_card_and_late_milestones(users: Any, client
     assert not ProjectFilter(card="purple").filter(scope).exists()
     late = set(ProjectFilter(late=True).filter(scope).values_list("pk", flat=True))
     expected = set(
-        Milestone.objects.filter(project__in=scope, actual_on__isnull=True, planned_on__lt=date.today())
-        .values_list("project_id", flat=True)
+        Milestone.objects.filter(
+            project__in=scope, actual_on__isnull=True, planned_on__lt=date.today()
+        ).values_list("project_id", flat=True)
     )
     assert late == expected and late
     on_time = set(ProjectFilter(late=False).filter(scope).values_list("pk", flat=True))
