@@ -72,12 +72,18 @@ def platform_env(data_dir: Path) -> dict[str, str]:
 
 
 @contextmanager
-def running_platform(timeout: float = 60.0) -> Iterator[Platform]:
-    """``tiaodu demo`` then ``tiaodu serve 127.0.0.1:PORT --no-worker``; stopped on exit."""
+def running_platform(timeout: float = 120.0, demo_timeout: float = 1200.0) -> Iterator[Platform]:
+    """``tiaodu demo`` then ``tiaodu serve 127.0.0.1:PORT --no-worker``; stopped on exit. The full
+    demo (every module) takes a few minutes on a loaded two-core machine: ``demo_timeout``."""
     data_dir = Path(tempfile.mkdtemp(prefix="tiaodu-browser-"))
     env = platform_env(data_dir)
     demo = subprocess.run(
-        [*tiaodu_command(), "demo"], env=env, cwd=REPO_DIR, capture_output=True, text=True, timeout=300
+        [*tiaodu_command(), "demo"],
+        env=env,
+        cwd=REPO_DIR,
+        capture_output=True,
+        text=True,
+        timeout=demo_timeout,
     )
     if demo.returncode != 0:
         raise RuntimeError(f"tiaodu demo failed ({demo.returncode}):\n{demo.stdout}\n{demo.stderr}")

@@ -13,24 +13,10 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import (
-    REPO_DIR,
-    Platform,
-    free_port,
-    log_in,
-    platform_env,
-    stop,
-    tiaodu_command,
-    wait_healthy,
-)
+from browser_support import REPO_DIR, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -51,43 +37,6 @@ ROLES: dict[str, tuple[str, bool] | None] = {
     "rsj": ("两周内待筹备招聘会", False),
 }
 DISPATCH_LINE = "待填报调度"
-DEMO_TIMEOUT = 1200  # ``tiaodu demo`` loads every module's demo: minutes on a busy machine
-
-
-@pytest.fixture(scope="module")
-def platform(chromium: Any) -> Iterator[Platform]:
-    """The platform as :func:`browser_support.running_platform` starts it, with more time for
-    ``tiaodu demo`` (the full demo, safety and employment included, is what the roles need)."""
-    data_dir = Path(tempfile.mkdtemp(prefix="tiaodu-browser-"))
-    env = platform_env(data_dir)
-    demo = subprocess.run(
-        [*tiaodu_command(), "demo"],
-        env=env,
-        cwd=REPO_DIR,
-        capture_output=True,
-        text=True,
-        timeout=DEMO_TIMEOUT,
-    )
-    assert demo.returncode == 0, f"tiaodu demo failed:\n{demo.stdout}\n{demo.stderr}"
-    password = (data_dir / "demo_password").read_text().strip()
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    log = data_dir / "serve.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [*tiaodu_command(), "serve", f"127.0.0.1:{port}", "--no-worker", "--workers", "2"],
-            env=env,
-            cwd=REPO_DIR,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_healthy(base_url, server, log, 120)
-        yield Platform(base_url=base_url, password=password, data_dir=data_dir, log=log)
-    finally:
-        stop(server)
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def workbench_lines(page: Any) -> dict[str, tuple[int, str]]:
