@@ -158,3 +158,15 @@ def test_a_bulletin_job_keeps_number_and_date(client_for: Any, users: Any, seede
     assert texts[1] == "潼经信〔2022〕3号" and texts[-1] == "2022年4月6日"
     refused = client.post(reverse("monitoring:bulletin_download"), params | {"signed_on": "2022-02-30"})
     assert refused.status_code == 422 and "成文日期" in refused.content.decode()
+
+
+def test_the_bulletin_page_asks_for_number_and_date(client_for: Any, users: Any, seeded: None) -> None:
+    page = client_for(users["leader"]).get(
+        reverse("monitoring:bulletin"), {"region": TONGNAN, "period": PERIOD}
+    )
+    html = page.content.decode()
+    form = html[
+        html.index('id="bulletin-downloads"') : html.index("</form>", html.index('id="bulletin-downloads"'))
+    ]
+    assert 'name="number"' in form and 'type="number"' in form
+    assert 'name="signed_on"' in form and 'type="date"' in form
