@@ -82,7 +82,7 @@ def test_the_page_posts_and_the_job_page_polls(users: Any, client_for: Any) -> N
     client = client_for(users["leader"])
     page = client.get(reverse("monitoring:bulletin"), {"region": TONGNAN, "period": PERIOD}).content.decode()
     assert (
-        f'<form class="ms-auto d-flex gap-2" id="bulletin-downloads" method="post" action="{DOWNLOAD}">'
+        f'<form class="ms-auto d-flex flex-wrap gap-2 align-items-center" id="bulletin-downloads" method="post" action="{DOWNLOAD}">'
         in page
     )
     assert (
