@@ -13,15 +13,11 @@ from typing import Any
 
 from tiaodu.core import figures as fig
 from tiaodu.core.officialdoc import DocTable, OfficialDocument
-from tiaodu.employment.report import TABLES, EmploymentReport
-from tiaodu.enterprises.document import (
-    Outline,
+from tiaodu.core.officialdoc.notice import (
     add_tables,
-    key_figures_table,
-    new_document,
-    notice_title,
-    period_phrase,
+    open_notice,
 )
+from tiaodu.employment.report import TABLES, EmploymentReport
 
 KIND = "employment"
 HEADINGS = {
@@ -39,29 +35,24 @@ TABLE_TITLES = {
 def build_document(
     report: EmploymentReport, user: Any = None, *, number: int | None = None, signed_on: date | None = None
 ) -> OfficialDocument:
-    subject = f"{report.whole}稳就业工作情况"
-    doc = new_document(
-        region_code=report.region_code,
+    period = fig.cn_period(report.date_from, report.date_to)
+    whole = report.whole if report.sentences() else ""
+    doc, outline = open_notice(
         kind=KIND,
-        title=notice_title(report.date_from, report.date_to, subject),
+        region_code=report.region_code,
+        region_name=report.region_name,
+        subject=f"{report.whole}稳就业工作情况",
+        date_from=report.date_from,
         date_to=report.date_to,
+        purpose="做好稳就业保用工工作",
+        summary=f"{period}，{whole}{report.paragraph}",
+        key_figures=report.key_figures(),
+        figures_title="稳就业主要指标",
+        report_title=report.title,
+        keywords=["稳就业", "招聘会", "求职专车"],
         number=number,
         signed_on=signed_on,
-        subject=report.title,
-        keywords=["稳就业", "招聘会", "求职专车", report.region_name],
     )
-    outline = Outline(doc)
-    doc.paragraph(
-        f"为做好稳就业保用工工作，现将{period_phrase(report.date_from, report.date_to)}{subject}通报如下。"
-    )
-    outline.section("总体情况")
-    period = fig.cn_period(report.date_from, report.date_to)
-    if report.sentences():
-        doc.paragraph(f"{period}，{report.whole}{report.paragraph}")
-    else:
-        doc.paragraph(f"{period}，{report.paragraph}")
-    outline.section("主要指标")
-    doc.add_table(key_figures_table(f"{report.region_name}稳就业主要指标", report.key_figures()))
     tables = [(name, rows) for name, _heading, _first in TABLES if (rows := report.rows(name, text=True))]
     if tables:
         outline.section("分类统计")

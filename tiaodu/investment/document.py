@@ -14,13 +14,9 @@ from typing import Any
 
 from tiaodu.core import figures as fig
 from tiaodu.core.officialdoc import DocTable, OfficialDocument
-from tiaodu.enterprises.document import (
-    Outline,
+from tiaodu.core.officialdoc.notice import (
     add_tables,
-    key_figures_table,
-    new_document,
-    notice_title,
-    period_phrase,
+    open_notice,
     text_cell,
     whole_name,
 )
@@ -35,26 +31,22 @@ def build_document(
     report: InvestmentReport, user: Any = None, *, number: int | None = None, signed_on: date | None = None
 ) -> OfficialDocument:
     whole = whole_name(report.region_code) or report.region_name
-    subject = f"{whole}招商引资工作情况"
-    doc = new_document(
-        region_code=report.region_code,
+    doc, outline = open_notice(
         kind=KIND,
-        title=notice_title(report.date_from, report.date_to, subject),
+        region_code=report.region_code,
+        region_name=report.region_name,
+        subject=f"{whole}招商引资工作情况",
+        date_from=report.date_from,
         date_to=report.date_to,
+        purpose="推动招商引资项目早签约、早落地",
+        summary=f"截至{fig.cn_date(report.date_to)}，{whole}{report.paragraph}",
+        key_figures=report.key_figures(),
+        figures_title="招商引资主要指标",
+        report_title=report.title,
+        keywords=["招商引资", "项目储备", "到位资金"],
         number=number,
         signed_on=signed_on,
-        subject=report.title,
-        keywords=["招商引资", "项目储备", "到位资金", report.region_name],
     )
-    outline = Outline(doc)
-    doc.paragraph(
-        f"为推动招商引资项目早签约、早落地，现将{period_phrase(report.date_from, report.date_to)}"
-        f"{subject}通报如下。"
-    )
-    outline.section("总体情况")
-    doc.paragraph(f"截至{fig.cn_date(report.date_to)}，{whole}{report.paragraph}")
-    outline.section("主要指标")
-    doc.add_table(key_figures_table(f"{report.region_name}招商引资主要指标", report.key_figures()))
     outline.section("项目储备")
     outline.subsection("按项目阶段统计")
     add_tables(

@@ -13,12 +13,8 @@ from typing import Any
 
 from tiaodu.core import figures as fig
 from tiaodu.core.officialdoc import DocTable, OfficialDocument
-from tiaodu.enterprises.document import (
-    Outline,
-    key_figures_table,
-    new_document,
-    notice_title,
-    period_phrase,
+from tiaodu.core.officialdoc.notice import (
+    open_notice,
     whole_name,
 )
 from tiaodu.projects.report import ProjectReport
@@ -31,25 +27,22 @@ def build_document(
     report: ProjectReport, user: Any = None, *, number: int | None = None, signed_on: date | None = None
 ) -> OfficialDocument:
     whole = whole_name(report.region_code) or report.region_name
-    subject = f"{whole}重点项目调度情况"
-    doc = new_document(
-        region_code=report.region_code,
+    doc, outline = open_notice(
         kind=KIND,
-        title=notice_title(report.date_from, report.date_to, subject),
+        region_code=report.region_code,
+        region_name=report.region_name,
+        subject=f"{whole}重点项目调度情况",
+        date_from=report.date_from,
         date_to=report.date_to,
+        purpose="加快重点项目建设进度",
+        summary=f"{fig.cn_period(report.date_from, report.date_to)}，{whole}{report.paragraph}",
+        key_figures=report.key_figures(),
+        figures_title="重点项目主要指标",
+        report_title=report.title,
+        keywords=["重点项目", "项目调度", "投资完成"],
         number=number,
         signed_on=signed_on,
-        subject=report.title,
-        keywords=["重点项目", "项目调度", "投资完成", report.region_name],
     )
-    outline = Outline(doc)
-    doc.paragraph(
-        f"为加快重点项目建设进度，现将{period_phrase(report.date_from, report.date_to)}{subject}通报如下。"
-    )
-    outline.section("总体情况")
-    doc.paragraph(f"{fig.cn_period(report.date_from, report.date_to)}，{whole}{report.paragraph}")
-    outline.section("主要指标")
-    doc.add_table(key_figures_table(f"{report.region_name}重点项目主要指标", report.key_figures()))
     if report.events:
         outline.section("集中活动")
         for line in report.events:

@@ -14,13 +14,9 @@ from typing import Any
 
 from tiaodu.core import figures as fig
 from tiaodu.core.officialdoc import DocTable, OfficialDocument
-from tiaodu.enterprises.document import (
-    Outline,
+from tiaodu.core.officialdoc.notice import (
     add_tables,
-    key_figures_table,
-    new_document,
-    notice_title,
-    period_phrase,
+    open_notice,
 )
 from tiaodu.safety.report import TABLES, SafetyReport
 
@@ -30,26 +26,22 @@ KIND = "safety"
 def build_document(
     report: SafetyReport, user: Any = None, *, number: int | None = None, signed_on: date | None = None
 ) -> OfficialDocument:
-    subject = f"{report.whole}安全生产工作情况"
-    doc = new_document(
-        region_code=report.region_code,
+    doc, outline = open_notice(
         kind=KIND,
-        title=notice_title(report.date_from, report.date_to, subject),
+        region_code=report.region_code,
+        region_name=report.region_name,
+        subject=f"{report.whole}安全生产工作情况",
+        date_from=report.date_from,
         date_to=report.date_to,
+        purpose="压实安全生产责任、推动隐患整改闭环",
+        summary=f"{fig.cn_period(report.date_from, report.date_to)}，{report.paragraph}",
+        key_figures=report.key_figures(),
+        figures_title="安全生产主要指标",
+        report_title=report.title,
+        keywords=["安全生产", "执法检查", "隐患整改"],
         number=number,
         signed_on=signed_on,
-        subject=report.title,
-        keywords=["安全生产", "执法检查", "隐患整改", report.region_name],
     )
-    outline = Outline(doc)
-    doc.paragraph(
-        f"为压实安全生产责任、推动隐患整改闭环，现将{period_phrase(report.date_from, report.date_to)}"
-        f"{subject}通报如下。"
-    )
-    outline.section("总体情况")
-    doc.paragraph(f"{fig.cn_period(report.date_from, report.date_to)}，{report.paragraph}")
-    outline.section("主要指标")
-    doc.add_table(key_figures_table(f"{report.region_name}安全生产主要指标", report.key_figures()))
     tables = [(name, first) for name, first in TABLES if report.tables.get(name)]
     if tables:
         outline.section("分类统计")

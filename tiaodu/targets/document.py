@@ -20,7 +20,7 @@ from typing import Any
 
 from tiaodu.core import figures as fig
 from tiaodu.core.officialdoc import DocTable, OfficialDocument
-from tiaodu.enterprises.document import Outline, add_tables, new_document, period_phrase, whole_name
+from tiaodu.core.officialdoc.notice import Outline, add_tables, new_document, period_phrase, whole_name
 from tiaodu.monitoring.periods import parse_period
 from tiaodu.targets.services import Completion, ProgressTable, SupervisionList, pct
 

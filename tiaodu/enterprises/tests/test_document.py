@@ -14,9 +14,7 @@ import pytest
 from django.utils import timezone
 
 from tiaodu.core.officialdoc import DocTable, OfficialDocument
-from tiaodu.core.officialdoc.punctuation import half_width_marks, official
-from tiaodu.enterprises.document import (
-    build_document,
+from tiaodu.core.officialdoc.notice import (
     cn_number,
     key_figures_table,
     new_document,
@@ -24,6 +22,8 @@ from tiaodu.enterprises.document import (
     split_wide,
     whole_name,
 )
+from tiaodu.core.officialdoc.punctuation import half_width_marks, official
+from tiaodu.enterprises.document import build_document
 from tiaodu.enterprises.report import enterprise_service_report
 
 pytestmark = pytest.mark.django_db

@@ -3,12 +3,10 @@ errors with stable codes, and the text, Word, PDF and Excel files, the CLI and t
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import re
 import zipfile
-import zlib
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from tiaodu.core import figures as fig
 from tiaodu.core.errors import ServiceError
 from tiaodu.core.imports import run_import
 from tiaodu.core.officialdoc.punctuation import official
+from tiaodu.core.tests.test_officialdoc import pdf_text
 from tiaodu.monitoring.bulletin import Bulletin, BulletinError, Clause, build_bulletin
 from tiaodu.monitoring.bulletin_render import render
 from tiaodu.monitoring.computations import compare
@@ -294,64 +293,6 @@ def test_docx(bulletin: Bulletin) -> None:
     assert "eastAsiaTheme" not in document
 
 
-def _pdf_text(data: bytes) -> str:
-    """The text of a ReportLab PDF: content streams decoded through each font's ToUnicode map."""
-    objects: dict[int, tuple[bytes, bytes]] = {}
-    for m in re.finditer(rb"(\d+) 0 obj(.*?)endobj", data, re.S):
-        body = m.group(2)
-        stream = b""
-        s = re.search(rb">>\s*stream\r?\n", body)
-        length = re.search(rb"/Length (\d+)", body)
-        if s and length:
-            stream, head = body[s.end() : s.end() + int(length.group(1))], body[: s.start()]
-            if b"/ASCII85Decode" in head:
-                stream = base64.a85decode(re.sub(rb"\s", b"", stream).removesuffix(b"~>"))
-            if b"/FlateDecode" in head:
-                stream = zlib.decompress(stream)
-        objects[int(m.group(1))] = (body, stream)
-
-    def cmap(stream: bytes) -> dict[int, str]:
-        out: dict[int, str] = {}
-        for block in re.findall(rb"beginbfchar(.*?)endbfchar", stream, re.S):
-            for src, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
-                out[int(src, 16)] = bytes.fromhex(dst.decode()).decode("utf-16-be")
-        for block in re.findall(rb"beginbfrange(.*?)endbfrange", stream, re.S):
-            for lo, hi, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
-                start = int(dst, 16)
-                for i, code in enumerate(range(int(lo, 16), int(hi, 16) + 1)):
-                    out[code] = chr(start + i)
-        return out
-
-    fonts: dict[bytes, dict[int, str]] = {}
-    for body, _stream in objects.values():
-        for name, ref in re.findall(rb"/(F[\w+]+) (\d+) 0 R", body):
-            font = objects.get(int(ref))
-            if font and b"/ToUnicode" in font[0]:
-                to_unicode = re.search(rb"/ToUnicode (\d+) 0 R", font[0])
-                assert to_unicode
-                fonts[name] = cmap(objects[int(to_unicode.group(1))][1])
-    text: list[str] = []
-    for body, stream in objects.values():
-        if not stream or b"Tf" not in stream or b"/Subtype /Image" in body:
-            continue
-        current: dict[int, str] = {}
-        for tok in re.finditer(rb"/(F[\w+]+) [\d.]+ Tf|\(((?:\\.|[^\\)])*)\) Tj", stream, re.S):
-            if tok.group(1):
-                current = fonts.get(tok.group(1), {})
-                continue
-            raw = re.sub(
-                rb"\\([0-7]{1,3}|.)",
-                lambda e: (
-                    bytes([int(e.group(1), 8)])
-                    if e.group(1)[:1].isdigit()
-                    else {b"n": b"\n", b"r": b"\r", b"t": b"\t"}.get(e.group(1), e.group(1))
-                ),
-                tok.group(2),
-            )
-            text.append("".join(current.get(b, chr(b)) for b in raw))
-    return "".join(text)
-
-
 def test_pdf(bulletin: Bulletin) -> None:
     from tiaodu.monitoring.bulletin_render.fonts import cjk_font
 
@@ -364,7 +305,7 @@ def test_pdf(bulletin: Bulletin) -> None:
     if cjk_font().vendored:
         assert any(name.endswith(b"+NotoSerifSC-Regular") for name in base_fonts)  # 仿宋's stand-in
     assert data.count(b"/Subtype /Image") == len(bulletin.charts)
-    text = _pdf_text(data)
+    text = pdf_text(data)
     flat = re.sub(r"\s+", "", text)
     assert official(SEED_SENTENCE) in flat
     assert "关于潼南区2022年1月—2月工业经济运行情况的通报" in flat
